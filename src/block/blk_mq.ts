@@ -1,0 +1,143 @@
+import { assert } from '../engine/assert.js';
+import { Priority, Yield, type Simulator, type Task } from '../engine/simulator.js';
+import type { Machine } from '../hw/machine.js';
+import { NIL } from '../mm/folio.js';
+import type { SwapDeviceParams } from './device.js';
+
+const PAGE_SIZE = 4096;
+/** BLK_MAX_REQUEST_COUNT: requests a plug holds before it is flushed (kernel-spec F5). */
+export const BLK_MAX_REQUEST_COUNT = 32;
+/** BLK_PLUG_FLUSH_SIZE: a plug whose first request reached this size is flushed on the next add. */
+export const BLK_PLUG_FLUSH_SIZE = 128 * 1024;
+
+/** What the device does with a finished request's pages (set by the swap layer above). */
+export interface CompletionHandler {
+  /** end_swap_bio_write / end_swap_bio_read for one bio: the page at `slot`, on `cpu`. */
+  end_bio(write: boolean, slot: number, cpu: number): void;
+}
+
+/**
+ * struct blk_plug of one task: requests held back from the device so that adjacent bios
+ * merge (blk_attempt_plug_merge into the last request) and are dispatched together.
+ */
+export class BlkPlug {
+  readonly tags: number[] = [];
+}
+
+/**
+ * An asynchronous block device with blk-mq: a tag per request in flight, one request per bio
+ * unless it merges with the plug's last request (contiguous slots, within max_sectors_kb and
+ * max_segments), a bandwidth pipe plus latency, and a completion interrupt on the CPU that
+ * dispatched the request.
+ */
+export class BlockDevice {
+  private readonly rq_first_slot: Int32Array;
+  private readonly rq_nr_pages: Int32Array;
+  private readonly rq_write: Uint8Array;
+  private readonly rq_cpu: Int32Array;
+  private readonly free_tags: number[] = [];
+  private readonly tag_waiters: Task[] = [];
+  private readonly complete_kind: number;
+  private pipe_free_ns = 0;
+  private readonly max_pages_per_rq: number;
+  nr_in_flight = 0;
+  /** Requests and bios dispatched, and pages per request, for the result. */
+  readonly stats = { requests: 0, bios: 0, pages_per_request_max: 0 };
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly machine: Machine,
+    readonly params: SwapDeviceParams,
+    private readonly completion: CompletionHandler,
+  ) {
+    assert(params.queue_depth >= 1, 'a block device needs at least one tag');
+    this.rq_first_slot = new Int32Array(params.queue_depth);
+    this.rq_nr_pages = new Int32Array(params.queue_depth);
+    this.rq_write = new Uint8Array(params.queue_depth);
+    this.rq_cpu = new Int32Array(params.queue_depth);
+    for (let tag = params.queue_depth - 1; tag >= 0; tag--) this.free_tags.push(tag);
+    this.max_pages_per_rq = Math.max(1, Math.min((params.max_sectors_kb * 1024) / PAGE_SIZE, params.max_segments));
+    this.complete_kind = sim.register((tag) => this.complete(tag));
+  }
+
+  /**
+   * submit_bio of a one-page bio for swap slot `slot` from `task` on `cpu` (blk_mq_submit_bio):
+   * merge into the plug's last request if possible; otherwise get a tag — sleeping, after
+   * flushing the plug, when none is free — and add the request to the plug (flushing it first
+   * when full or its first request is large), or dispatch it at once without a plug.
+   */
+  *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): Generator<Yield, void, void> {
+    if (plug !== null && plug.tags.length > 0) {
+      const last = plug.tags[plug.tags.length - 1] as number;
+      if (
+        this.rq_write[last] === (write ? 1 : 0) &&
+        (this.rq_first_slot[last] as number) + (this.rq_nr_pages[last] as number) === slot &&
+        (this.rq_nr_pages[last] as number) < this.max_pages_per_rq
+      ) {
+        this.rq_nr_pages[last] = (this.rq_nr_pages[last] as number) + 1;
+        this.stats.bios++;
+        return;
+      }
+    }
+    while (this.free_tags.length === 0) {
+      // blk_mq_get_tag sleeps in io_schedule, which flushes the task's plug first.
+      if (plug !== null) this.flush_plug(plug, cpu, task.now_ns);
+      this.tag_waiters.push(task);
+      yield Yield.sleep;
+    }
+    const tag = this.free_tags.pop() as number;
+    this.rq_first_slot[tag] = slot;
+    this.rq_nr_pages[tag] = 1;
+    this.rq_write[tag] = write ? 1 : 0;
+    this.rq_cpu[tag] = cpu;
+    this.nr_in_flight++;
+    this.stats.bios++;
+    if (plug === null) {
+      this.dispatch(tag, task.now_ns);
+      return;
+    }
+    // blk_add_rq_to_plug
+    if (plug.tags.length > 0) {
+      const first = plug.tags[0] as number;
+      if (plug.tags.length >= BLK_MAX_REQUEST_COUNT || (this.rq_nr_pages[first] as number) * PAGE_SIZE >= BLK_PLUG_FLUSH_SIZE) {
+        this.flush_plug(plug, cpu, task.now_ns);
+      }
+    }
+    plug.tags.push(tag);
+  }
+
+  /** blk_mq_flush_plug_list: dispatch every plugged request in order. */
+  flush_plug(plug: BlkPlug, cpu: number, t_ns: number): void {
+    for (const tag of plug.tags) {
+      this.rq_cpu[tag] = cpu;
+      this.dispatch(tag, t_ns);
+    }
+    plug.tags.length = 0;
+  }
+
+  private dispatch(tag: number, t_ns: number): void {
+    const nr_pages = this.rq_nr_pages[tag] as number;
+    const transfer_ns = Math.round((nr_pages * PAGE_SIZE * 1000) / this.params.bandwidth_mb_s);
+    const start_ns = Math.max(t_ns, this.pipe_free_ns);
+    this.pipe_free_ns = start_ns + transfer_ns;
+    this.stats.requests++;
+    if (nr_pages > this.stats.pages_per_request_max) this.stats.pages_per_request_max = nr_pages;
+    this.sim.schedule(this.pipe_free_ns + this.params.latency_ns, Priority.interrupt, this.complete_kind, tag);
+  }
+
+  /** The completion interrupt: end every bio of the request, free the tag, wake a waiter. */
+  private complete(tag: number): void {
+    const cpu = this.rq_cpu[tag] as number;
+    const first = this.rq_first_slot[tag] as number;
+    const nr_pages = this.rq_nr_pages[tag] as number;
+    const write = this.rq_write[tag] === 1;
+    const cost = this.machine.cost;
+    this.machine.interrupt(cpu, this.sim.now_ns, cost.io_irq_ns + nr_pages * cost.end_writeback_ns);
+    for (let slot = first; slot < first + nr_pages; slot++) this.completion.end_bio(write, slot, cpu);
+    this.rq_first_slot[tag] = NIL;
+    this.free_tags.push(tag);
+    this.nr_in_flight--;
+    const waiter = this.tag_waiters.shift();
+    if (waiter !== undefined) this.sim.wake(waiter, this.sim.now_ns);
+  }
+}

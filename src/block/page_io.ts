@@ -1,0 +1,91 @@
+import { assert } from '../engine/assert.js';
+import { Yield, type Simulator, type Task } from '../engine/simulator.js';
+import type { Machine } from '../hw/machine.js';
+import { folio_end_writeback } from '../mm/filemap.js';
+import { NIL, PG_uptodate, PG_writeback } from '../mm/folio.js';
+import type { PgData } from '../mm/pgdat.js';
+import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
+import type { SwapDeviceParams } from './device.js';
+
+const KIB_PER_PAGE = 4;
+
+/**
+ * Swap I/O (mm/page_io.c): writing a locked swap-cache folio out and reading one in, on
+ * either a synchronous device (zram: the work is done inline on the caller's CPU, and the
+ * completion runs before the call returns) or an asynchronous block device.
+ */
+export class SwapIo implements CompletionHandler {
+  readonly device: BlockDevice | null;
+  private readonly read_waiters = new Map<number, Task>();
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly machine: Machine,
+    private readonly pgdat: PgData,
+    readonly params: SwapDeviceParams,
+  ) {
+    this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, this);
+  }
+
+  /**
+   * swap_writepage (kernel-spec F2, F3): a slot no PTE refers to any more is just released;
+   * otherwise count PSWPOUT, set PG_writeback, unlock, and either compress inline and complete
+   * (zram, swap_writepage_bdev_sync) or submit one bio for the folio (swap_writepage_bdev_async).
+   */
+  *swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, void, void> {
+    const pgdat = this.pgdat;
+    const f = pgdat.folios;
+    if (pgdat.swap.folio_free_swap(f, pfn)) {
+      f.unlock(pfn);
+      return;
+    }
+    const slot = f.swap[pfn] as number;
+    assert(slot !== NIL, `swap_writepage of folio ${pfn} outside the swap cache`);
+    pgdat.vm.pswpout += f.nr(pfn);
+    pgdat.vm.pgpgout += f.nr(pfn) * KIB_PER_PAGE;
+    f.set(pfn, PG_writeback);
+    f.unlock(pfn);
+    if (this.device === null) {
+      task.now_ns += this.machine.cost.zram_compress_ns;
+      this.end_bio(true, slot, cpu);
+      return;
+    }
+    yield* this.device.submit_bio(task, cpu, plug, slot, true);
+  }
+
+  /**
+   * swap_read_folio for a locked folio newly allocated for `slot`: zram decompresses inline;
+   * a block device gets a read bio and the task sleeps until the read completes.
+   */
+  *swap_read_folio(task: Task, cpu: number, pfn: number, slot: number): Generator<Yield, void, void> {
+    const pgdat = this.pgdat;
+    pgdat.vm.pswpin++;
+    pgdat.vm.pgpgin += KIB_PER_PAGE;
+    if (this.device === null) {
+      task.now_ns += this.machine.cost.zram_decompress_ns;
+      pgdat.folios.set(pfn, PG_uptodate);
+      return;
+    }
+    this.read_waiters.set(slot, task);
+    yield* this.device.submit_bio(task, cpu, null, slot, false);
+    while (!pgdat.folios.test(pfn, PG_uptodate)) yield Yield.sleep;
+  }
+
+  /** end_swap_bio_write / end_swap_bio_read for the page at `slot`. */
+  end_bio(write: boolean, slot: number, cpu: number): void {
+    const pgdat = this.pgdat;
+    if (write) {
+      const pfn = pgdat.swap.swap_cache[slot] as number;
+      assert(pfn !== NIL && pgdat.folios.test(pfn, PG_writeback), `write completion for slot ${slot} without its folio`);
+      folio_end_writeback(pgdat, cpu, pfn);
+      return;
+    }
+    const task = this.read_waiters.get(slot);
+    assert(task !== undefined, `read completion for slot ${slot} nobody waits for`);
+    this.read_waiters.delete(slot);
+    const pfn = pgdat.swap.swap_cache[slot] as number;
+    if (pfn !== NIL) pgdat.folios.set(pfn, PG_uptodate);
+    this.sim.wake(task, this.sim.now_ns);
+  }
+}
+

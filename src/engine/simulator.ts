@@ -1,0 +1,145 @@
+import { assert, SimAssertionError } from './assert.js';
+import { EventQueue, type PoppedEvent } from './event_queue.js';
+
+/**
+ * Named event priorities: among events at the same nanosecond, lower runs first; among equal
+ * priorities, the one scheduled first runs first (FIFO).
+ */
+export const Priority = {
+  interrupt: -10,
+  default: 0,
+  task: 10,
+} as const;
+
+/** What a task's generator yields: run again at its own `now_ns`, or sleep until woken. */
+export const enum Yield {
+  resume = 0,
+  sleep = 1,
+}
+
+/** A kernel task's code path, written as a generator that yields where it must wait. */
+export type TaskBody = Generator<Yield, void, void>;
+
+/**
+ * A simulated thread of kernel execution (the madvise caller, later kswapd). It keeps its own
+ * clock: plain computation advances `now_ns` without events; it becomes an event only where
+ * it interacts with the rest of the machine (DESIGN.md section 2).
+ */
+export class Task {
+  now_ns: number;
+  finished = false;
+  sleeping = false;
+  body: TaskBody | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    start_ns: number,
+  ) {
+    this.now_ns = start_ns;
+  }
+}
+
+export type Handler = (arg: number) => void;
+
+export interface RunLimits {
+  /** Stop with an error after this many events (a bound on every run). */
+  events_max: number;
+  /** Stop with an error when simulated time passes this. */
+  time_ns_max: number;
+}
+
+/** The discrete-event core: an integer-nanosecond clock, the event queue and the tasks. */
+export class Simulator {
+  now_ns = 0;
+  events_processed = 0;
+  private readonly queue = new EventQueue();
+  private readonly handlers: Handler[] = [];
+  private readonly tasks: Task[] = [];
+  private readonly popped: PoppedEvent = { time_ns: 0, priority: 0, seq: 0, kind: 0, arg: 0 };
+  private readonly task_resume_kind: number;
+
+  constructor() {
+    this.task_resume_kind = this.register((id) => this.step_task(this.tasks[id] as Task));
+  }
+
+  /** Registers a handler; the returned kind is what `schedule` takes. */
+  register(handler: Handler): number {
+    this.handlers.push(handler);
+    return this.handlers.length - 1;
+  }
+
+  schedule(time_ns: number, priority: number, kind: number, arg: number): void {
+    assert(Number.isSafeInteger(time_ns), `event time must be an integer ns, got ${time_ns}`);
+    assert(time_ns >= this.now_ns, `event scheduled in the past: ${time_ns} < ${this.now_ns}`);
+    this.queue.push(time_ns, priority, kind, arg);
+  }
+
+  /** Time of the next pending event (+Infinity if none). */
+  next_event_ns(): number {
+    return this.queue.peek_time_ns();
+  }
+
+  /** Creates a task whose body starts at `start_ns`. */
+  spawn(name: string, start_ns: number, make_body: (task: Task) => TaskBody): Task {
+    const task = new Task(this.tasks.length, name, start_ns);
+    this.tasks.push(task);
+    task.body = make_body(task);
+    this.schedule(start_ns, Priority.task, this.task_resume_kind, task.id);
+    return task;
+  }
+
+  /**
+   * True when some event is due before the task's own clock, so the task must yield before
+   * it touches shared state: everything earlier has to happen first.
+   */
+  must_yield(task: Task): boolean {
+    return task.now_ns > this.queue.peek_time_ns();
+  }
+
+  /** Wakes a sleeping task at `at_ns` (for example when the I/O it waits for completes). */
+  wake(task: Task, at_ns: number): void {
+    assert(task.sleeping, `wake of task ${task.name} that is not sleeping`);
+    task.sleeping = false;
+    task.now_ns = Math.max(task.now_ns, at_ns);
+    this.schedule(task.now_ns, Priority.task, this.task_resume_kind, task.id);
+  }
+
+  run(limits: RunLimits): void {
+    while (this.queue.size > 0) {
+      this.queue.pop(this.popped);
+      if (this.popped.time_ns > limits.time_ns_max) {
+        throw new SimAssertionError(`simulated time passed its bound of ${limits.time_ns_max} ns`);
+      }
+      if (this.events_processed >= limits.events_max) {
+        throw new SimAssertionError(`more than ${limits.events_max} events: the run does not converge`);
+      }
+      this.now_ns = this.popped.time_ns;
+      this.events_processed++;
+      try {
+        (this.handlers[this.popped.kind] as Handler)(this.popped.arg);
+      } catch (error) {
+        if (error instanceof SimAssertionError && error.position === undefined) {
+          error.position = { sim_time_ns: this.now_ns, seq: this.popped.seq };
+        }
+        throw error;
+      }
+    }
+  }
+
+  private step_task(task: Task): void {
+    assert(!task.finished, `resume of finished task ${task.name}`);
+    assert(task.now_ns === this.now_ns, `task ${task.name} resumed at ${this.now_ns}, its clock says ${task.now_ns}`);
+    const body = task.body as TaskBody;
+    const next = body.next();
+    if (next.done === true) {
+      task.finished = true;
+      return;
+    }
+    if (next.value === Yield.sleep) {
+      task.sleeping = true;
+      return;
+    }
+    this.schedule(task.now_ns, Priority.task, this.task_resume_kind, task.id);
+  }
+}

@@ -1,0 +1,130 @@
+import { assert } from '../engine/assert.js';
+import type { CostModel } from './cost_model.js';
+import { Cpumask, NR_CPUS_MAX } from './cpumask.js';
+import { Tlb } from './tlb.js';
+
+/**
+ * The architecture part of an address space (x86 `mm_context_t` plus `mm_cpumask`): which
+ * CPUs may hold its translations, and its TLB generation, bumped by every flush request.
+ */
+export class MmContext {
+  readonly cpumask = new Cpumask();
+  /** context.tlb_gen (kernel-spec C1). */
+  tlb_gen = 0;
+
+  constructor(readonly id: number) {}
+}
+
+/** What the layers above learn about a CPU's time and TLB (the running application, say). */
+export interface CpuHooks {
+  /** An interrupt handler ran on `cpu` from `start_ns` for `duration_ns`, preempting its task. */
+  on_interrupt(cpu: number, start_ns: number, duration_ns: number): void;
+  /**
+   * The user TLB entries of the CPU's loaded mm were all dropped, by a handler or local flush
+   * starting at `at_ns` (an interrupt's own time is reported through on_interrupt after).
+   */
+  on_user_tlb_flush_all(cpu: number, at_ns: number): void;
+}
+
+const NO_HOOKS: CpuHooks = { on_interrupt() {}, on_user_tlb_flush_all() {} };
+
+/** TLB debug counters of /proc/vmstat (they exist with CONFIG_DEBUG_TLBFLUSH, kernel-spec C12). */
+export interface TlbVmEvents {
+  nr_tlb_remote_flush: number;
+  nr_tlb_remote_flush_received: number;
+  nr_tlb_local_flush_all: number;
+  nr_tlb_local_flush_one: number;
+}
+
+export interface MachineParams {
+  nr_cpus: number;
+  tlb_entries: number;
+  /** debugfs x86/tlb_single_page_flush_ceiling (kernel-spec C3). */
+  tlb_single_page_flush_ceiling: number;
+  cost: CostModel;
+}
+
+/**
+ * The CPUs of an x86-64 machine and their per-CPU TLB state (`cpu_tlbstate`): the loaded mm,
+ * lazy mode, and the generation the CPU's TLB has caught up to. One ASID slot per CPU is
+ * modelled (the loaded mm's); the six dynamic ASIDs matter only when CPUs switch between mms.
+ */
+export class Machine {
+  readonly nr_cpus: number;
+  readonly cost: CostModel;
+  readonly tlb_single_page_flush_ceiling: number;
+  readonly tlb: Tlb;
+  /** cpu_tlbstate.loaded_mm; null is init_mm. */
+  readonly loaded_mm: (MmContext | null)[];
+  /** cpu_tlbstate_shared.is_lazy */
+  readonly is_lazy: Uint8Array;
+  /** cpu_tlbstate.ctxs[asid].tlb_gen for the loaded mm. */
+  readonly local_tlb_gen: Float64Array;
+  /** /proc/interrupts "TLB": remote flush_tlb_func calls received (kernel-spec C12). */
+  readonly irq_tlb_count: Float64Array;
+  /** /proc/interrupts "CAL": function-call interrupts taken. */
+  readonly irq_call_count: Float64Array;
+  /** When the CPU's queue of cross-CPU function calls drains; a call queued before then rides the pending interrupt. */
+  readonly csd_busy_until_ns: Float64Array;
+  /** Interrupt time taken on the CPU that the kernel task running there has not yet absorbed. */
+  readonly irq_debt_ns: Float64Array;
+  readonly vm_events: TlbVmEvents = {
+    nr_tlb_remote_flush: 0,
+    nr_tlb_remote_flush_received: 0,
+    nr_tlb_local_flush_all: 0,
+    nr_tlb_local_flush_one: 0,
+  };
+  hooks: CpuHooks = NO_HOOKS;
+
+  constructor(params: MachineParams) {
+    assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, `nr_cpus ${params.nr_cpus} out of range`);
+    this.nr_cpus = params.nr_cpus;
+    this.cost = params.cost;
+    this.tlb_single_page_flush_ceiling = params.tlb_single_page_flush_ceiling;
+    this.tlb = new Tlb(params.nr_cpus, params.tlb_entries);
+    this.loaded_mm = new Array<MmContext | null>(params.nr_cpus).fill(null);
+    this.is_lazy = new Uint8Array(params.nr_cpus);
+    this.local_tlb_gen = new Float64Array(params.nr_cpus);
+    this.irq_tlb_count = new Float64Array(params.nr_cpus);
+    this.irq_call_count = new Float64Array(params.nr_cpus);
+    this.csd_busy_until_ns = new Float64Array(params.nr_cpus);
+    this.irq_debt_ns = new Float64Array(params.nr_cpus);
+  }
+
+  /** An interrupt handler ran on `cpu`: its time is taken from whatever ran there. */
+  interrupt(cpu: number, start_ns: number, duration_ns: number): void {
+    this.irq_debt_ns[cpu] = (this.irq_debt_ns[cpu] as number) + duration_ns;
+    this.hooks.on_interrupt(cpu, start_ns, duration_ns);
+  }
+
+  /** The interrupt time a kernel task on `cpu` has to add to its clock, now consumed. */
+  take_irq_debt(cpu: number): number {
+    const debt = this.irq_debt_ns[cpu] as number;
+    this.irq_debt_ns[cpu] = 0;
+    return debt;
+  }
+
+  /**
+   * switch_mm_irqs_off: the CPU leaves its previous mm's cpumask and joins the next one's,
+   * catching up with the next mm's generation (a CR3 write that flushes its user entries).
+   * `next` null switches to init_mm (a kernel thread that stopped borrowing a user mm).
+   */
+  switch_mm(cpu: number, next: MmContext | null, at_ns: number): void {
+    const prev = this.loaded_mm[cpu] as MmContext | null;
+    this.is_lazy[cpu] = 0;
+    if (prev === next) return;
+    if (prev !== null) prev.cpumask.clear(cpu);
+    this.loaded_mm[cpu] = next;
+    if (next !== null) {
+      next.cpumask.set(cpu);
+      this.local_tlb_gen[cpu] = next.tlb_gen;
+    }
+    this.tlb.flush_all(cpu);
+    this.hooks.on_user_tlb_flush_all(cpu, at_ns);
+  }
+
+  /** enter_lazy_tlb: a kernel thread or idle keeps the user mm loaded but marks the CPU lazy (C2). */
+  enter_lazy_tlb(cpu: number): void {
+    this.is_lazy[cpu] = 1;
+  }
+}

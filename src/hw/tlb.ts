@@ -1,0 +1,57 @@
+/**
+ * Explicit per-CPU TLB entries for the translations the model tracks one by one (pages that
+ * reclaim and faults touch). Each entry is tagged with its address space and carries the
+ * writable and dirty bits the CPU cached from the PTE (kernel-spec B7: a clean cached entry
+ * cannot be written through without a page walk). Capacity-bounded, oldest evicted first.
+ *
+ * The bulk of an application's working set is not held here: its refill cost after a flush
+ * is computed from its access pattern (workload/app_thread.ts).
+ */
+export const TLB_WRITABLE = 1;
+export const TLB_DIRTY = 2;
+
+export class Tlb {
+  private readonly entries: Map<number, number>[] = [];
+
+  constructor(
+    nr_cpus: number,
+    readonly capacity: number,
+  ) {
+    for (let cpu = 0; cpu < nr_cpus; cpu++) this.entries.push(new Map());
+  }
+
+  /** Key of a translation: address space in the high bits, virtual page number below. */
+  static key(mm_id: number, vpn: number): number {
+    return mm_id * 0x1_0000_0000 + vpn;
+  }
+
+  /** Caches a translation after a page walk (the walk set PTE accessed, and dirty on a write). */
+  fill(cpu: number, mm_id: number, vpn: number, flags: number): void {
+    const map = this.entries[cpu] as Map<number, number>;
+    const key = Tlb.key(mm_id, vpn);
+    map.delete(key);
+    map.set(key, flags);
+    if (map.size > this.capacity) map.delete(map.keys().next().value as number);
+  }
+
+  /** Cached flags of a translation, or -1 when the CPU holds none. */
+  lookup(cpu: number, mm_id: number, vpn: number): number {
+    return (this.entries[cpu] as Map<number, number>).get(Tlb.key(mm_id, vpn)) ?? -1;
+  }
+
+  /** INVLPG of one page (flush_tlb_one_user). */
+  flush_one(cpu: number, mm_id: number, vpn: number): void {
+    (this.entries[cpu] as Map<number, number>).delete(Tlb.key(mm_id, vpn));
+  }
+
+  /** Full flush of the CPU's user entries (flush_tlb_local: CR3 rewrite without NOFLUSH). */
+  flush_all(cpu: number): void {
+    const map = this.entries[cpu] as Map<number, number>;
+    if (map.size > 0) map.clear();
+  }
+
+  /** Entries the CPU holds (for tests). */
+  size(cpu: number): number {
+    return (this.entries[cpu] as Map<number, number>).size;
+  }
+}

@@ -1,0 +1,195 @@
+import type { Cpumask } from './cpumask.js';
+import type { Machine, MmContext } from './machine.js';
+
+/** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
+export const TLB_FLUSH_ALL = -1;
+/** TLB_GENERATION_INVALID: a flush request that does not name a generation (batched flushes). */
+export const TLB_GENERATION_INVALID = 0;
+
+/** struct flush_tlb_info: one flush request, reused (the kernel keeps one per CPU). */
+interface FlushTlbInfo {
+  mm: MmContext | null;
+  start_vpn: number;
+  /** Exclusive end page, or TLB_FLUSH_ALL. */
+  end_vpn: number;
+  new_tlb_gen: number;
+  initiating_cpu: number;
+  freed_tables: boolean;
+}
+
+const info: FlushTlbInfo = {
+  mm: null,
+  start_vpn: 0,
+  end_vpn: TLB_FLUSH_ALL,
+  new_tlb_gen: TLB_GENERATION_INVALID,
+  initiating_cpu: 0,
+  freed_tables: false,
+};
+
+/**
+ * flush_tlb_func (arch/x86/mm/tlb.c), run on `cpu` at `at_ns`; kernel-spec C9. Counts a remote
+ * call in the CPU's TLB row before any early return; a lazy CPU switches to init_mm (leaving
+ * the mm's cpumask); a partial flush (INVLPG per page) only when this request is exactly the
+ * next and latest generation, else a full flush. Returns the work in ns.
+ */
+function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
+  const cost = m.cost;
+  const local = cpu === info.initiating_cpu;
+  const loaded = m.loaded_mm[cpu] as MmContext | null;
+  let work_ns = cost.flush_tlb_func_ns;
+  if (!local) {
+    m.irq_tlb_count[cpu] = (m.irq_tlb_count[cpu] as number) + 1;
+    m.vm_events.nr_tlb_remote_flush_received++;
+    if (info.mm !== null && info.mm !== loaded) return work_ns;
+  }
+  if (loaded === null) return work_ns;
+  if (m.is_lazy[cpu] === 1) {
+    m.switch_mm(cpu, null, at_ns);
+    return work_ns + cost.tlb_flush_full_ns;
+  }
+  const local_gen = m.local_tlb_gen[cpu] as number;
+  if (info.new_tlb_gen !== TLB_GENERATION_INVALID && info.new_tlb_gen <= local_gen) return work_ns;
+  const mm_gen = loaded.tlb_gen;
+  if (local_gen === mm_gen) return work_ns;
+  if (
+    info.end_vpn !== TLB_FLUSH_ALL &&
+    info.new_tlb_gen === local_gen + 1 &&
+    info.new_tlb_gen === mm_gen
+  ) {
+    const pages = info.end_vpn - info.start_vpn;
+    for (let vpn = info.start_vpn; vpn < info.end_vpn; vpn++) m.tlb.flush_one(cpu, loaded.id, vpn);
+    work_ns += pages * cost.invlpg_ns;
+    if (local) m.vm_events.nr_tlb_local_flush_one += pages;
+  } else {
+    work_ns += cost.tlb_flush_full_ns;
+    m.tlb.flush_all(cpu);
+    m.hooks.on_user_tlb_flush_all(cpu, at_ns);
+    if (local) m.vm_events.nr_tlb_local_flush_all++;
+  }
+  m.local_tlb_gen[cpu] = mm_gen;
+  return work_ns;
+}
+
+/** should_flush_tlb (kernel-spec C6): lazy CPUs are skipped; a request without an mm goes everywhere else. */
+function should_flush_tlb(m: Machine, cpu: number): boolean {
+  if (m.is_lazy[cpu] === 1) return false;
+  if (info.mm === null) return true;
+  return m.loaded_mm[cpu] === info.mm;
+}
+
+/**
+ * native_flush_tlb_multi over smp_call_function_many_cond (kernel-spec C6, C8): queue a call
+ * on every other CPU of the mask that passes the condition (none for freed_tables), send an
+ * IPI to those whose call queue was empty, run the local flush concurrently, then spin until
+ * every remote call has completed. Returns when the initiator may continue.
+ */
+function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): number {
+  const cost = m.cost;
+  m.vm_events.nr_tlb_remote_flush++;
+  let queued_ns = t_ns + cost.ipi_send_ns;
+  let done_ns = queued_ns;
+  const conditional = !info.freed_tables;
+  for (let target = 0; target < m.nr_cpus; target++) {
+    if (target === cpu || !mask.test(target)) continue;
+    if (conditional && !should_flush_tlb(m, target)) continue;
+    queued_ns += cost.ipi_send_per_target_ns;
+    let start_ns: number;
+    let handler_ns: number;
+    const busy_until = m.csd_busy_until_ns[target] as number;
+    if (busy_until > queued_ns) {
+      // The target is still running earlier calls: this one rides along, no new interrupt.
+      start_ns = busy_until;
+      handler_ns = 0;
+    } else {
+      m.irq_call_count[target] = (m.irq_call_count[target] as number) + 1;
+      start_ns = queued_ns + cost.ipi_delivery_ns;
+      handler_ns = cost.irq_entry_exit_ns;
+    }
+    handler_ns += flush_tlb_func(m, target, start_ns);
+    const end_ns = start_ns + handler_ns;
+    m.csd_busy_until_ns[target] = end_ns;
+    m.interrupt(target, start_ns, handler_ns);
+    if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
+  }
+  if (mask.test(cpu) && (!conditional || should_flush_tlb(m, cpu))) {
+    const local_end_ns = queued_ns + flush_tlb_func(m, cpu, queued_ns);
+    if (local_end_ns > done_ns) done_ns = local_end_ns;
+  }
+  return done_ns;
+}
+
+function set_info(
+  mm: MmContext | null,
+  start_vpn: number,
+  end_vpn: number,
+  new_tlb_gen: number,
+  cpu: number,
+  freed_tables: boolean,
+): void {
+  info.mm = mm;
+  info.start_vpn = start_vpn;
+  info.end_vpn = end_vpn;
+  info.new_tlb_gen = new_tlb_gen;
+  info.initiating_cpu = cpu;
+  info.freed_tables = freed_tables;
+}
+
+/**
+ * flush_tlb_mm_range (kernel-spec C3): ranges above tlb_single_page_flush_ceiling become full
+ * flushes; bump the mm's generation; IPI the other CPUs of mm_cpumask if there are any, else
+ * flush locally if this CPU has the mm loaded. Returns the time the caller continues.
+ */
+export function flush_tlb_mm_range(
+  m: Machine,
+  cpu: number,
+  t_ns: number,
+  mm: MmContext,
+  start_vpn: number,
+  end_vpn: number,
+  freed_tables: boolean,
+): number {
+  if (end_vpn === TLB_FLUSH_ALL || end_vpn - start_vpn > m.tlb_single_page_flush_ceiling) {
+    start_vpn = 0;
+    end_vpn = TLB_FLUSH_ALL;
+  }
+  mm.tlb_gen++;
+  set_info(mm, start_vpn, end_vpn, mm.tlb_gen, cpu, freed_tables);
+  if (mm.cpumask.any_but(cpu)) return flush_tlb_multi(m, cpu, t_ns, mm.cpumask);
+  if (m.loaded_mm[cpu] === mm) return t_ns + flush_tlb_func(m, cpu, t_ns);
+  return t_ns;
+}
+
+/** flush_tlb_mm (C4): the whole mm, freed_tables set, so lazy CPUs are called too. */
+export function flush_tlb_mm(m: Machine, cpu: number, t_ns: number, mm: MmContext): number {
+  return flush_tlb_mm_range(m, cpu, t_ns, mm, 0, TLB_FLUSH_ALL, true);
+}
+
+/** flush_tlb_page (C5): one page, freed_tables clear; what a non-deferred reclaim unmap uses. */
+export function flush_tlb_page(m: Machine, cpu: number, t_ns: number, mm: MmContext, vpn: number): number {
+  return flush_tlb_mm_range(m, cpu, t_ns, mm, vpn, vpn + 1, false);
+}
+
+/** arch_tlbbatch_should_defer (B4): defer when any CPU other than this one is in mm_cpumask. */
+export function arch_tlbbatch_should_defer(mm: MmContext, cpu: number): boolean {
+  return mm.cpumask.any_but(cpu);
+}
+
+/** arch_tlbbatch_add_pending (B6): bump the mm's generation, OR its cpumask into the batch. */
+export function arch_tlbbatch_add_pending(batch_mask: Cpumask, mm: MmContext): void {
+  mm.tlb_gen++;
+  batch_mask.or(mm.cpumask);
+}
+
+/**
+ * arch_tlbbatch_flush (C7): a full flush with no mm and no generation, so every non-lazy CPU
+ * of the batch mask gets a call whatever it runs; local only if no other CPU is in the mask.
+ * Clears the batch mask.
+ */
+export function arch_tlbbatch_flush(m: Machine, cpu: number, t_ns: number, batch_mask: Cpumask): number {
+  set_info(null, 0, TLB_FLUSH_ALL, TLB_GENERATION_INVALID, cpu, false);
+  let done_ns = t_ns;
+  if (batch_mask.any_but(cpu)) done_ns = flush_tlb_multi(m, cpu, t_ns, batch_mask);
+  else if (batch_mask.test(cpu)) done_ns = t_ns + flush_tlb_func(m, cpu, t_ns);
+  batch_mask.clear_all();
+  return done_ns;
+}

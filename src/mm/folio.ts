@@ -1,0 +1,201 @@
+import { assert } from '../engine/assert.js';
+
+/**
+ * Folio flags (include/linux/page-flags.h), as bits of one word per folio. PG_anon stands for
+ * the PAGE_MAPPING_ANON tag of folio->mapping; PG_swapcache is PG_owner_priv_1 on swap-backed
+ * folios.
+ */
+export const PG_locked = 1 << 0;
+export const PG_referenced = 1 << 1;
+export const PG_uptodate = 1 << 2;
+export const PG_dirty = 1 << 3;
+export const PG_lru = 1 << 4;
+export const PG_active = 1 << 5;
+export const PG_workingset = 1 << 6;
+export const PG_swapcache = 1 << 7;
+export const PG_writeback = 1 << 8;
+export const PG_reclaim = 1 << 9;
+export const PG_swapbacked = 1 << 10;
+export const PG_unevictable = 1 << 11;
+export const PG_mlocked = 1 << 12;
+export const PG_anon = 1 << 13;
+
+/** No folio / no slot / no mapping. */
+export const NIL = -1;
+
+/**
+ * Every page frame of the machine as a folio (order 0 for now; `order` keeps room for large
+ * folios), in struct-of-arrays form indexed by pfn: about 33 bytes per 4 KiB page against the
+ * kernel's 64-byte struct page. List links are intrusive (`lru_prev`/`lru_next`, as
+ * folio->lru), used by the LRU lists and by reclaim's private folio lists alike.
+ */
+export class FolioTable {
+  readonly nr_pages: number;
+  readonly flags: Uint32Array;
+  readonly refcount: Int32Array;
+  /** Number of page-table mappings (the kernel's _mapcount + 1). */
+  readonly mapcount: Int32Array;
+  readonly order: Uint8Array;
+  readonly lru_prev: Int32Array;
+  readonly lru_next: Int32Array;
+  /** folio->swap: the swap slot of a swap-cache folio, or NIL. */
+  readonly swap: Int32Array;
+  /** Anon rmap of a private anonymous folio: the mm and virtual page that map it. */
+  readonly rmap_mm: Int32Array;
+  readonly rmap_vpn: Int32Array;
+
+  /** Page allocator: a stack of freed pfns, and the first pfn never handed out. */
+  private readonly free_stack: Int32Array;
+  private free_top = 0;
+  private never_used = 0;
+  nr_free_pages: number;
+
+  constructor(nr_pages: number) {
+    this.nr_pages = nr_pages;
+    this.flags = new Uint32Array(nr_pages);
+    this.refcount = new Int32Array(nr_pages);
+    this.mapcount = new Int32Array(nr_pages);
+    this.order = new Uint8Array(nr_pages);
+    this.lru_prev = new Int32Array(nr_pages).fill(NIL);
+    this.lru_next = new Int32Array(nr_pages).fill(NIL);
+    this.swap = new Int32Array(nr_pages).fill(NIL);
+    this.rmap_mm = new Int32Array(nr_pages).fill(NIL);
+    this.rmap_vpn = new Int32Array(nr_pages).fill(NIL);
+    this.free_stack = new Int32Array(nr_pages);
+    this.nr_free_pages = nr_pages;
+  }
+
+  /** Allocates one order-0 folio with a single reference, or NIL when memory is exhausted. */
+  alloc(): number {
+    let pfn: number;
+    if (this.free_top > 0) pfn = this.free_stack[--this.free_top] as number;
+    else if (this.never_used < this.nr_pages) pfn = this.never_used++;
+    else return NIL;
+    this.nr_free_pages--;
+    assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, `allocated pfn ${pfn} is not clean`);
+    this.refcount[pfn] = 1;
+    return pfn;
+  }
+
+  /** Returns a folio whose last reference is gone to the allocator (free_unref_folios). */
+  free(pfn: number): void {
+    assert(this.refcount[pfn] === 0, `free of pfn ${pfn} with refcount ${this.refcount[pfn]}`);
+    assert(this.mapcount[pfn] === 0, `free of mapped pfn ${pfn}`);
+    assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, `free of listed pfn ${pfn}`);
+    this.flags[pfn] = 0;
+    this.swap[pfn] = NIL;
+    this.rmap_mm[pfn] = NIL;
+    this.rmap_vpn[pfn] = NIL;
+    this.free_stack[this.free_top++] = pfn;
+    this.nr_free_pages++;
+  }
+
+  test(pfn: number, flag: number): boolean {
+    return ((this.flags[pfn] as number) & flag) !== 0;
+  }
+
+  set(pfn: number, flag: number): void {
+    this.flags[pfn] = (this.flags[pfn] as number) | flag;
+  }
+
+  clear(pfn: number, flag: number): void {
+    this.flags[pfn] = (this.flags[pfn] as number) & ~flag;
+  }
+
+  /** Clears `flag`, returning whether it was set (folio_test_clear_*). */
+  test_clear(pfn: number, flag: number): boolean {
+    const was = ((this.flags[pfn] as number) & flag) !== 0;
+    this.flags[pfn] = (this.flags[pfn] as number) & ~flag;
+    return was;
+  }
+
+  /** folio_nr_pages */
+  nr(pfn: number): number {
+    return 1 << (this.order[pfn] as number);
+  }
+
+  /** folio_trylock: false if already locked. */
+  trylock(pfn: number): boolean {
+    if (this.test(pfn, PG_locked)) return false;
+    this.set(pfn, PG_locked);
+    return true;
+  }
+
+  unlock(pfn: number): void {
+    assert(this.test(pfn, PG_locked), `unlock of unlocked folio ${pfn}`);
+    this.clear(pfn, PG_locked);
+  }
+
+  get(pfn: number): void {
+    assert((this.refcount[pfn] as number) > 0, `get of folio ${pfn} without a reference`);
+    this.refcount[pfn] = (this.refcount[pfn] as number) + 1;
+  }
+
+  /** folio_put: drops a reference; true when it was the last (the caller frees). */
+  put(pfn: number): boolean {
+    const count = (this.refcount[pfn] as number) - 1;
+    assert(count >= 0, `put of folio ${pfn} without a reference`);
+    this.refcount[pfn] = count;
+    return count === 0;
+  }
+}
+
+/**
+ * A doubly linked list of folios through their `lru` links (struct list_head). `head` is the
+ * most recently added end (list_add), `tail` the oldest (lru_to_folio takes head->prev).
+ */
+export class FolioList {
+  head = NIL;
+  tail = NIL;
+  count = 0;
+
+  constructor(private readonly folios: FolioTable) {}
+
+  /** list_add: insert at the head. */
+  add(pfn: number): void {
+    const f = this.folios;
+    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, `folio ${pfn} already on a list`);
+    f.lru_next[pfn] = this.head;
+    if (this.head !== NIL) f.lru_prev[this.head] = pfn;
+    else this.tail = pfn;
+    this.head = pfn;
+    this.count++;
+  }
+
+  /** list_add_tail: insert at the tail. */
+  add_tail(pfn: number): void {
+    const f = this.folios;
+    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, `folio ${pfn} already on a list`);
+    f.lru_prev[pfn] = this.tail;
+    if (this.tail !== NIL) f.lru_next[this.tail] = pfn;
+    else this.head = pfn;
+    this.tail = pfn;
+    this.count++;
+  }
+
+  /** list_del */
+  del(pfn: number): void {
+    const f = this.folios;
+    const prev = f.lru_prev[pfn] as number;
+    const next = f.lru_next[pfn] as number;
+    if (prev !== NIL) f.lru_next[prev] = next;
+    else this.head = next;
+    if (next !== NIL) f.lru_prev[next] = prev;
+    else this.tail = prev;
+    f.lru_prev[pfn] = NIL;
+    f.lru_next[pfn] = NIL;
+    this.count--;
+  }
+
+  /** Removes and returns the tail folio (lru_to_folio + list_del), or NIL. */
+  pop_tail(): number {
+    const pfn = this.tail;
+    if (pfn !== NIL) this.del(pfn);
+    return pfn;
+  }
+
+  /** list_splice: moves every folio of `other` to the head of this list, keeping their order. */
+  splice(other: FolioList): void {
+    while (other.tail !== NIL) this.add(other.pop_tail());
+  }
+}

@@ -1,0 +1,157 @@
+import { assert } from '../engine/assert.js';
+import {
+  FolioList,
+  PG_active,
+  PG_dirty,
+  PG_locked,
+  PG_lru,
+  PG_swapbacked,
+  PG_unevictable,
+  type FolioTable,
+} from './folio.js';
+import type { VmEvents } from './vmstat.js';
+
+/** enum lru_list */
+export const LRU_INACTIVE_ANON = 0;
+export const LRU_ACTIVE_ANON = 1;
+export const LRU_INACTIVE_FILE = 2;
+export const LRU_ACTIVE_FILE = 3;
+export const LRU_UNEVICTABLE = 4;
+export const NR_LRU_LISTS = 5;
+
+/** PAGEVEC_SIZE: capacity of a folio_batch. */
+export const PAGEVEC_SIZE = 31;
+
+/**
+ * A per-CPU folio_batch of pending LRU moves (mm/swap.c cpu_fbatches): each entry holds a
+ * reference until the batch is drained.
+ */
+class FolioBatch {
+  readonly folios = new Int32Array(PAGEVEC_SIZE);
+  count = 0;
+}
+
+/**
+ * The classic (non-MGLRU) LRU lists of the one memory node modelled (struct lruvec), with the
+ * per-CPU batches that delay additions and rotations (lru_add, lru_move_tail).
+ */
+export class Lruvec {
+  readonly lists: FolioList[] = [];
+  private readonly lru_add: FolioBatch[] = [];
+  private readonly lru_move_tail: FolioBatch[] = [];
+
+  constructor(
+    private readonly folios: FolioTable,
+    nr_cpus: number,
+    private readonly vm: VmEvents,
+  ) {
+    for (let i = 0; i < NR_LRU_LISTS; i++) this.lists.push(new FolioList(folios));
+    for (let cpu = 0; cpu < nr_cpus; cpu++) {
+      this.lru_add.push(new FolioBatch());
+      this.lru_move_tail.push(new FolioBatch());
+    }
+  }
+
+  /** folio_lru_list: which list a folio belongs on from its flags. */
+  folio_lru_list(pfn: number): number {
+    const f = this.folios;
+    if (f.test(pfn, PG_unevictable)) return LRU_UNEVICTABLE;
+    const base = f.test(pfn, PG_swapbacked) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+    return f.test(pfn, PG_active) ? base + 1 : base;
+  }
+
+  /** lruvec_add_folio: at the head of its list. */
+  add_folio(pfn: number): void {
+    (this.lists[this.folio_lru_list(pfn)] as FolioList).add(pfn);
+  }
+
+  lruvec_del_folio(pfn: number): void {
+    (this.lists[this.folio_lru_list(pfn)] as FolioList).del(pfn);
+  }
+
+  /**
+   * folio_isolate_lru: take a folio off its LRU list for a reclaimer, with a reference of its
+   * own. False if it is not on an LRU (still in a per-CPU batch, or isolated by another).
+   */
+  folio_isolate_lru(pfn: number): boolean {
+    const f = this.folios;
+    if (!f.test_clear(pfn, PG_lru)) return false;
+    f.get(pfn);
+    this.lruvec_del_folio(pfn);
+    return true;
+  }
+
+  /** folio_add_lru: queue a folio for the LRU on this CPU's lru_add batch (takes a reference). */
+  folio_add_lru(cpu: number, pfn: number): void {
+    assert(!this.folios.test(pfn, PG_lru), `folio_add_lru of folio ${pfn} already on the LRU`);
+    this.batch_add(this.lru_add[cpu] as FolioBatch, pfn, 'lru_add');
+  }
+
+  /** folio_putback_lru: back to the LRU through the batch, dropping the isolation reference. */
+  folio_putback_lru(cpu: number, pfn: number): void {
+    this.folio_add_lru(cpu, pfn);
+    const last = this.folios.put(pfn);
+    assert(!last, `putback dropped the last reference of folio ${pfn}`);
+  }
+
+  /**
+   * folio_rotate_reclaimable (called by folio_end_writeback for PG_reclaim folios): if the
+   * folio is on the LRU, unlocked, clean and evictable, queue a move to the inactive tail on
+   * this CPU's lru_move_tail batch (kernel-spec F7).
+   */
+  folio_rotate_reclaimable(cpu: number, pfn: number): void {
+    const f = this.folios;
+    if (f.test(pfn, PG_locked) || f.test(pfn, PG_dirty) || f.test(pfn, PG_unevictable) || !f.test(pfn, PG_lru)) {
+      return;
+    }
+    this.batch_add(this.lru_move_tail[cpu] as FolioBatch, pfn, 'lru_move_tail');
+  }
+
+  /** lru_add_drain: drain this CPU's batches. */
+  lru_add_drain(cpu: number): void {
+    this.move_lru(this.lru_add[cpu] as FolioBatch, 'lru_add');
+    this.move_lru(this.lru_move_tail[cpu] as FolioBatch, 'lru_move_tail');
+  }
+
+  /** Folios waiting in per-CPU batches (for the end-of-run accounting). */
+  nr_batched(): number {
+    let n = 0;
+    for (const b of this.lru_add) n += b.count;
+    for (const b of this.lru_move_tail) n += b.count;
+    return n;
+  }
+
+  /** __folio_batch_add_and_move: add with a reference; a full batch (or a large folio) drains. */
+  private batch_add(batch: FolioBatch, pfn: number, move: 'lru_add' | 'lru_move_tail'): void {
+    this.folios.get(pfn);
+    batch.folios[batch.count++] = pfn;
+    if (batch.count === PAGEVEC_SIZE || this.folios.order[pfn] !== 0) this.move_lru(batch, move);
+  }
+
+  /** folio_batch_move_lru: apply the move to each folio, then drop the batch's references. */
+  private move_lru(batch: FolioBatch, move: 'lru_add' | 'lru_move_tail'): void {
+    const f = this.folios;
+    for (let i = 0; i < batch.count; i++) {
+      const pfn = batch.folios[i] as number;
+      if (move === 'lru_add') {
+        this.add_folio(pfn);
+      } else {
+        // Skipped if isolated meanwhile (PG_lru clear).
+        if (!f.test_clear(pfn, PG_lru)) continue;
+        if (!f.test(pfn, PG_unevictable)) {
+          this.lruvec_del_folio(pfn);
+          f.clear(pfn, PG_active);
+          (this.lists[this.folio_lru_list(pfn)] as FolioList).add_tail(pfn);
+          this.vm.pgrotated += f.nr(pfn);
+        }
+      }
+      f.set(pfn, PG_lru);
+    }
+    for (let i = 0; i < batch.count; i++) {
+      const pfn = batch.folios[i] as number;
+      assert(!f.put(pfn), `LRU batch dropped the last reference of folio ${pfn}`);
+    }
+    batch.count = 0;
+  }
+}
+

@@ -1,0 +1,60 @@
+import { MmContext } from '../hw/machine.js';
+
+/** PTE bits (arch/x86 _PAGE_*), plus the software marks of a swap PTE. */
+export const PTE_PRESENT = 1;
+export const PTE_ACCESSED = 2;
+export const PTE_DIRTY = 4;
+export const PTE_RW = 8;
+/** Not present, holding a swap entry in pte_val. */
+export const PTE_SWAP = 16;
+/** pte_swp_exclusive: the swapped page was exclusive to this mapping. */
+export const PTE_SWP_EXCLUSIVE = 32;
+
+/** PTEs per page-table page (PTRS_PER_PTE): one PMD covers 512 pages, 2 MiB. */
+export const PTRS_PER_PTE = 512;
+
+/** An anonymous private mapping, in virtual page numbers [start_vpn, end_vpn). */
+export interface Vma {
+  readonly start_vpn: number;
+  readonly end_vpn: number;
+  readonly name: string;
+}
+
+/**
+ * An address space (struct mm_struct): its VMAs, its page table (one byte of flags and one
+ * value per virtual page: a pfn when present, a swap slot when swapped out), the
+ * deferred-flush counters of `tlb_flush_batched` (kernel-spec B5, B12) and the arch context
+ * with `mm_cpumask`.
+ */
+export class MmStruct {
+  readonly context: MmContext;
+  readonly vmas: Vma[] = [];
+  readonly pte: Uint8Array;
+  readonly pte_val: Int32Array;
+  /** tlb_flush_batched: deferred unmaps queued (pending) and consumed by B12 (flushed). */
+  tlb_flush_batched_pending = 0;
+  tlb_flush_batched_flushed = 0;
+  /** MM_ANONPAGES, MM_SWAPENTS */
+  nr_anon_pages = 0;
+  nr_swap_ents = 0;
+  private next_vpn = PTRS_PER_PTE;
+
+  constructor(
+    readonly id: number,
+    nr_virtual_pages: number,
+  ) {
+    this.context = new MmContext(id);
+    this.pte = new Uint8Array(nr_virtual_pages + PTRS_PER_PTE);
+    this.pte_val = new Int32Array(nr_virtual_pages + PTRS_PER_PTE);
+  }
+
+  /** mmap of an anonymous region of `nr_pages`, 2 MiB-aligned (so it fills whole PMDs). */
+  mmap_anon(name: string, nr_pages: number): Vma {
+    const start_vpn = this.next_vpn;
+    const vma: Vma = { start_vpn, end_vpn: start_vpn + nr_pages, name };
+    this.next_vpn = Math.ceil(vma.end_vpn / PTRS_PER_PTE) * PTRS_PER_PTE;
+    if (this.next_vpn > this.pte.length) throw new RangeError(`mm ${this.id}: address space too small for ${name}`);
+    this.vmas.push(vma);
+    return vma;
+  }
+}

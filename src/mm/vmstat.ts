@@ -1,0 +1,54 @@
+/**
+ * Event counters named exactly as their /proc/vmstat lines (mm/vmstat.c vmstat_text[]).
+ * pgpgout is kept in KiB, as /proc/vmstat shows it. Counters only the simulator has are
+ * prefixed `sim_`.
+ */
+export interface VmEvents {
+  pgpgin: number;
+  pgpgout: number;
+  pswpin: number;
+  pswpout: number;
+  pgfault: number;
+  pgmajfault: number;
+  pgfree: number;
+  pgactivate: number;
+  pgdeactivate: number;
+  pgrotated: number;
+  pgscan_anon: number;
+  pgsteal_anon: number;
+  pglazyfreed: number;
+  nr_vmscan_write: number;
+  nr_vmscan_immediate_reclaim: number;
+  /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
+  sim_nr_reclaimed: number;
+  /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
+  sim_tlbbatch_flush_remote: number;
+  /** flush_tlb_batched_pending calls that found deferred unmaps and flushed the mm. */
+  sim_batched_pending_flush: number;
+  /** Time the reclaiming tasks spent waiting for flush acknowledgements, ns. */
+  sim_ipi_wait_ns: number;
+}
+
+export function make_vm_events(): VmEvents {
+  return {
+    pgpgin: 0,
+    pgpgout: 0,
+    pswpin: 0,
+    pswpout: 0,
+    pgfault: 0,
+    pgmajfault: 0,
+    pgfree: 0,
+    pgactivate: 0,
+    pgdeactivate: 0,
+    pgrotated: 0,
+    pgscan_anon: 0,
+    pgsteal_anon: 0,
+    pglazyfreed: 0,
+    nr_vmscan_write: 0,
+    nr_vmscan_immediate_reclaim: 0,
+    sim_nr_reclaimed: 0,
+    sim_tlbbatch_flush_remote: 0,
+    sim_batched_pending_flush: 0,
+    sim_ipi_wait_ns: 0,
+  };
+}

@@ -1,0 +1,73 @@
+import type { Yield } from '../engine/simulator.js';
+import {
+  arch_tlbbatch_add_pending,
+  arch_tlbbatch_flush,
+  arch_tlbbatch_should_defer,
+  flush_tlb_mm,
+} from '../hw/x86_tlb.js';
+import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
+import { sync, type Kernel, type ReclaimTask } from './kernel.js';
+
+/** try_to_unmap flag: the caller will flush deferred unmaps itself (TTU_BATCH_FLUSH). */
+export const TTU_BATCH_FLUSH = 1;
+
+/** mm->tlb_flush_batched pending counter beyond which it restarts (TLB_FLUSH_BATCH_PENDING_LARGE). */
+const TLB_FLUSH_BATCH_PENDING_LARGE = 0xffff >> 1;
+
+/** should_defer_flush (kernel-spec B3, B4). */
+export function should_defer_flush(mm: MmStruct, cpu: number, flags: number): boolean {
+  return (flags & TTU_BATCH_FLUSH) !== 0 && arch_tlbbatch_should_defer(mm.context, cpu);
+}
+
+/**
+ * set_tlb_ubc_flush_pending (B5): a PTE was cleared without a flush. Nothing to do if it was
+ * not accessible; else add the mm to the task's batch, count a pending deferred unmap on the
+ * mm, and mark the batch writable if the PTE was dirty.
+ */
+export function set_tlb_ubc_flush_pending(rt: ReclaimTask, mm: MmStruct, pteval: number): void {
+  if ((pteval & PTE_PRESENT) === 0) return;
+  arch_tlbbatch_add_pending(rt.tlb_ubc.cpumask, mm.context);
+  rt.tlb_ubc.flush_required = true;
+  if (mm.tlb_flush_batched_pending > TLB_FLUSH_BATCH_PENDING_LARGE) {
+    mm.tlb_flush_batched_pending = 1;
+    mm.tlb_flush_batched_flushed = 0;
+  } else {
+    mm.tlb_flush_batched_pending++;
+  }
+  if ((pteval & PTE_DIRTY) !== 0) rt.tlb_ubc.writable = true;
+}
+
+/** try_to_unmap_flush (B10): flush the batch if anything is pending, and reset it. */
+export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+  const ubc = rt.tlb_ubc;
+  if (!ubc.flush_required) return;
+  yield* sync(k, rt);
+  const task = rt.task;
+  if (ubc.cpumask.any_but(rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
+  const done_ns = arch_tlbbatch_flush(k.machine, rt.cpu, task.now_ns, ubc.cpumask);
+  k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
+  task.now_ns = done_ns;
+  ubc.flush_required = false;
+  ubc.writable = false;
+}
+
+/** try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. */
+export function* try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+  if (rt.tlb_ubc.writable) yield* try_to_unmap_flush(k, rt);
+}
+
+/**
+ * flush_tlb_batched_pending (B12): called under the PTE lock by operations that could race
+ * with a deferred flush. If reclaim deferred unmaps of this mm since the last call, flush the
+ * whole mm (flush_tlb_mm, freed_tables: lazy CPUs are called too) and mark them consumed.
+ */
+export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, void, void> {
+  if (mm.tlb_flush_batched_pending === mm.tlb_flush_batched_flushed) return;
+  yield* sync(k, rt);
+  const task = rt.task;
+  k.pgdat.vm.sim_batched_pending_flush++;
+  const done_ns = flush_tlb_mm(k.machine, rt.cpu, task.now_ns, mm.context);
+  k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
+  task.now_ns = done_ns;
+  mm.tlb_flush_batched_flushed = mm.tlb_flush_batched_pending;
+}

@@ -1,0 +1,53 @@
+import { Simulator } from '../engine/simulator.js';
+import { SwapIo } from '../block/page_io.js';
+import { SWAP_DEVICE_PRESETS, type SwapDeviceParams } from '../block/device.js';
+import { make_cost_model } from '../hw/cost_model.js';
+import { Machine } from '../hw/machine.js';
+import { MmStruct } from '../mm/mm_struct.js';
+import { PgData } from '../mm/pgdat.js';
+import type { Kernel } from '../reclaim/kernel.js';
+import type { Scenario } from '../scenario/schema.js';
+
+const PAGE_SIZE = 4096;
+
+/** The swap device a scenario asks for: its preset with the scenario's overrides. */
+export function swap_device_params(scenario: Scenario): SwapDeviceParams {
+  const s = scenario.swap;
+  const preset = SWAP_DEVICE_PRESETS[s.device];
+  return {
+    ...preset,
+    ...(s.latency_ns === undefined ? {} : { latency_ns: s.latency_ns }),
+    ...(s.bandwidth_mb_s === undefined ? {} : { bandwidth_mb_s: s.bandwidth_mb_s }),
+    ...(s.queue_depth === undefined ? {} : { queue_depth: s.queue_depth }),
+    ...(s.max_sectors_kb === undefined ? {} : { max_sectors_kb: s.max_sectors_kb }),
+    ...(s.max_segments === undefined ? {} : { max_segments: s.max_segments }),
+  };
+}
+
+/** Builds the simulated machine and kernel state a scenario describes, before any process exists. */
+export function build_kernel(scenario: Scenario): Kernel {
+  const sim = new Simulator();
+  const machine = new Machine({
+    nr_cpus: scenario.machine.cpus,
+    tlb_entries: scenario.machine.tlb_entries,
+    tlb_single_page_flush_ceiling: scenario.machine.tlb_single_page_flush_ceiling,
+    cost: make_cost_model(scenario.machine.cost),
+  });
+  const device = swap_device_params(scenario);
+  const swap_bytes = scenario.swap.size ?? 2 * scenario.pageout.size;
+  const pgdat = new PgData(
+    scenario.machine.memory / PAGE_SIZE,
+    scenario.machine.cpus,
+    swap_bytes / PAGE_SIZE,
+    device.kind === 'zram',
+  );
+  const swap_io = new SwapIo(sim, machine, pgdat, device);
+  return { sim, machine, pgdat, swap_io };
+}
+
+/** A new process address space sized for `nr_pages` of mappings (plus alignment). */
+export function create_mm(k: Kernel, nr_pages: number, nr_vmas: number): MmStruct {
+  const mm = new MmStruct(k.pgdat.mms.length, nr_pages + nr_vmas * 512);
+  k.pgdat.mms.push(mm);
+  return mm;
+}

@@ -1,0 +1,73 @@
+import type { Scenario } from '../scenario/schema.js';
+
+/** Schema tag of the result contract (DESIGN.md section 6). Fields may be added, never renamed. */
+export const RESULT_SCHEMA = 'reclaimsim/result@1';
+
+/** Per-CPU interrupt rows of /proc/interrupts. */
+export interface Interrupts {
+  TLB: number[];
+  CAL: number[];
+}
+
+/** A stretch of the experiment with the counters it moved. */
+export interface PhaseResult {
+  name: string;
+  start_ns: number;
+  end_ns: number;
+  vmstat: Record<string, number>;
+  interrupts: Interrupts;
+}
+
+/** An application thread's operations, before pageout and during it. */
+export interface TaskResult {
+  name: string;
+  cpu: number;
+  /** Operations and rate in the pageout window. */
+  ops: number;
+  ops_per_sec: number;
+  baseline_ops: number;
+  baseline_ops_per_sec: number;
+  /** Change of ops/s in the pageout window against the baseline window, percent. */
+  throughput_change_pct: number;
+  /** Interrupt time the thread lost in the pageout window, ns. */
+  sim_interrupted_ns: number;
+}
+
+export interface OracleResult {
+  enabled: boolean;
+  violations: { code: string; count: number; first: Record<string, unknown> }[];
+}
+
+export interface RunResult {
+  strategy: string;
+  seed: number;
+  scenario: Scenario;
+  sim_time_ns: number;
+  wall_ms: number;
+  /** Counters over the measured pageout (from the call until its I/O completed), /proc/vmstat names. */
+  vmstat: Record<string, number>;
+  interrupts: Interrupts;
+  tasks: TaskResult[];
+  phases: PhaseResult[];
+  /** Shape of the swap I/O: requests and bios dispatched, largest request in pages. */
+  io: { requests: number; bios: number; pages_per_request_max: number };
+  /** Duration of the measured madvise call(s), ns. */
+  sim_pageout_ns: number;
+  events: number;
+  oracle: OracleResult;
+}
+
+export interface ResultFile {
+  schema: typeof RESULT_SCHEMA;
+  runs: RunResult[];
+}
+
+/** JSON with object keys sorted at every level, so equal results are equal bytes. */
+export function stable_json(value: unknown, indent = 2): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  }, indent);
+}
