@@ -15,18 +15,19 @@ export class MmContext {
   constructor(readonly id: number) {}
 }
 
-/** What the layers above learn about a CPU's time and TLB (the running application, say). */
-export interface CpuHooks {
-  /** An interrupt handler ran on `cpu` from `start_ns` for `duration_ns`, preempting its task. */
-  on_interrupt(cpu: number, start_ns: number, duration_ns: number): void;
+/**
+ * What runs on a CPU above the kernel (an application thread) and must learn about its
+ * CPU's time and TLB.
+ */
+export interface CpuListener {
+  /** An interrupt handler ran on the CPU for `duration_ns`, preempting the listener. */
+  on_interrupt(duration_ns: number): void;
   /**
    * The user TLB entries of the CPU's loaded mm were all dropped, by a handler or local flush
    * starting at `at_ns` (an interrupt's own time is reported through on_interrupt after).
    */
-  on_user_tlb_flush_all(cpu: number, at_ns: number): void;
+  on_tlb_flush_all(at_ns: number): void;
 }
-
-const NO_HOOKS: CpuHooks = { on_interrupt() {}, on_user_tlb_flush_all() {} };
 
 /** TLB debug counters of /proc/vmstat (they exist with CONFIG_DEBUG_TLBFLUSH, kernel-spec C12). */
 export interface TlbVmEvents {
@@ -74,7 +75,8 @@ export class Machine {
     nr_tlb_local_flush_all: 0,
     nr_tlb_local_flush_one: 0,
   };
-  hooks: CpuHooks = NO_HOOKS;
+  /** The listener of each CPU, or null. */
+  readonly listeners: (CpuListener | null)[];
 
   constructor(params: MachineParams) {
     assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, `nr_cpus ${params.nr_cpus} out of range`);
@@ -89,12 +91,21 @@ export class Machine {
     this.irq_call_count = new Float64Array(params.nr_cpus);
     this.csd_busy_until_ns = new Float64Array(params.nr_cpus);
     this.irq_debt_ns = new Float64Array(params.nr_cpus);
+    this.listeners = new Array<CpuListener | null>(params.nr_cpus).fill(null);
   }
 
   /** An interrupt handler ran on `cpu`: its time is taken from whatever ran there. */
-  interrupt(cpu: number, start_ns: number, duration_ns: number): void {
+  interrupt(cpu: number, duration_ns: number): void {
     this.irq_debt_ns[cpu] = (this.irq_debt_ns[cpu] as number) + duration_ns;
-    this.hooks.on_interrupt(cpu, start_ns, duration_ns);
+    const listener = this.listeners[cpu] as CpuListener | null;
+    if (listener !== null) listener.on_interrupt(duration_ns);
+  }
+
+  /** The CPU's user TLB entries were all dropped by a flush starting at `at_ns`. */
+  user_tlb_flushed(cpu: number, at_ns: number): void {
+    this.tlb.flush_all(cpu);
+    const listener = this.listeners[cpu] as CpuListener | null;
+    if (listener !== null) listener.on_tlb_flush_all(at_ns);
   }
 
   /** The interrupt time a kernel task on `cpu` has to add to its clock, now consumed. */
@@ -119,8 +130,7 @@ export class Machine {
       next.cpumask.set(cpu);
       this.local_tlb_gen[cpu] = next.tlb_gen;
     }
-    this.tlb.flush_all(cpu);
-    this.hooks.on_user_tlb_flush_all(cpu, at_ns);
+    this.user_tlb_flushed(cpu, at_ns);
   }
 
   /** enter_lazy_tlb: a kernel thread or idle keeps the user mm loaded but marks the CPU lazy (C2). */

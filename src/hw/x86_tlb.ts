@@ -62,8 +62,7 @@ function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
     if (local) m.vm_events.nr_tlb_local_flush_one += pages;
   } else {
     work_ns += cost.tlb_flush_full_ns;
-    m.tlb.flush_all(cpu);
-    m.hooks.on_user_tlb_flush_all(cpu, at_ns);
+    m.user_tlb_flushed(cpu, at_ns);
     if (local) m.vm_events.nr_tlb_local_flush_all++;
   }
   m.local_tlb_gen[cpu] = mm_gen;
@@ -89,27 +88,35 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
   let queued_ns = t_ns + cost.ipi_send_ns;
   let done_ns = queued_ns;
   const conditional = !info.freed_tables;
-  for (let target = 0; target < m.nr_cpus; target++) {
-    if (target === cpu || !mask.test(target)) continue;
-    if (conditional && !should_flush_tlb(m, target)) continue;
-    queued_ns += cost.ipi_send_per_target_ns;
-    let start_ns: number;
-    let handler_ns: number;
-    const busy_until = m.csd_busy_until_ns[target] as number;
-    if (busy_until > queued_ns) {
-      // The target is still running earlier calls: this one rides along, no new interrupt.
-      start_ns = busy_until;
-      handler_ns = 0;
-    } else {
-      m.irq_call_count[target] = (m.irq_call_count[target] as number) + 1;
-      start_ns = queued_ns + cost.ipi_delivery_ns;
-      handler_ns = cost.irq_entry_exit_ns;
+  const words = mask.bits;
+  // Walk the set bits of the mask in ascending CPU order.
+  for (let word_index = 0; word_index < words.length; word_index++) {
+    let word = words[word_index] as number;
+    while (word !== 0) {
+      const bit = 31 - Math.clz32(word & -word);
+      word = (word & (word - 1)) >>> 0;
+      const target = word_index * 32 + bit;
+      if (target === cpu) continue;
+      if (conditional && !should_flush_tlb(m, target)) continue;
+      queued_ns += cost.ipi_send_per_target_ns;
+      let start_ns: number;
+      let handler_ns: number;
+      const busy_until = m.csd_busy_until_ns[target] as number;
+      if (busy_until > queued_ns) {
+        // The target is still running earlier calls: this one rides along, no new interrupt.
+        start_ns = busy_until;
+        handler_ns = 0;
+      } else {
+        m.irq_call_count[target] = (m.irq_call_count[target] as number) + 1;
+        start_ns = queued_ns + cost.ipi_delivery_ns;
+        handler_ns = cost.irq_entry_exit_ns;
+      }
+      handler_ns += flush_tlb_func(m, target, start_ns);
+      const end_ns = start_ns + handler_ns;
+      m.csd_busy_until_ns[target] = end_ns;
+      m.interrupt(target, handler_ns);
+      if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
     }
-    handler_ns += flush_tlb_func(m, target, start_ns);
-    const end_ns = start_ns + handler_ns;
-    m.csd_busy_until_ns[target] = end_ns;
-    m.interrupt(target, start_ns, handler_ns);
-    if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
   }
   if (mask.test(cpu) && (!conditional || should_flush_tlb(m, cpu))) {
     const local_end_ns = queued_ns + flush_tlb_func(m, cpu, queued_ns);

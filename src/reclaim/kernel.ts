@@ -1,4 +1,4 @@
-import { Yield, type Simulator, type Task } from '../engine/simulator.js';
+import type { Simulator, Task } from '../engine/simulator.js';
 import type { BlkPlug } from '../block/blk_mq.js';
 import type { SwapIo } from '../block/page_io.js';
 import { Cpumask } from '../hw/cpumask.js';
@@ -39,11 +39,13 @@ export class ReclaimTask {
 }
 
 /**
- * A point where the task touches state other events may change: it first absorbs interrupt
- * time its CPU took, then yields if any event is due before its clock.
+ * Called where the task is about to touch state other events may change: it absorbs the
+ * interrupt time its CPU took, and tells whether an event is due before the task's clock, in
+ * which case the caller must `yield Yield.resume` first so that everything earlier happens
+ * first. (A plain function, not a generator: it runs several times per folio.)
  */
-export function* sync(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+export function must_sync(k: Kernel, rt: ReclaimTask): boolean {
   const debt = k.machine.take_irq_debt(rt.cpu);
   if (debt > 0) rt.task.now_ns += debt;
-  if (k.sim.must_yield(rt.task)) yield Yield.resume;
+  return k.sim.must_yield(rt.task);
 }

@@ -1,8 +1,8 @@
-import type { Yield } from '../engine/simulator.js';
+import { Yield } from '../engine/simulator.js';
 import { BlkPlug } from '../block/blk_mq.js';
 import { FolioList, PG_active, PG_lru, PG_referenced, PG_unevictable, PG_workingset } from '../mm/folio.js';
 import { PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
-import { sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { flush_tlb_batched_pending } from './tlb_batch.js';
 import { reclaim_pages } from './vmscan.js';
 
@@ -25,7 +25,7 @@ export function* do_madvise_pageout(
     if (start < end) yield* madvise_pageout(k, rt, mm, start, end);
   }
   // blk_finish_plug
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   k.swap_io.device?.flush_plug(plug, rt.cpu, rt.task.now_ns);
   rt.plug = null;
 }
@@ -35,7 +35,7 @@ export function* do_madvise_pageout(
  * For pageout the mmu_gather gathers nothing, so it issues no flush.
  */
 function* madvise_pageout(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number): Generator<Yield, void, void> {
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   k.pgdat.lruvec.lru_add_drain(rt.cpu);
   for (let pmd_start = start; pmd_start < end; ) {
     const pmd_end = Math.min(end, (Math.floor(pmd_start / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
@@ -58,7 +58,7 @@ function* madvise_cold_or_pageout_pte_range(
   end: number,
 ): Generator<Yield, void, void> {
   yield* flush_tlb_batched_pending(k, rt, mm);
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   const f = k.pgdat.folios;
   const lruvec = k.pgdat.lruvec;
   const folio_list = new FolioList(f);

@@ -1,4 +1,4 @@
-import type { Yield } from '../engine/simulator.js';
+import { Yield } from '../engine/simulator.js';
 import {
   arch_tlbbatch_add_pending,
   arch_tlbbatch_flush,
@@ -6,7 +6,7 @@ import {
   flush_tlb_mm,
 } from '../hw/x86_tlb.js';
 import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
-import { sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 
 /** try_to_unmap flag: the caller will flush deferred unmaps itself (TTU_BATCH_FLUSH). */
 export const TTU_BATCH_FLUSH = 1;
@@ -41,7 +41,7 @@ export function set_tlb_ubc_flush_pending(rt: ReclaimTask, mm: MmStruct, pteval:
 export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
   const ubc = rt.tlb_ubc;
   if (!ubc.flush_required) return;
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   if (ubc.cpumask.any_but(rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
   const done_ns = arch_tlbbatch_flush(k.machine, rt.cpu, task.now_ns, ubc.cpumask);
@@ -63,7 +63,7 @@ export function* try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): Generator
  */
 export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, void, void> {
   if (mm.tlb_flush_batched_pending === mm.tlb_flush_batched_flushed) return;
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   k.pgdat.vm.sim_batched_pending_flush++;
   const done_ns = flush_tlb_mm(k.machine, rt.cpu, task.now_ns, mm.context);

@@ -1,5 +1,5 @@
 import { assert } from '../engine/assert.js';
-import type { Yield } from '../engine/simulator.js';
+import { Yield } from '../engine/simulator.js';
 import {
   FolioList,
   NIL,
@@ -15,7 +15,7 @@ import {
   PG_writeback,
 } from '../mm/folio.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
-import { sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { folio_mapped, folio_referenced, try_to_unmap } from './rmap.js';
 import { make_reclaim_stat, type ReclaimStat, type ScanControl } from './scan_control.js';
 import { TTU_BATCH_FLUSH, try_to_unmap_flush, try_to_unmap_flush_dirty } from './tlb_batch.js';
@@ -84,7 +84,7 @@ function* pageout(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, num
   if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
   f.set(pfn, PG_reclaim);
   rt.task.now_ns += k.machine.cost.pageout_ns;
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   yield* k.swap_io.swap_writepage(rt.task, rt.cpu, rt.plug, pfn);
   if (!f.test(pfn, PG_writeback)) f.clear(pfn, PG_reclaim);
   k.pgdat.vm.nr_vmscan_write += f.nr(pfn);
@@ -149,7 +149,7 @@ export function* shrink_folio_list(
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;
-    yield* sync(k, rt);
+    if (must_sync(k, rt)) yield Yield.resume;
     rt.task.now_ns += cost.shrink_folio_ns;
     let exit = KEEP;
     const nr_pages = f.nr(pfn);
@@ -287,7 +287,7 @@ export function* reclaim_folio_list(k: Kernel, rt: ReclaimTask, folio_list: Foli
   };
   const stat = make_reclaim_stat();
   const nr_reclaimed = yield* shrink_folio_list(k, rt, folio_list, sc, stat, true);
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;

@@ -18,6 +18,8 @@ const DEFAULT_OP_NS = { hot: 2, random: 80 } as const;
 export interface RunOptions {
   strategy?: string;
   seed?: number;
+  /** Called with the final kernel state when the run ends (tests and the oracle inspect it). */
+  inspect?: (k: Kernel) => void;
 }
 
 /** Thrown when the model itself fails: carries the seed and what reproduces it. */
@@ -86,7 +88,7 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   }
   const wall_start = wall_now();
   try {
-    return simulate(scenario, strategy, seed, wall_start);
+    return simulate(scenario, strategy, seed, wall_start, options.inspect);
   } catch (error) {
     if (error instanceof SimAssertionError || error instanceof RangeError || error instanceof TypeError) {
       const where = error instanceof SimAssertionError && error.position !== undefined
@@ -98,7 +100,13 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   }
 }
 
-function simulate(scenario: Scenario, strategy: string, seed: number, wall_start: bigint): RunResult {
+function simulate(
+  scenario: Scenario,
+  strategy: string,
+  seed: number,
+  wall_start: bigint,
+  inspect: ((k: Kernel) => void) | undefined,
+): RunResult {
   const k = build_kernel(scenario);
   const { machine, sim } = k;
   const w = scenario.workload;
@@ -118,7 +126,6 @@ function simulate(scenario: Scenario, strategy: string, seed: number, wall_start
     machine.enter_lazy_tlb(cpu);
   }
   const threads: AppThread[] = [];
-  const thread_on_cpu: (AppThread | undefined)[] = new Array<AppThread | undefined>(machine.nr_cpus);
   thread_cpus.forEach((cpu, i) => {
     machine.switch_mm(cpu, app_mm.context, 0);
     const vma = app_mm.mmap_anon(`app/${i + 1}`, region_pages);
@@ -132,18 +139,9 @@ function simulate(scenario: Scenario, strategy: string, seed: number, wall_start
       walk_ns: machine.cost.tlb_miss_walk_ns,
     });
     threads.push(thread);
-    thread_on_cpu[cpu] = thread;
+    machine.listeners[cpu] = thread;
   });
   populate_written(k, scenario.pageout.cpu, mm, pageout_vma);
-  machine.hooks = {
-    on_interrupt(cpu, _start_ns, duration_ns) {
-      thread_on_cpu[cpu]?.on_interrupt(duration_ns);
-    },
-    on_user_tlb_flush_all(cpu, at_ns) {
-      thread_on_cpu[cpu]?.on_tlb_flush_all(at_ns);
-    },
-  };
-
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();
@@ -172,6 +170,7 @@ function simulate(scenario: Scenario, strategy: string, seed: number, wall_start
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
   sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
 
+  inspect?.(k);
   const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
   const pageout = phase('pageout');
   const writeback = phase('writeback');

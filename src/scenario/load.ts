@@ -42,13 +42,13 @@ export function list_builtin_scenarios(): { name: string; description: string }[
   const dir = builtin_scenario_dir();
   return readdirSync(dir)
     .filter((file) => file.endsWith('.yaml'))
-    .sort()
     .map((file) => {
       const name = file.slice(0, -'.yaml'.length);
       const doc = parseDocument(readFileSync(join(dir, file), 'utf8'));
       const description = doc.get('description');
       return { name, description: typeof description === 'string' ? description : '' };
-    });
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** A scenario argument is a YAML file path or a built-in name. */

@@ -1,5 +1,5 @@
 import { assert } from '../engine/assert.js';
-import type { Yield } from '../engine/simulator.js';
+import { Yield } from '../engine/simulator.js';
 import { TLB_DIRTY, TLB_WRITABLE } from '../hw/tlb.js';
 import {
   NIL,
@@ -11,7 +11,7 @@ import {
 } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
-import { sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 
 /**
  * One explicit user access by the task on its CPU: a TLB hit (a write needs a cached dirty
@@ -33,7 +33,7 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
 function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, void, void> {
   k.pgdat.vm.pgfault++;
   rt.task.now_ns += k.machine.cost.page_fault_ns;
-  yield* sync(k, rt);
+  if (must_sync(k, rt)) yield Yield.resume;
   if (((mm.pte[vpn] as number) & PTE_SWAP) !== 0) yield* do_swap_page(k, rt, mm, vpn, write);
   else do_anonymous_page(k, rt.cpu, mm, vpn, write);
 }

@@ -1,0 +1,71 @@
+import type { RunResult } from '../index.js';
+
+/** Human-readable summary of a run, as `reclaimsim run` prints it. */
+
+function si(value: number): string {
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)}G`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(2)}k`;
+  return `${value}`;
+}
+
+function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(3)} ms`;
+}
+
+function size(bytes: number): string {
+  for (const [unit, scale] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= scale && bytes % scale === 0) return `${bytes / scale}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** /proc/interrupts-style rows, 16 CPUs per block. */
+function interrupt_rows(result: RunResult): string[] {
+  const lines: string[] = [];
+  const cpus = result.interrupts.TLB.length;
+  for (let first = 0; first < cpus; first += 16) {
+    const last = Math.min(cpus, first + 16);
+    const cols = Array.from({ length: last - first }, (_, i) => first + i);
+    const width = Math.max(6, ...cols.map((c) => String(result.interrupts.TLB[c]).length + 1, ...cols.map((c) => String(result.interrupts.CAL[c]).length + 1)));
+    lines.push(`       ${cols.map((c) => `CPU${c}`.padStart(width)).join('')}`);
+    lines.push(`  TLB: ${cols.map((c) => String(result.interrupts.TLB[c]).padStart(width)).join('')}   TLB shootdowns`);
+    lines.push(`  CAL: ${cols.map((c) => String(result.interrupts.CAL[c]).padStart(width)).join('')}   Function call interrupts`);
+  }
+  return lines;
+}
+
+export function format_run(result: RunResult): string {
+  const s = result.scenario;
+  const w = s.workload;
+  const lines: string[] = [];
+  lines.push(`reclaimsim: ${s.name}  strategy=${result.strategy}  seed=${result.seed}`);
+  lines.push(
+    `machine: ${s.machine.cpus} CPUs, ${size(s.machine.memory)} RAM, swap on ${s.swap.device}; ` +
+      `${w.threads} ${w.access} thread(s) over ${size(w.region)} (${w.process} process); ` +
+      `pageout of ${size(s.pageout.size)} ${s.pageout.mode}, ${s.pageout.chunk === 'whole' ? 'one call' : `${size(s.pageout.chunk)} calls`}, CPU ${s.pageout.cpu}`,
+  );
+  lines.push(`measured pageout: ${ms(result.sim_pageout_ns)} simulated`);
+  lines.push('');
+  lines.push('/proc/vmstat deltas over the measured pageout and its writeback:');
+  for (const [key, value] of Object.entries(result.vmstat)) {
+    if (value !== 0 || !key.startsWith('sim_')) lines.push(`  ${key.padEnd(32)}${String(value).padStart(14)}`);
+  }
+  lines.push('');
+  lines.push('/proc/interrupts deltas:');
+  lines.push(...interrupt_rows(result));
+  if (result.tasks.length > 0) {
+    lines.push('');
+    lines.push(`application threads      ${'baseline ops/s'.padStart(15)}${'pageout ops/s'.padStart(15)}${'change'.padStart(10)}`);
+    for (const t of result.tasks) {
+      lines.push(
+        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push(`swap I/O: ${result.io.requests} requests, ${result.io.bios} bios, up to ${result.io.pages_per_request_max} pages per request`);
+  lines.push(`oracle: ${result.oracle.enabled ? `${result.oracle.violations.length} violation code(s)` : 'not run'}`);
+  lines.push(`${result.events} events, ${ms(result.sim_time_ns)} simulated in ${result.wall_ms} ms`);
+  return `${lines.join('\n')}\n`;
+}
