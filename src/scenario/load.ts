@@ -73,7 +73,7 @@ function apply_sets(doc: Document, sets: readonly string[]): ScenarioIssue[] {
     }
     const path = set.slice(0, eq).split('.');
     const value = parseDocument(set.slice(eq + 1)).toJS() as unknown;
-    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({});
     doc.setIn(path, doc.createNode(value));
   }
   return issues;

@@ -1,0 +1,22 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { stable_json } from '../src/run/result.js';
+import { run_builtin, without_wall } from './helpers.js';
+
+const GOLDEN = new URL('./golden/dirty-16m.json', import.meta.url);
+
+describe('determinism', () => {
+  it('gives byte-identical JSON for the same scenario, strategy and seed', () => {
+    for (const name of ['dirty-16m', 'clean-16m']) {
+      const a = stable_json(without_wall(run_builtin(name, ['swap.device=ssd'])));
+      const b = stable_json(without_wall(run_builtin(name, ['swap.device=ssd'])));
+      expect(a).toBe(b);
+    }
+  });
+
+  it('matches the golden result of dirty-16m (UPDATE_GOLDEN=1 rewrites it after an intended change)', () => {
+    const actual = `${stable_json(without_wall(run_builtin('dirty-16m')))}\n`;
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, actual);
+    expect(actual).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+});

@@ -1,0 +1,30 @@
+import { run_scenario, type RunOptions } from '../src/run/run_scenario.js';
+import { load_scenario, parse_scenario } from '../src/scenario/load.js';
+import type { RunResult } from '../src/run/result.js';
+import type { Kernel } from '../src/reclaim/kernel.js';
+
+export const PAGE_SIZE = 4096;
+export const PTRS_PER_PTE = 512;
+
+/** Runs a built-in scenario with `path=value` overrides. */
+export function run_builtin(name: string, sets: string[] = [], options: RunOptions = {}): RunResult {
+  return run_scenario(load_scenario(name, sets), options);
+}
+
+/** Runs a scenario given as YAML text. */
+export function run_yaml(text: string, options: RunOptions = {}): RunResult {
+  return run_scenario(parse_scenario(text, 'test.yaml'), options);
+}
+
+/** Runs and also returns the final kernel state. */
+export function run_with_state(name: string, sets: string[] = []): { result: RunResult; k: Kernel } {
+  let state: Kernel | undefined;
+  const result = run_builtin(name, sets, { inspect: (k) => (state = k) });
+  return { result, k: state as Kernel };
+}
+
+/** The result without its wall-clock field, for byte comparisons. */
+export function without_wall(result: RunResult): Omit<RunResult, 'wall_ms'> {
+  const { wall_ms: _wall, ...rest } = result;
+  return rest;
+}
