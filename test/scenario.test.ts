@@ -52,3 +52,12 @@ describe('scenario validation', () => {
     for (const name of names) expect(load_scenario(name).name).toBe(name);
   });
 });
+
+describe('README', () => {
+  it('lists every cost parameter with its default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { COST_PARAMS } = await import('../src/hw/cost_model.js');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, param] of Object.entries(COST_PARAMS)) expect(readme).toContain(`| \`${name}\` | ${param.default_ns} |`);
+  });
+});
