@@ -132,7 +132,7 @@ export class BlockDevice {
     const nr_pages = this.rq_nr_pages[tag] as number;
     const write = this.rq_write[tag] === 1;
     const cost = this.machine.cost;
-    this.machine.interrupt(cpu, cost.io_irq_ns + nr_pages * cost.end_writeback_ns);
+    this.machine.interrupt(cpu, cost.io_irq_ns + nr_pages * cost.end_writeback_ns, -1);
     for (let slot = first; slot < first + nr_pages; slot++) this.completion.end_bio(write, slot, cpu);
     this.rq_first_slot[tag] = NIL;
     this.free_tags.push(tag);

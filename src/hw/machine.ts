@@ -20,12 +20,13 @@ export class MmContext {
  * CPU's time and TLB.
  */
 export interface CpuListener {
-  /** An interrupt handler ran on the CPU for `duration_ns`, preempting the listener. */
-  on_interrupt(duration_ns: number): void;
   /**
-   * The user TLB entries of the CPU's loaded mm were all dropped, by a handler or local flush
-   * starting at `at_ns` (an interrupt's own time is reported through on_interrupt after).
+   * An interrupt handler ran on the CPU for `duration_ns`, preempting the listener; if it
+   * dropped the user TLB entries of the CPU's loaded mm, `flush_at_ns` is when the handler
+   * started, else -1.
    */
+  on_interrupt(duration_ns: number, flush_at_ns: number): void;
+  /** The user TLB entries of the CPU's loaded mm were dropped outside an interrupt, at `at_ns`. */
   on_tlb_flush_all(at_ns: number): void;
 }
 
@@ -94,14 +95,17 @@ export class Machine {
     this.listeners = new Array<CpuListener | null>(params.nr_cpus).fill(null);
   }
 
-  /** An interrupt handler ran on `cpu`: its time is taken from whatever ran there. */
-  interrupt(cpu: number, duration_ns: number): void {
+  /**
+   * An interrupt handler ran on `cpu`: its time is taken from whatever ran there. A handler
+   * that flushed the user TLB passes the time it started as `flush_at_ns` (else -1).
+   */
+  interrupt(cpu: number, duration_ns: number, flush_at_ns: number): void {
     this.irq_debt_ns[cpu] = (this.irq_debt_ns[cpu] as number) + duration_ns;
     const listener = this.listeners[cpu] as CpuListener | null;
-    if (listener !== null) listener.on_interrupt(duration_ns);
+    if (listener !== null) listener.on_interrupt(duration_ns, flush_at_ns);
   }
 
-  /** The CPU's user TLB entries were all dropped by a flush starting at `at_ns`. */
+  /** The CPU's user TLB entries were all dropped outside an interrupt, at `at_ns`. */
   user_tlb_flushed(cpu: number, at_ns: number): void {
     this.tlb.flush_all(cpu);
     const listener = this.listeners[cpu] as CpuListener | null;

@@ -12,12 +12,15 @@ export const TLB_DIRTY = 2;
 
 export class Tlb {
   private readonly entries: Map<number, number>[] = [];
+  /** Entries per CPU, so that flushing a CPU that holds none costs one array read. */
+  private readonly counts: Uint32Array;
 
   constructor(
     nr_cpus: number,
     readonly capacity: number,
   ) {
     for (let cpu = 0; cpu < nr_cpus; cpu++) this.entries.push(new Map());
+    this.counts = new Uint32Array(nr_cpus);
   }
 
   /** Key of a translation: address space in the high bits, virtual page number below. */
@@ -32,6 +35,7 @@ export class Tlb {
     map.delete(key);
     map.set(key, flags);
     if (map.size > this.capacity) map.delete(map.keys().next().value as number);
+    this.counts[cpu] = map.size;
   }
 
   /** Cached flags of a translation, or -1 when the CPU holds none. */
@@ -41,17 +45,21 @@ export class Tlb {
 
   /** INVLPG of one page (flush_tlb_one_user). */
   flush_one(cpu: number, mm_id: number, vpn: number): void {
-    (this.entries[cpu] as Map<number, number>).delete(Tlb.key(mm_id, vpn));
+    if (this.counts[cpu] === 0) return;
+    const map = this.entries[cpu] as Map<number, number>;
+    map.delete(Tlb.key(mm_id, vpn));
+    this.counts[cpu] = map.size;
   }
 
   /** Full flush of the CPU's user entries (flush_tlb_local: CR3 rewrite without NOFLUSH). */
   flush_all(cpu: number): void {
-    const map = this.entries[cpu] as Map<number, number>;
-    if (map.size > 0) map.clear();
+    if (this.counts[cpu] === 0) return;
+    (this.entries[cpu] as Map<number, number>).clear();
+    this.counts[cpu] = 0;
   }
 
   /** Entries the CPU holds (for tests). */
   size(cpu: number): number {
-    return (this.entries[cpu] as Map<number, number>).size;
+    return this.counts[cpu] as number;
   }
 }

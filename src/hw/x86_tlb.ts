@@ -17,6 +17,12 @@ interface FlushTlbInfo {
   freed_tables: boolean;
 }
 
+/**
+ * Set by flush_tlb_func when it dropped the CPU's user TLB entries with a full flush, so the
+ * caller can tell the CPU's listener in the same interrupt report.
+ */
+let flushed_full = false;
+
 const info: FlushTlbInfo = {
   mm: null,
   start_vpn: 0,
@@ -34,6 +40,7 @@ const info: FlushTlbInfo = {
  */
 function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
   const cost = m.cost;
+  flushed_full = false;
   const local = cpu === info.initiating_cpu;
   const loaded = m.loaded_mm[cpu] as MmContext | null;
   let work_ns = cost.flush_tlb_func_ns;
@@ -62,10 +69,18 @@ function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
     if (local) m.vm_events.nr_tlb_local_flush_one += pages;
   } else {
     work_ns += cost.tlb_flush_full_ns;
-    m.user_tlb_flushed(cpu, at_ns);
+    m.tlb.flush_all(cpu);
+    flushed_full = true;
     if (local) m.vm_events.nr_tlb_local_flush_all++;
   }
   m.local_tlb_gen[cpu] = mm_gen;
+  return work_ns;
+}
+
+/** flush_tlb_func run by the initiator on itself (no interrupt): tells the CPU's listener of a full flush. */
+function local_flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
+  const work_ns = flush_tlb_func(m, cpu, at_ns);
+  if (flushed_full) m.user_tlb_flushed(cpu, at_ns);
   return work_ns;
 }
 
@@ -114,12 +129,12 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
       handler_ns += flush_tlb_func(m, target, start_ns);
       const end_ns = start_ns + handler_ns;
       m.csd_busy_until_ns[target] = end_ns;
-      m.interrupt(target, handler_ns);
+      m.interrupt(target, handler_ns, flushed_full ? start_ns : -1);
       if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
     }
   }
   if (mask.test(cpu) && (!conditional || should_flush_tlb(m, cpu))) {
-    const local_end_ns = queued_ns + flush_tlb_func(m, cpu, queued_ns);
+    const local_end_ns = queued_ns + local_flush_tlb_func(m, cpu, queued_ns);
     if (local_end_ns > done_ns) done_ns = local_end_ns;
   }
   return done_ns;
@@ -162,7 +177,7 @@ export function flush_tlb_mm_range(
   mm.tlb_gen++;
   set_info(mm, start_vpn, end_vpn, mm.tlb_gen, cpu, freed_tables);
   if (mm.cpumask.any_but(cpu)) return flush_tlb_multi(m, cpu, t_ns, mm.cpumask);
-  if (m.loaded_mm[cpu] === mm) return t_ns + flush_tlb_func(m, cpu, t_ns);
+  if (m.loaded_mm[cpu] === mm) return t_ns + local_flush_tlb_func(m, cpu, t_ns);
   return t_ns;
 }
 
@@ -196,7 +211,7 @@ export function arch_tlbbatch_flush(m: Machine, cpu: number, t_ns: number, batch
   set_info(null, 0, TLB_FLUSH_ALL, TLB_GENERATION_INVALID, cpu, false);
   let done_ns = t_ns;
   if (batch_mask.any_but(cpu)) done_ns = flush_tlb_multi(m, cpu, t_ns, batch_mask);
-  else if (batch_mask.test(cpu)) done_ns = t_ns + flush_tlb_func(m, cpu, t_ns);
+  else if (batch_mask.test(cpu)) done_ns = t_ns + local_flush_tlb_func(m, cpu, t_ns);
   batch_mask.clear_all();
   return done_ns;
 }

@@ -72,7 +72,9 @@ export class AppThread {
     return this.ops_closed + this.interval_ops(t_ns - this.interval_start_ns - this.stolen_ns);
   }
 
-  on_interrupt(duration_ns: number): void {
+  /** An interrupt took `duration_ns`; if it flushed the TLB, `flush_at_ns` is when it started (else -1). */
+  on_interrupt(duration_ns: number, flush_at_ns: number): void {
+    if (flush_at_ns >= 0) this.on_tlb_flush_all(flush_at_ns);
     this.stolen_ns += duration_ns;
     this.interrupted_ns += duration_ns;
   }
