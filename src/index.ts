@@ -11,7 +11,8 @@
  */
 import { load_scenario, list_builtin_scenarios, parse_scenario } from './scenario/load.js';
 import type { Scenario } from './scenario/schema.js';
-import { run_scenario, STRATEGIES, type RunOptions } from './run/run_scenario.js';
+import { run_scenario, type RunOptions } from './run/run_scenario.js';
+import { BUILTIN_STRATEGIES } from './reclaim/strategies/index.js';
 import { RESULT_SCHEMA, stable_json, type ResultFile, type RunResult } from './run/result.js';
 
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
@@ -51,5 +52,5 @@ export function listScenarios(): { name: string; description: string }[] {
 
 /** Built-in strategies. */
 export function listStrategies(): string[] {
-  return [...STRATEGIES];
+  return BUILTIN_STRATEGIES.map((s) => s.name);
 }

@@ -6,6 +6,7 @@ import { Machine } from '../hw/machine.js';
 import { MmStruct } from '../mm/mm_struct.js';
 import { PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
+import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import type { Scenario } from '../scenario/schema.js';
 
 const PAGE_SIZE = 4096;
@@ -25,7 +26,7 @@ export function swap_device_params(scenario: Scenario): SwapDeviceParams {
 }
 
 /** Builds the simulated machine and kernel state a scenario describes, before any process exists. */
-export function build_kernel(scenario: Scenario): Kernel {
+export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Kernel {
   const sim = new Simulator();
   const machine = new Machine({
     nr_cpus: scenario.machine.cpus,
@@ -42,7 +43,7 @@ export function build_kernel(scenario: Scenario): Kernel {
     device.kind === 'zram',
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device);
-  return { sim, machine, pgdat, swap_io };
+  return { sim, machine, pgdat, swap_io, strategy };
 }
 
 /** A new process address space sized for `nr_pages` of mappings (plus alignment). */

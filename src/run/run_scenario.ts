@@ -3,6 +3,8 @@ import type { Machine } from '../hw/machine.js';
 import type { MmStruct } from '../mm/mm_struct.js';
 import type { VmEvents } from '../mm/vmstat.js';
 import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
+import type { ReclaimStrategy } from '../reclaim/strategy.js';
+import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
 import { app_thread_cpus, type Scenario } from '../scenario/schema.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
@@ -16,7 +18,8 @@ const PAGE_SIZE = 4096;
 const DEFAULT_OP_NS = { hot: 2, random: 80 } as const;
 
 export interface RunOptions {
-  strategy?: string;
+  /** A built-in strategy's name, or a strategy object (see resolve_strategy). */
+  strategy?: string | ReclaimStrategy;
   seed?: number;
   /** Called with the final kernel state when the run ends (tests and the oracle inspect it). */
   inspect?: (k: Kernel) => void;
@@ -38,7 +41,6 @@ export class SimulationError extends Error {
   }
 }
 
-export const STRATEGIES = ['upstream'] as const;
 
 /** A snapshot of every counter the result reports. */
 interface Snapshot {
@@ -81,11 +83,8 @@ function rate_per_sec(ops: number, ns: number): number {
  * contract's run record.
  */
 export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  const strategy = options.strategy ?? 'upstream';
+  const strategy = resolve_strategy(options.strategy ?? 'upstream');
   const seed = options.seed ?? scenario.seed;
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-    throw new RangeError(`unknown strategy "${strategy}" (built in: ${STRATEGIES.join(', ')})`);
-  }
   const wall_start = wall_now();
   try {
     return simulate(scenario, strategy, seed, wall_start, options.inspect);
@@ -94,20 +93,30 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
       const where = error instanceof SimAssertionError && error.position !== undefined
         ? ` at sim time ${error.position.sim_time_ns} ns, event ${error.position.seq}`
         : '';
-      throw new SimulationError(`${error.message}${where}`, seed, strategy, scenario.name, error);
+      throw new SimulationError(`${error.message}${where}`, seed, strategy.name, scenario.name, error);
     }
     throw error;
   }
 }
 
+/** A strategy by built-in name, or a strategy object as given. */
+export function resolve_strategy(strategy: string | ReclaimStrategy): ReclaimStrategy {
+  if (typeof strategy !== 'string') return strategy;
+  const found = builtin_strategy(strategy);
+  if (found === undefined) {
+    throw new RangeError(`unknown strategy "${strategy}" (built in: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')})`);
+  }
+  return found;
+}
+
 function simulate(
   scenario: Scenario,
-  strategy: string,
+  strategy: ReclaimStrategy,
   seed: number,
   wall_start: bigint,
   inspect: ((k: Kernel) => void) | undefined,
 ): RunResult {
-  const k = build_kernel(scenario);
+  const k = build_kernel(scenario, strategy);
   const { machine, sim } = k;
   const w = scenario.workload;
   const pageout_pages = scenario.pageout.size / PAGE_SIZE;
@@ -206,7 +215,7 @@ function simulate(
   });
   const device = k.swap_io.device;
   return {
-    strategy,
+    strategy: strategy.name,
     seed,
     scenario,
     sim_time_ns: sim.now_ns,

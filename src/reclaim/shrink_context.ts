@@ -1,0 +1,213 @@
+import { Yield } from '../engine/simulator.js';
+import {
+  FolioList,
+  PG_active,
+  PG_dirty,
+  PG_mlocked,
+  PG_reclaim,
+  PG_swapcache,
+  PG_writeback,
+} from '../mm/folio.js';
+import { PAGEVEC_SIZE } from '../mm/lru.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { folio_mapped } from './rmap.js';
+import type { ReclaimStat, ScanControl } from './scan_control.js';
+import { try_to_unmap_flush, try_to_unmap_flush_dirty } from './tlb_batch.js';
+
+/** pageout_t */
+export const PAGE_KEEP = 0;
+export const PAGE_ACTIVATE = 1;
+export const PAGE_SUCCESS = 2;
+export const PAGE_CLEAN = 3;
+
+/**
+ * One shrink_folio_list call: its lists and totals, and its exits (the kernel's goto labels
+ * and the helpers Zhang Peng's 2026 series extracts: folio_activate_locked, folio_free,
+ * pageout_one). Strategies move folios through these, so every variant leaves by the same
+ * doors as upstream — or, where a posted patch did not, by a door it opens itself.
+ */
+export class ShrinkContext {
+  readonly ret_folios: FolioList;
+  /** Folios a strategy holds back for a batched flush (its own list; empty at the start). */
+  readonly deferred: FolioList;
+  nr_reclaimed = 0;
+  pgactivate = 0;
+  private nr_free = 0;
+
+  constructor(
+    readonly k: Kernel,
+    readonly rt: ReclaimTask,
+    readonly sc: ScanControl,
+    readonly stat: ReclaimStat,
+    /** The input list (shmem splits would add to it; kept for strategies that return folios there). */
+    readonly folio_list: FolioList,
+  ) {
+    this.ret_folios = new FolioList(k.pgdat.folios);
+    this.deferred = new FolioList(k.pgdat.folios);
+  }
+
+  get folios() {
+    return this.k.pgdat.folios;
+  }
+
+  /** The task's clock, ns: strategies charge their own extra work here. */
+  get now_ns(): number {
+    return this.rt.task.now_ns;
+  }
+
+  set now_ns(t: number) {
+    this.rt.task.now_ns = t;
+  }
+
+  /** Yields first if events are due before the task's clock (see must_sync). */
+  *sync(): Generator<Yield, void, void> {
+    if (must_sync(this.k, this.rt)) yield Yield.resume;
+  }
+
+  /** keep (A29): back to the caller on ret_folios, at its head. */
+  keep(pfn: number): void {
+    this.ret_folios.add(pfn);
+  }
+
+  /** keep_locked (A28) */
+  keep_locked(pfn: number): void {
+    this.folios.unlock(pfn);
+    this.keep(pfn);
+  }
+
+  /**
+   * activate_locked (A27, folio_activate_locked): release the swap slot if swap is more than
+   * half full or the folio is mlocked; set PG_active and count the activation; keep_locked.
+   */
+  activate_locked(pfn: number): void {
+    const f = this.folios;
+    if (f.test(pfn, PG_swapcache) && (this.k.pgdat.swap.swap_full() || f.test(pfn, PG_mlocked))) {
+      this.k.pgdat.swap.folio_free_swap(f, pfn);
+    }
+    if (!f.test(pfn, PG_mlocked)) {
+      f.set(pfn, PG_active);
+      this.stat.nr_activate[0] += f.nr(pfn);
+      this.pgactivate += f.nr(pfn);
+    }
+    this.keep_locked(pfn);
+  }
+
+  /**
+   * free_it (A22): count the folio reclaimed and add it to the free batch; when the add fills
+   * the batch, uncharge, try_to_unmap_flush (A23: no CPU may still translate to a page being
+   * freed) and free the batch.
+   */
+  *free_it(pfn: number): Generator<Yield, void, void> {
+    this.nr_reclaimed += this.folios.nr(pfn);
+    this.rt.free_folios[this.nr_free++] = pfn;
+    if (this.nr_free === PAGEVEC_SIZE) yield* this.free_folio_batch();
+  }
+
+  /** mem_cgroup_uncharge_folios + try_to_unmap_flush + free_unref_folios of the free batch (A22, A34). */
+  *free_folio_batch(): Generator<Yield, void, void> {
+    yield* try_to_unmap_flush(this.k, this.rt);
+    const f = this.folios;
+    for (let i = 0; i < this.nr_free; i++) {
+      const pfn = this.rt.free_folios[i] as number;
+      this.k.pgdat.vm.pgfree += f.nr(pfn);
+      f.free(pfn);
+    }
+    this.rt.task.now_ns += this.nr_free * this.k.machine.cost.free_folio_ns;
+    this.nr_free = 0;
+  }
+
+  /** try_to_unmap_flush_dirty (B11): flush the task's batch if a deferred PTE was dirty. */
+  *try_to_unmap_flush_dirty(): Generator<Yield, void, void> {
+    yield* try_to_unmap_flush_dirty(this.k, this.rt);
+  }
+
+  /** folio_mapping != NULL for an anonymous folio: it is in the swap cache. */
+  has_mapping(pfn: number): boolean {
+    return this.folios.test(pfn, PG_swapcache);
+  }
+
+  mapped(pfn: number): boolean {
+    return folio_mapped(this.k, pfn);
+  }
+
+  /**
+   * pageout (A18) of a locked, unmapped swap-cache folio: someone else holding a reference
+   * keeps it; a folio whose dirty bit it clears is written (PG_reclaim set, swap_writepage,
+   * NR_VMSCAN_WRITE), else it was already clean.
+   */
+  *pageout(pfn: number): Generator<Yield, number, void> {
+    const f = this.folios;
+    // is_page_cache_freeable: the isolation reference plus the swap cache's.
+    if (f.refcount[pfn] !== 1 + f.nr(pfn)) return PAGE_KEEP;
+    if (!this.has_mapping(pfn)) return PAGE_KEEP;
+    if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
+    f.set(pfn, PG_reclaim);
+    this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
+    yield* this.sync();
+    yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (!f.test(pfn, PG_writeback)) f.clear(pfn, PG_reclaim);
+    this.k.pgdat.vm.nr_vmscan_write += f.nr(pfn);
+    return PAGE_SUCCESS;
+  }
+
+  /**
+   * __remove_mapping (A21) for a swap-cache folio: freeze the refcount at the isolation and
+   * cache references (fail if anyone else holds one, or if the folio was re-dirtied), delete
+   * it from the swap cache and give up the slot. Success leaves refcount 0: the caller must
+   * free the folio (free_it).
+   */
+  remove_mapping_frozen(pfn: number): boolean {
+    const f = this.folios;
+    this.rt.task.now_ns += this.k.machine.cost.remove_mapping_ns;
+    if (f.refcount[pfn] !== 1 + f.nr(pfn)) return false;
+    if (f.test(pfn, PG_dirty)) return false;
+    const slot = f.swap[pfn] as number;
+    this.k.pgdat.swap.delete_from_swap_cache(f, pfn);
+    this.k.pgdat.swap.put_swap_folio(slot);
+    f.refcount[pfn] = 0;
+    return true;
+  }
+
+  /**
+   * folio_free (A19-A22) for a locked folio that needs no writing: __remove_mapping and free,
+   * or keep_locked when it has no mapping or the freeze fails.
+   */
+  *folio_free(pfn: number): Generator<Yield, void, void> {
+    if (!this.has_mapping(pfn) || !this.remove_mapping_frozen(pfn)) {
+      this.keep_locked(pfn);
+      return;
+    }
+    this.folios.unlock(pfn);
+    yield* this.free_it(pfn);
+  }
+
+  /**
+   * pageout_one (A17.6): write a locked dirty folio whose TLB flush is done and send it out
+   * by the upstream exit for each pageout result; a synchronous write (zram) is re-locked and
+   * freed in this pass.
+   */
+  *pageout_one(pfn: number): Generator<Yield, void, void> {
+    const f = this.folios;
+    const nr_pages = f.nr(pfn);
+    const result = yield* this.pageout(pfn);
+    if (result === PAGE_KEEP) return this.keep_locked(pfn);
+    if (result === PAGE_ACTIVATE) return this.activate_locked(pfn);
+    if (result === PAGE_SUCCESS) {
+      this.stat.nr_pageout += nr_pages;
+      if (f.test(pfn, PG_writeback) || f.test(pfn, PG_dirty)) return this.keep(pfn);
+      // A synchronous write: try to free the folio now.
+      if (!f.trylock(pfn)) return this.keep(pfn);
+      if (f.test(pfn, PG_dirty) || f.test(pfn, PG_writeback)) return this.keep_locked(pfn);
+    }
+    yield* this.folio_free(pfn);
+  }
+
+  /** The end of the call (A34, A35): final flush and free, survivors back on the input list. */
+  *finish(): Generator<Yield, number, void> {
+    yield* this.free_folio_batch();
+    this.folio_list.splice(this.ret_folios);
+    this.k.pgdat.vm.pgactivate += this.pgactivate;
+    this.k.pgdat.vm.sim_nr_reclaimed += this.nr_reclaimed;
+    return this.nr_reclaimed;
+  }
+}

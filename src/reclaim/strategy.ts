@@ -1,0 +1,24 @@
+import type { Yield } from '../engine/simulator.js';
+import type { ShrinkContext } from './shrink_context.js';
+
+/**
+ * A reclaim variant, stated only where it differs from upstream (DESIGN.md section 4): what
+ * happens to a dirty folio that is ready to be flushed and written (A17.5), and what happens
+ * after shrink_folio_list's main loop, before its final flush and free (A32-A34). Everything
+ * else is the one mirrored pipeline.
+ *
+ * Both hooks are generator functions: they `yield*` the context's steps that may wait
+ * (flushes, writes, frees), so the simulator can interleave other events.
+ */
+export interface ReclaimStrategy {
+  readonly name: string;
+  readonly description: string;
+  /**
+   * A folio at A17.5: locked, unmapped, dirty, in the swap cache, with writeback allowed.
+   * It must leave through one of the context's exits, or be held (e.g. on ctx.deferred) and
+   * released in after_main_loop.
+   */
+  dirty_folio(ctx: ShrinkContext, pfn: number): Generator<Yield, void, void>;
+  /** After the main loop: release whatever dirty_folio held back. */
+  after_main_loop(ctx: ShrinkContext): Generator<Yield, void, void>;
+}
