@@ -14,6 +14,9 @@ import type { Scenario } from './scenario/schema.js';
 import { run_scenario, type RunOptions } from './run/run_scenario.js';
 import { BUILTIN_STRATEGIES } from './reclaim/strategies/index.js';
 import { RESULT_SCHEMA, stable_json, type ResultFile, type RunResult } from './run/result.js';
+import { compare_strategies, type Comparison } from './run/compare.js';
+import type { ReclaimStrategy } from './reclaim/strategy.js';
+import { load_strategy_module } from './run/strategy_module.js';
 
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
 export { SimulationError } from './run/run_scenario.js';
@@ -22,6 +25,9 @@ export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
 export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts } from './run/result.js';
 export type { RunOptions } from './run/run_scenario.js';
+export type { Comparison, ComparedFigure } from './run/compare.js';
+export type { ReclaimStrategy } from './reclaim/strategy.js';
+export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */
@@ -39,6 +45,18 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   return run_scenario(scenario, options);
 }
 
+/**
+ * Runs each strategy on the same scenario and seeds; per figure, the mean and spread over the
+ * seeds and the change against the first strategy.
+ */
+export function compareStrategies(
+  scenario: Scenario,
+  strategies: readonly (string | ReclaimStrategy)[],
+  seeds: readonly number[],
+): Comparison {
+  return compare_strategies(scenario, strategies, seeds);
+}
+
 /** The result file of DESIGN.md section 6 for some runs, as stable JSON text. */
 export function resultJson(runs: RunResult[]): string {
   const file: ResultFile = { schema: RESULT_SCHEMA, runs };
@@ -48,6 +66,14 @@ export function resultJson(runs: RunResult[]): string {
 /** Built-in scenarios, by name. */
 export function listScenarios(): { name: string; description: string }[] {
   return list_builtin_scenarios();
+}
+
+/**
+ * Loads a user strategy from a JavaScript module (or a TypeScript one, when the `typescript`
+ * package is installed) whose default export implements ReclaimStrategy.
+ */
+export async function loadStrategy(path: string): Promise<ReclaimStrategy> {
+  return load_strategy_module(path);
 }
 
 /** Built-in strategies. */

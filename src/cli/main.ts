@@ -2,14 +2,19 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
+  compareStrategies,
   listScenarios,
   listStrategies,
   loadScenario,
+  loadStrategy,
   resultJson,
   runScenario,
   ScenarioError,
   SimulationError,
+  type ReclaimStrategy,
 } from '../index.js';
+import { StrategyModuleError } from '../run/strategy_module.js';
+import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
 
 /** Exit codes: 0 done (findings included), 1 bad usage or scenario, 4 the model crashed. */
@@ -27,6 +32,24 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** A built-in strategy name, or a path to a user strategy module (.js, .mjs or .ts). */
+async function strategy_arg(value: string): Promise<string | ReclaimStrategy> {
+  return /[/\\]|\.(m?js|ts)$/.test(value) ? loadStrategy(value) : value;
+}
+
+/** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
+function reporting_crashes(argv: readonly string[], body: () => void): void {
+  try {
+    body();
+  } catch (error) {
+    if (!(error instanceof SimulationError)) throw error;
+    process.stderr.write(
+      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
+    );
+    process.exitCode = EXIT_CRASH;
+  }
+}
+
 function build_program(argv: readonly string[]): Command {
   const program = new Command('reclaimsim')
     .description('Deterministic simulator of Linux page reclaim, TLB shootdowns and swap I/O')
@@ -41,23 +64,34 @@ function build_program(argv: readonly string[]): Command {
     .option('--seed <n>', 'seed (default: the scenario\'s)', parse_seed)
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect, [])
     .option('--json <file>', 'write the result contract (reclaimsim/result@1) to a file')
-    .action((scenario_arg: string, options: { strategy: string; seed?: number; set: string[]; json?: string }) => {
+    .action(async (scenario_arg: string, options: { strategy: string; seed?: number; set: string[]; json?: string }) => {
       const scenario = loadScenario(scenario_arg, options.set);
-      const command = ['reclaimsim', ...argv].join(' ');
-      try {
-        const result = runScenario(scenario, { strategy: options.strategy, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+      const strategy = await strategy_arg(options.strategy);
+      reporting_crashes(argv, () => {
+        const result = runScenario(scenario, { strategy, ...(options.seed === undefined ? {} : { seed: options.seed }) });
         process.stdout.write(format_run(result));
         if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
-      } catch (error) {
-        if (error instanceof SimulationError) {
-          process.stderr.write(
-            `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${command}\n`,
-          );
-          process.exitCode = EXIT_CRASH;
-          return;
-        }
-        throw error;
-      }
+      });
+    });
+
+  program
+    .command('compare')
+    .description('run several strategies on the same scenario and seeds and tabulate every figure')
+    .argument('<scenario>', 'a scenario YAML file or the name of a built-in one')
+    .option('--strategies <list>', 'comma-separated strategies or module paths; the first is the baseline', listStrategies().join(','))
+    .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_seed, 1)
+    .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
+    .option('--json <file>', 'write every run in the result contract to a file')
+    .action(async (scenario_arg: string, options: { strategies: string; seeds: number; set: string[]; json?: string }) => {
+      const scenario = loadScenario(scenario_arg, options.set);
+      const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
+      if (options.seeds < 1) throw new InvalidArgumentError('--seeds must be at least 1');
+      const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
+      reporting_crashes(argv, () => {
+        const comparison = compareStrategies(scenario, strategies, seeds);
+        process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
+        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
+      });
     });
 
   program
@@ -76,10 +110,10 @@ function build_program(argv: readonly string[]): Command {
   return program;
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const program = build_program(argv);
   try {
-    program.parse([...argv], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
@@ -90,7 +124,7 @@ function main(argv: readonly string[]): void {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (error instanceof RangeError) {
+    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError) {
       process.stderr.write(`reclaimsim: ${error.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
@@ -99,4 +133,4 @@ function main(argv: readonly string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

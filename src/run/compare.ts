@@ -1,0 +1,81 @@
+import type { Scenario } from '../scenario/schema.js';
+import type { RunResult } from './result.js';
+import type { ReclaimStrategy } from '../reclaim/strategy.js';
+import { resolve_strategy, run_scenario } from './run_scenario.js';
+
+/** One figure of a comparison: its value per run, and mean/spread per strategy. */
+export interface ComparedFigure {
+  name: string;
+  /** Per strategy, in the order compared: mean, sample standard deviation, change of the mean against the first strategy in percent (null where that mean is 0). */
+  by_strategy: { strategy: string; mean: number; stddev: number; change_pct: number | null }[];
+}
+
+export interface Comparison {
+  strategies: string[];
+  seeds: number[];
+  runs: RunResult[];
+  figures: ComparedFigure[];
+}
+
+/** The figures compared for a run: its counters, interrupt totals and per-thread throughput. */
+function figures_of(run: RunResult): Map<string, number> {
+  const out = new Map<string, number>();
+  out.set('TLB shootdowns (all CPUs)', run.interrupts.TLB.reduce((a, b) => a + b, 0));
+  out.set('TLB shootdowns (max CPU)', Math.max(...run.interrupts.TLB));
+  out.set('CAL interrupts (all CPUs)', run.interrupts.CAL.reduce((a, b) => a + b, 0));
+  for (const [key, value] of Object.entries(run.vmstat)) out.set(key, value);
+  out.set('sim_pageout_ns', run.sim_pageout_ns);
+  for (const task of run.tasks) {
+    out.set(`${task.name} ops/s during pageout`, task.ops_per_sec);
+    out.set(`${task.name} throughput change %`, task.throughput_change_pct);
+  }
+  return out;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function stddev(values: number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
+}
+
+/**
+ * Runs every strategy on the same scenario and seeds and tabulates each figure: mean and
+ * spread over the seeds, and the change against the first strategy (mmtests compare-kernels
+ * style). Figures that are zero in every run are left out.
+ */
+export function compare_strategies(
+  scenario: Scenario,
+  strategy_specs: readonly (string | ReclaimStrategy)[],
+  seeds: readonly number[],
+): Comparison {
+  const resolved = strategy_specs.map(resolve_strategy);
+  const strategies = resolved.map((s) => s.name);
+  const runs: RunResult[] = [];
+  const per_strategy = resolved.map((strategy) => seeds.map((seed) => run_scenario(scenario, { strategy, seed })));
+  for (const list of per_strategy) runs.push(...list);
+  const names: string[] = [];
+  for (const run of runs) for (const name of figures_of(run).keys()) if (!names.includes(name)) names.push(name);
+  const figures: ComparedFigure[] = [];
+  for (const name of names) {
+    const values = per_strategy.map((list) => list.map((run) => figures_of(run).get(name) ?? 0));
+    if (values.every((list) => list.every((v) => v === 0))) continue;
+    const base = mean(values[0] as number[]);
+    figures.push({
+      name,
+      by_strategy: values.map((list, i) => {
+        const m = mean(list);
+        return {
+          strategy: strategies[i] as string,
+          mean: m,
+          stddev: stddev(list),
+          change_pct: base === 0 ? null : ((m - base) / Math.abs(base)) * 100,
+        };
+      }),
+    });
+  }
+  return { strategies, seeds: [...seeds], runs, figures };
+}
