@@ -53,8 +53,9 @@ export function compareStrategies(
   scenario: Scenario,
   strategies: readonly (string | ReclaimStrategy)[],
   seeds: readonly number[],
+  options: { oracle?: boolean } = {},
 ): Comparison {
-  return compare_strategies(scenario, strategies, seeds);
+  return compare_strategies(scenario, strategies, seeds, options);
 }
 
 /** The result file of DESIGN.md section 6 for some runs, as stable JSON text. */

@@ -6,6 +6,7 @@ import { NIL, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import type { PgData } from '../mm/pgdat.js';
 import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
+import type { BlockProbe } from './probe.js';
 
 const KIB_PER_PAGE = 4;
 
@@ -17,6 +18,7 @@ const KIB_PER_PAGE = 4;
 export class SwapIo implements CompletionHandler {
   readonly device: BlockDevice | null;
   private readonly read_waiters = new Map<number, Task>();
+  probe: BlockProbe | null = null;
 
   constructor(
     private readonly sim: Simulator,
@@ -44,6 +46,7 @@ export class SwapIo implements CompletionHandler {
     pgdat.vm.pswpout += f.nr(pfn);
     pgdat.vm.pgpgout += f.nr(pfn) * KIB_PER_PAGE;
     f.set(pfn, PG_writeback);
+    if (this.probe !== null) this.probe.writeback_start(pfn);
     f.unlock(pfn);
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_compress_ns;

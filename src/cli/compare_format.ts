@@ -25,5 +25,18 @@ export function format_comparison(comparison: Comparison): string {
     });
     lines.push(figure.name.padEnd(name_width) + cells.join(''));
   }
+  lines.push('');
+  lines.push('oracle verdicts:');
+  for (const strategy of comparison.strategies) {
+    const runs = comparison.runs.filter((r) => r.strategy === strategy);
+    const counts = new Map<string, number>();
+    for (const v of runs.flatMap((r) => r.oracle.violations)) counts.set(v.code, (counts.get(v.code) ?? 0) + v.count);
+    const verdict = runs.every((r) => !r.oracle.enabled)
+      ? 'not checked'
+      : counts.size === 0
+        ? 'correct'
+        : [...counts].map(([code, n]) => `${code} x${n}`).join(', ');
+    lines.push(`  ${strategy.padEnd(12)}${verdict}`);
+  }
   return `${lines.join('\n')}\n`;
 }

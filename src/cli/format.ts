@@ -35,6 +35,20 @@ function interrupt_rows(result: RunResult): string[] {
   return lines;
 }
 
+/** The oracle's verdict, and each violation code with its count, rule and first occurrence. */
+export function format_oracle(result: RunResult): string[] {
+  const o = result.oracle;
+  if (!o.enabled) return ['oracle: off'];
+  if (o.violations.length === 0) return ['oracle: correct (no violation)'];
+  const lines = [`oracle: ${o.violations.reduce((n, v) => n + v.count, 0)} violation(s) of ${o.violations.length} rule(s)`];
+  for (const v of o.violations) {
+    lines.push(`  ${v.code} x${v.count} — ${v.rule}`);
+    lines.push(`    first: folio ${v.first.folio} at ${v.first.sim_time_ns} ns (event ${v.first.event_seq}), seed ${v.first.seed}: ${v.first.detail}`);
+    lines.push(`    reproduce: ${v.first.reproduce}`);
+  }
+  return lines;
+}
+
 export function format_run(result: RunResult): string {
   const s = result.scenario;
   const w = s.workload;
@@ -65,7 +79,7 @@ export function format_run(result: RunResult): string {
   }
   lines.push('');
   lines.push(`swap I/O: ${result.io.requests} requests, ${result.io.bios} bios, up to ${result.io.pages_per_request_max} pages per request`);
-  lines.push(`oracle: ${result.oracle.enabled ? `${result.oracle.violations.length} violation code(s)` : 'not run'}`);
+  lines.push(...format_oracle(result));
   lines.push(`${result.events} events, ${ms(result.sim_time_ns)} simulated in ${result.wall_ms} ms`);
   return `${lines.join('\n')}\n`;
 }

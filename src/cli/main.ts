@@ -17,9 +17,15 @@ import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
 
-/** Exit codes: 0 done (findings included), 1 bad usage or scenario, 4 the model crashed. */
+/** Exit codes: 0 done (findings included), 1 bad usage or scenario, 2 a violation under --fail-on-violation, 4 the model crashed. */
 const EXIT_USAGE = 1;
+const EXIT_VIOLATION = 2;
 const EXIT_CRASH = 4;
+
+function parse_on_off(value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
+  return value === 'on';
+}
 
 function parse_seed(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
@@ -35,6 +41,30 @@ function collect(value: string, previous: string[]): string[] {
 /** A built-in strategy name, or a path to a user strategy module (.js, .mjs or .ts). */
 async function strategy_arg(value: string): Promise<string | ReclaimStrategy> {
   return /[/\\]|\.(m?js|ts)$/.test(value) ? loadStrategy(value) : value;
+}
+
+interface RunCliOptions {
+  strategy: string;
+  seed?: number;
+  set: string[];
+  json?: string;
+  oracle: boolean;
+  failOnViolation?: boolean;
+}
+
+interface CompareCliOptions {
+  strategies: string;
+  seeds: number;
+  set: string[];
+  json?: string;
+  oracle: boolean;
+  failOnViolation?: boolean;
+}
+
+/** The command line that reproduces a run: this one, with its seed made explicit. */
+function reproduce_command(argv: readonly string[], seed: number): string {
+  const args = argv.includes('--seed') ? [...argv] : [...argv, '--seed', String(seed)];
+  return ['reclaimsim', ...args].join(' ');
 }
 
 /** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
@@ -64,13 +94,21 @@ function build_program(argv: readonly string[]): Command {
     .option('--seed <n>', 'seed (default: the scenario\'s)', parse_seed)
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect, [])
     .option('--json <file>', 'write the result contract (reclaimsim/result@1) to a file')
-    .action(async (scenario_arg: string, options: { strategy: string; seed?: number; set: string[]; json?: string }) => {
+    .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
+    .option('--fail-on-violation', 'exit 2 when the oracle finds a violation')
+    .action(async (scenario_arg: string, options: RunCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategy = await strategy_arg(options.strategy);
       reporting_crashes(argv, () => {
-        const result = runScenario(scenario, { strategy, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+        const result = runScenario(scenario, {
+          strategy,
+          oracle: options.oracle,
+          command: reproduce_command(argv, options.seed ?? scenario.seed),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+        });
         process.stdout.write(format_run(result));
         if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
+        if (options.failOnViolation === true && result.oracle.violations.length > 0) process.exitCode = EXIT_VIOLATION;
       });
     });
 
@@ -82,15 +120,18 @@ function build_program(argv: readonly string[]): Command {
     .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_seed, 1)
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--json <file>', 'write every run in the result contract to a file')
-    .action(async (scenario_arg: string, options: { strategies: string; seeds: number; set: string[]; json?: string }) => {
+    .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
+    .option('--fail-on-violation', 'exit 2 when the oracle finds a violation in any run')
+    .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
       if (options.seeds < 1) throw new InvalidArgumentError('--seeds must be at least 1');
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       reporting_crashes(argv, () => {
-        const comparison = compareStrategies(scenario, strategies, seeds);
+        const comparison = compareStrategies(scenario, strategies, seeds, { oracle: options.oracle });
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
         if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
+        if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
       });
     });
 

@@ -126,8 +126,16 @@ export class Machine {
    */
   switch_mm(cpu: number, next: MmContext | null, at_ns: number): void {
     const prev = this.loaded_mm[cpu] as MmContext | null;
+    const was_lazy = this.is_lazy[cpu] === 1;
     this.is_lazy[cpu] = 0;
-    if (prev === next) return;
+    if (prev === next) {
+      // Leaving lazy mode on the same mm: catch up with flushes missed meanwhile (C2).
+      if (was_lazy && next !== null && (this.local_tlb_gen[cpu] as number) < next.tlb_gen) {
+        this.local_tlb_gen[cpu] = next.tlb_gen;
+        this.user_tlb_flushed(cpu, at_ns);
+      }
+      return;
+    }
     if (prev !== null) prev.cpumask.clear(cpu);
     this.loaded_mm[cpu] = next;
     if (next !== null) {

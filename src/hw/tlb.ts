@@ -7,6 +7,8 @@
  * The bulk of an application's working set is not held here: its refill cost after a flush
  * is computed from its access pattern (workload/app_thread.ts).
  */
+import type { TlbProbe } from './probe.js';
+
 export const TLB_WRITABLE = 1;
 export const TLB_DIRTY = 2;
 
@@ -14,6 +16,7 @@ export class Tlb {
   private readonly entries: Map<number, number>[] = [];
   /** Entries per CPU, so that flushing a CPU that holds none costs one array read. */
   private readonly counts: Uint32Array;
+  probe: TlbProbe | null = null;
 
   constructor(
     nr_cpus: number,
@@ -45,6 +48,7 @@ export class Tlb {
 
   /** INVLPG of one page (flush_tlb_one_user). */
   flush_one(cpu: number, mm_id: number, vpn: number): void {
+    if (this.probe !== null) this.probe.tlb_flush_one(cpu, mm_id, vpn);
     if (this.counts[cpu] === 0) return;
     const map = this.entries[cpu] as Map<number, number>;
     map.delete(Tlb.key(mm_id, vpn));
@@ -53,6 +57,7 @@ export class Tlb {
 
   /** Full flush of the CPU's user entries (flush_tlb_local: CR3 rewrite without NOFLUSH). */
   flush_all(cpu: number): void {
+    if (this.probe !== null) this.probe.tlb_flush_all(cpu);
     if (this.counts[cpu] === 0) return;
     (this.entries[cpu] as Map<number, number>).clear();
     this.counts[cpu] = 0;

@@ -1,4 +1,5 @@
 import { assert } from '../engine/assert.js';
+import type { MmProbe } from './probe.js';
 
 /**
  * Folio flags (include/linux/page-flags.h), as bits of one word per folio. PG_anon stands for
@@ -49,6 +50,7 @@ export class FolioTable {
   private free_top = 0;
   private never_used = 0;
   nr_free_pages: number;
+  probe: MmProbe | null = null;
 
   constructor(nr_pages: number) {
     this.nr_pages = nr_pages;
@@ -88,6 +90,7 @@ export class FolioTable {
     this.rmap_vpn[pfn] = NIL;
     this.free_stack[this.free_top++] = pfn;
     this.nr_free_pages++;
+    if (this.probe !== null) this.probe.folio_freed(pfn);
   }
 
   test(pfn: number, flag: number): boolean {

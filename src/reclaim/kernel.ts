@@ -5,6 +5,7 @@ import { Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
 import type { PgData } from '../mm/pgdat.js';
+import type { Probe } from './probe.js';
 import type { ReclaimStrategy } from './strategy.js';
 
 /** Everything a kernel code path can reach: the clock, the CPUs, the memory node, swap I/O. */
@@ -15,6 +16,8 @@ export interface Kernel {
   readonly swap_io: SwapIo;
   /** The reclaim variant under test (upstream, or a patch). */
   readonly strategy: ReclaimStrategy;
+  /** The oracle, when one observes the run. */
+  probe: Probe | null;
 }
 
 /** struct tlbflush_unmap_batch (current->tlb_ubc): deferred flushes of one task (kernel-spec B5-B11). */

@@ -35,7 +35,9 @@ export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: num
   assert((pteval & PTE_PRESENT) !== 0 && mm.pte_val[vpn] === pfn, `folio ${pfn}: rmap and PTE disagree`);
   assert(f.test(pfn, PG_swapcache), `try_to_unmap of anon folio ${pfn} outside the swap cache`);
   mm.pte[vpn] = 0;
-  if (should_defer_flush(mm, rt.cpu, flags)) {
+  const deferred = should_defer_flush(mm, rt.cpu, flags);
+  if (k.probe !== null) k.probe.pte_cleared(mm, vpn, pfn, pteval, deferred, rt.cpu);
+  if (deferred) {
     set_tlb_ubc_flush_pending(rt, mm, pteval);
   } else {
     // ptep_clear_flush: no other CPU has the mm (B4 false), so this is a local flush.

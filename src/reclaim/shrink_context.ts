@@ -169,6 +169,16 @@ export class ShrinkContext {
   }
 
   /**
+   * remove_mapping (mm/vmscan.c): __remove_mapping without a workingset shadow, then the
+   * refcount unfrozen to 1 — for callers that keep the folio, not for reclaim's free path.
+   */
+  remove_mapping_unfrozen(pfn: number): boolean {
+    if (!this.remove_mapping_frozen(pfn)) return false;
+    this.folios.refcount[pfn] = 1;
+    return true;
+  }
+
+  /**
    * folio_free (A19-A22) for a locked folio that needs no writing: __remove_mapping and free,
    * or keep_locked when it has no mapping or the freeze fails.
    */

@@ -72,6 +72,7 @@ export function* shrink_folio_list(
 ): Generator<Yield, number, void> {
   const f = k.pgdat.folios;
   const ctx = new ShrinkContext(k, rt, sc, stat, folio_list);
+  if (k.probe !== null) k.probe.shrink_begin(ctx);
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;
@@ -88,7 +89,9 @@ export function* shrink_folio_list(
   }
   yield* k.strategy.after_main_loop(ctx);
   // A32 (demotion) does not apply: no memory tiers are modelled.
-  return yield* ctx.finish();
+  const nr_reclaimed = yield* ctx.finish();
+  if (k.probe !== null) k.probe.shrink_end(ctx, nr_reclaimed);
+  return nr_reclaimed;
 }
 
 /** The per-folio decision chain of shrink_folio_list from A4 on, for a locked folio. */

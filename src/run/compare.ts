@@ -51,11 +51,12 @@ export function compare_strategies(
   scenario: Scenario,
   strategy_specs: readonly (string | ReclaimStrategy)[],
   seeds: readonly number[],
+  options: { oracle?: boolean } = {},
 ): Comparison {
   const resolved = strategy_specs.map(resolve_strategy);
   const strategies = resolved.map((s) => s.name);
   const runs: RunResult[] = [];
-  const per_strategy = resolved.map((strategy) => seeds.map((seed) => run_scenario(scenario, { strategy, seed })));
+  const per_strategy = resolved.map((strategy) => seeds.map((seed) => run_scenario(scenario, { strategy, seed, oracle: options.oracle ?? true })));
   for (const list of per_strategy) runs.push(...list);
   const names: string[] = [];
   for (const run of runs) for (const name of figures_of(run).keys()) if (!names.includes(name)) names.push(name);

@@ -43,7 +43,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
     device.kind === 'zram',
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device);
-  return { sim, machine, pgdat, swap_io, strategy };
+  return { sim, machine, pgdat, swap_io, strategy, probe: null };
 }
 
 /** A new process address space sized for `nr_pages` of mappings (plus alignment). */

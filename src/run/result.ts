@@ -33,9 +33,17 @@ export interface TaskResult {
   sim_interrupted_ns: number;
 }
 
+/** The oracle's verdict on a run and its findings grouped by code (DESIGN.md section 5). */
 export interface OracleResult {
   enabled: boolean;
-  violations: { code: string; count: number; first: Record<string, unknown> }[];
+  verdict: 'correct' | 'violations' | 'not checked';
+  violations: {
+    code: string;
+    /** The kernel rule broken. */
+    rule: string;
+    count: number;
+    first: { folio: number; sim_time_ns: number; event_seq: number; detail: string; seed: number; reproduce: string };
+  }[];
 }
 
 export interface RunResult {

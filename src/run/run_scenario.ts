@@ -6,6 +6,7 @@ import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
 import { app_thread_cpus, type Scenario } from '../scenario/schema.js';
+import { Oracle } from '../oracle/oracle.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
@@ -21,8 +22,12 @@ export interface RunOptions {
   /** A built-in strategy's name, or a strategy object (see resolve_strategy). */
   strategy?: string | ReclaimStrategy;
   seed?: number;
-  /** Called with the final kernel state when the run ends (tests and the oracle inspect it). */
+  /** Called with the final kernel state when the run ends (tests inspect it). */
   inspect?: (k: Kernel) => void;
+  /** Run the oracle beside the model (default true). */
+  oracle?: boolean;
+  /** The command that reproduces this run, quoted in findings (default: a `reclaimsim run` line). */
+  command?: string;
 }
 
 /** Thrown when the model itself fails: carries the seed and what reproduces it. */
@@ -87,7 +92,8 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   const seed = options.seed ?? scenario.seed;
   const wall_start = wall_now();
   try {
-    return simulate(scenario, strategy, seed, wall_start, options.inspect);
+    const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
+    return simulate(scenario, strategy, seed, wall_start, options.inspect, options.oracle ?? true, command);
   } catch (error) {
     if (error instanceof SimAssertionError || error instanceof RangeError || error instanceof TypeError) {
       const where = error instanceof SimAssertionError && error.position !== undefined
@@ -115,9 +121,13 @@ function simulate(
   seed: number,
   wall_start: bigint,
   inspect: ((k: Kernel) => void) | undefined,
+  with_oracle: boolean,
+  command: string,
 ): RunResult {
   const k = build_kernel(scenario, strategy);
   const { machine, sim } = k;
+  const oracle = with_oracle ? new Oracle(k, sim, machine) : null;
+  oracle?.install();
   const w = scenario.workload;
   const pageout_pages = scenario.pageout.size / PAGE_SIZE;
   const region_pages = w.region / PAGE_SIZE;
@@ -179,8 +189,11 @@ function simulate(
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
   sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
 
-  inspect?.(k);
   const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
+  // A task may finish ahead of the last event: the run ends at the later of the two.
+  const end_ns = Math.max(sim.now_ns, phase('writeback').end_ns);
+  oracle?.check_final_state(end_ns);
+  inspect?.(k);
   const pageout = phase('pageout');
   const writeback = phase('writeback');
   const baseline = phase('baseline');
@@ -218,7 +231,7 @@ function simulate(
     strategy: strategy.name,
     seed,
     scenario,
-    sim_time_ns: sim.now_ns,
+    sim_time_ns: end_ns,
     wall_ms: Math.round(wall_ms_since(wall_start)),
     vmstat: measured.vmstat,
     interrupts: measured.interrupts,
@@ -227,6 +240,10 @@ function simulate(
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
     sim_pageout_ns: pageout_ns,
     events: sim.events_processed,
-    oracle: { enabled: false, violations: [] },
+    oracle: {
+      enabled: oracle !== null,
+      verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',
+      violations: (oracle?.result() ?? []).map((v) => ({ ...v, first: { ...v.first, seed, reproduce: command } })),
+    },
   };
 }

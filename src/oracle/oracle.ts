@@ -1,0 +1,232 @@
+import type { Simulator, Task } from '../engine/simulator.js';
+import type { Cpumask } from '../hw/cpumask.js';
+import type { Machine } from '../hw/machine.js';
+import { NIL, PG_active, PG_locked, PG_lru, PG_swapcache, PG_writeback } from '../mm/folio.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
+import { SWAP_HAS_CACHE } from '../mm/swap.js';
+import type { Kernel } from '../reclaim/kernel.js';
+import type { Probe } from '../reclaim/probe.js';
+import type { ShrinkContext } from '../reclaim/shrink_context.js';
+import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
+
+/**
+ * A translation some CPUs may still cache after reclaim cleared its PTE: the CPUs that had
+ * the mm loaded and were not lazy (a lazy CPU runs no user code, and flushes when it leaves
+ * lazy mode), and the oracle event at which it was cleared. A CPU whose last full flush comes
+ * after that event, or that INVLPGed the page, no longer holds it.
+ */
+interface StaleTranslation {
+  mm_id: number;
+  vpn: number;
+  dirty: boolean;
+  cpus: readonly number[];
+  event: number;
+  invlpg_cpus: number[] | null;
+}
+
+/** Above this many tracked translations, the flushed ones are swept out. */
+const STALE_SWEEP_THRESHOLD = 4096;
+
+/**
+ * The oracle (DESIGN.md section 5): shadow state beside the model, fed by its probes,
+ * checking the rules of kernel-spec section A and B at every step and the state at the end.
+ * It reads model state and never writes it.
+ */
+export class Oracle implements Probe {
+  private readonly violations = new Map<ViolationCode, Violation>();
+  private readonly last_full_flush_event: Float64Array;
+  private event = 0;
+  private readonly stale = new Map<number, StaleTranslation>();
+  private readonly mask_cache = new Map<string, readonly number[]>();
+  /** Per shrink_folio_list call: its input folios and the pages freed during it. */
+  private call_input: number[] = [];
+  private call_freed = new Set<number>();
+  private call_freed_pages = 0;
+  private in_call = false;
+  /** The reclaiming task of the current call: its clock dates findings (it runs ahead of events). */
+  private task: Task | null = null;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly sim: Simulator,
+    private readonly machine: Machine,
+  ) {
+    this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
+  }
+
+  /** Installs the oracle's probes in the model. */
+  install(): void {
+    this.machine.tlb.probe = this;
+    this.k.pgdat.folios.probe = this;
+    this.k.swap_io.probe = this;
+    this.k.probe = this;
+  }
+
+  report(code: ViolationCode, folio: number, detail: string, sim_time_ns = this.task?.now_ns ?? this.sim.now_ns): void {
+    const existing = this.violations.get(code);
+    if (existing !== undefined) {
+      existing.count++;
+      return;
+    }
+    this.violations.set(code, {
+      code,
+      rule: VIOLATION_RULES[code],
+      count: 1,
+      first: { folio, sim_time_ns, event_seq: this.sim.events_processed, detail },
+    });
+  }
+
+  /** Violations grouped by code, in a stable order. */
+  result(): Violation[] {
+    return [...this.violations.values()].sort((a, b) => (a.code < b.code ? -1 : 1));
+  }
+
+  // --- TLB ------------------------------------------------------------------------------
+
+  tlb_flush_all(cpu: number): void {
+    this.last_full_flush_event[cpu] = ++this.event;
+  }
+
+  tlb_flush_one(cpu: number, mm_id: number, vpn: number): void {
+    this.event++;
+    for (const t of this.stale.values()) {
+      if (t.mm_id === mm_id && t.vpn === vpn) (t.invlpg_cpus ??= []).push(cpu);
+    }
+  }
+
+  /** CPUs (of those recorded) that may still hold the translation. */
+  private holders(t: StaleTranslation): number[] {
+    return t.cpus.filter((cpu) => (this.last_full_flush_event[cpu] as number) < t.event && !(t.invlpg_cpus?.includes(cpu) ?? false));
+  }
+
+  // --- reclaim ----------------------------------------------------------------------------
+
+  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, _deferred: boolean, _cpu: number): void {
+    if ((pteval & PTE_PRESENT) === 0) return;
+    this.stale.set(pfn, {
+      mm_id: mm.id,
+      vpn,
+      dirty: (pteval & PTE_DIRTY) !== 0,
+      cpus: this.running_cpus(mm.context.cpumask),
+      event: ++this.event,
+      invlpg_cpus: null,
+    });
+    if (this.stale.size > STALE_SWEEP_THRESHOLD) this.sweep_stale();
+  }
+
+  /** The non-lazy CPUs of a cpumask (shared arrays: masks repeat). */
+  private running_cpus(mask: Cpumask): readonly number[] {
+    const cpus: number[] = [];
+    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) if (mask.test(cpu) && this.machine.is_lazy[cpu] === 0) cpus.push(cpu);
+    const key = cpus.join(',');
+    const cached = this.mask_cache.get(key);
+    if (cached !== undefined) return cached;
+    this.mask_cache.set(key, cpus);
+    return cpus;
+  }
+
+  private sweep_stale(): void {
+    for (const [pfn, t] of this.stale) if (this.holders(t).length === 0) this.stale.delete(pfn);
+  }
+
+  writeback_start(pfn: number): void {
+    const t = this.stale.get(pfn);
+    if (t === undefined || !t.dirty) return;
+    const holders = this.holders(t);
+    if (holders.length > 0) {
+      this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${holders.join(',')} may still write through a dirty translation of vpn ${t.vpn}`);
+    }
+  }
+
+  folio_freed(pfn: number): void {
+    const t = this.stale.get(pfn);
+    if (t !== undefined) {
+      const holders = this.holders(t);
+      if (holders.length > 0) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${holders.join(',')} may still translate vpn ${t.vpn} to it`);
+      this.stale.delete(pfn);
+    }
+    if (this.in_call) {
+      this.call_freed.add(pfn);
+      this.call_freed_pages += this.k.pgdat.folios.nr(pfn);
+    }
+  }
+
+  shrink_begin(ctx: ShrinkContext): void {
+    const f = this.k.pgdat.folios;
+    this.call_input = [];
+    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) this.call_input.push(pfn);
+    this.call_freed.clear();
+    this.call_freed_pages = 0;
+    this.in_call = true;
+    this.task = ctx.rt.task;
+  }
+
+  shrink_end(ctx: ShrinkContext, nr_reclaimed: number): void {
+    this.in_call = false;
+    const f = this.k.pgdat.folios;
+    const now = ctx.now_ns;
+    const returned = new Set<number>();
+    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) returned.add(pfn);
+    let activated = 0;
+    for (const pfn of this.call_input) {
+      if (this.call_freed.has(pfn)) continue;
+      if (!returned.has(pfn)) {
+        this.report('LEAKED_FOLIO', pfn, `neither freed nor returned (refcount ${f.refcount[pfn]}, flags 0x${(f.flags[pfn] as number).toString(16)})`, now);
+        continue;
+      }
+      if (f.test(pfn, PG_locked)) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
+      const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);
+      if (f.refcount[pfn] !== expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, expected ${expected}`, now);
+      if (f.test(pfn, PG_active)) activated += f.nr(pfn);
+    }
+    if (nr_reclaimed !== this.call_freed_pages) {
+      this.report('NR_RECLAIMED_MISMATCH', this.call_input[0] ?? NIL, `nr_reclaimed ${nr_reclaimed}, pages freed ${this.call_freed_pages}`, now);
+    }
+    if (activated !== ctx.pgactivate) {
+      this.report('PGACTIVATE_MISMATCH', this.call_input[0] ?? NIL, `PGACTIVATE +${ctx.pgactivate}, folios activated ${activated}`, now);
+    }
+  }
+
+  // --- end of run ------------------------------------------------------------------------
+
+  /** Checks the state a finished run must be in at `end_ns`: nothing locked, isolated, or unaccounted. */
+  check_final_state(end_ns: number): void {
+    const k = this.k;
+    const report = (code: ViolationCode, folio: number, detail: string) => this.report(code, folio, detail, end_ns);
+    const f = k.pgdat.folios;
+    let used = 0;
+    let on_lru = 0;
+    for (let pfn = 0; pfn < f.nr_pages; pfn++) {
+      if (f.refcount[pfn] === 0) continue;
+      used++;
+      if (f.test(pfn, PG_locked)) report('LEFT_LOCKED', pfn, 'locked at the end of the run');
+      if (f.test(pfn, PG_writeback)) report('LEFT_UNDER_WRITEBACK', pfn, 'under writeback at the end of the run');
+      if (f.test(pfn, PG_lru)) on_lru++;
+    }
+    // Leaked folios keep a refcount of 0 (seed-v1) or 1 (seed-v2) without being free: count
+    // the frames that are neither free nor in use by anything.
+    const leaked = f.nr_pages - f.nr_free_pages - used;
+    if (leaked !== 0) report('FREE_PAGES_MISMATCH', NIL, `${f.nr_free_pages} free + ${used} in use != ${f.nr_pages} pages`);
+    const waiting = on_lru + k.pgdat.lruvec.nr_batched();
+    if (waiting < used) report('LEFT_ISOLATED', NIL, `${used - waiting} folio(s) in use are neither on an LRU nor in an LRU batch`);
+    const swap = k.pgdat.swap;
+    let swap_ptes = 0;
+    for (const mm of k.pgdat.mms) {
+      for (const vma of mm.vmas) {
+        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
+          if (((mm.pte[vpn] as number) & PTE_SWAP) === 0) continue;
+          swap_ptes++;
+          if (swap.swap_count(mm.pte_val[vpn] as number) === 0) report('SWAP_ACCOUNTING', NIL, `mm ${mm.id} vpn ${vpn}: swap PTE on a free slot`);
+        }
+      }
+    }
+    let slot_refs = 0;
+    for (let slot = 0; slot < swap.nr_slots; slot++) {
+      slot_refs += swap.swap_count(slot);
+      if (((swap.swap_map[slot] as number) & SWAP_HAS_CACHE) !== 0 && swap.swap_cache[slot] === NIL) {
+        report('SWAP_ACCOUNTING', NIL, `slot ${slot} marked cached without a folio`);
+      }
+    }
+    if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
+  }
+}

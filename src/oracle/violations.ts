@@ -1,0 +1,36 @@
+/**
+ * The oracle's findings: a code per broken rule, the kernel rule it breaks, and the first
+ * occurrence in full.
+ */
+export const VIOLATION_RULES = {
+  LEAKED_FOLIO: 'A21/A22: a folio handed to shrink_folio_list must leave it freed, or returned unlocked with its isolation reference',
+  NR_RECLAIMED_MISMATCH: 'A22: nr_reclaimed must equal the pages the call freed',
+  RETURNED_LOCKED: 'A28: folios returned by shrink_folio_list must be unlocked',
+  RETURNED_REFCOUNT: 'A29: a returned folio holds exactly its isolation reference besides mappings and the swap cache',
+  PGACTIVATE_MISMATCH: 'A27/A33: PGACTIVATE must count exactly the folios activated',
+  FLUSH_BEFORE_IO: 'A17.5/B7: writeback must not start while a CPU may still hold a dirty writable translation of the folio',
+  USE_AFTER_FREE: 'A22/A23: a folio must not be freed while a CPU may still translate to it',
+  LEFT_LOCKED: 'liveness: no folio may stay locked at the end of a run',
+  LEFT_ISOLATED: 'liveness: every folio in use must be back on an LRU list (or a per-CPU LRU batch) at the end of a run',
+  LEFT_UNDER_WRITEBACK: 'liveness: all writeback completes by the end of a run',
+  FREE_PAGES_MISMATCH: 'free pages plus pages in use must equal the machine memory',
+  SWAP_ACCOUNTING: 'every swap PTE holds a live slot reference, every cached slot its folio',
+} as const;
+
+export type ViolationCode = keyof typeof VIOLATION_RULES;
+
+/** Where and when a violation was first seen. */
+export interface ViolationDetail {
+  folio: number;
+  sim_time_ns: number;
+  /** Events processed when it was seen. */
+  event_seq: number;
+  detail: string;
+}
+
+export interface Violation {
+  code: ViolationCode;
+  rule: string;
+  count: number;
+  first: ViolationDetail;
+}

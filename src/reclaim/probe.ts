@@ -1,0 +1,21 @@
+import type { BlockProbe } from '../block/probe.js';
+import type { TlbProbe } from '../hw/probe.js';
+import type { MmStruct } from '../mm/mm_struct.js';
+import type { MmProbe } from '../mm/probe.js';
+import type { ShrinkContext } from './shrink_context.js';
+
+/**
+ * Everything the model tells an observer: the oracle implements this. The model calls it
+ * only where one is installed (Kernel.probe) and runs the same with it off.
+ */
+export interface Probe extends TlbProbe, MmProbe, BlockProbe {
+  /**
+   * try_to_unmap cleared a present PTE of `mm` mapping `pfn`, on `cpu`; `deferred` when the
+   * flush waits in the task's batch (else it was flushed at once, locally).
+   */
+  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, cpu: number): void;
+  /** shrink_folio_list starts on the folios of ctx.folio_list. */
+  shrink_begin(ctx: ShrinkContext): void;
+  /** shrink_folio_list returns `nr_reclaimed`, survivors on ctx.folio_list. */
+  shrink_end(ctx: ShrinkContext, nr_reclaimed: number): void;
+}
