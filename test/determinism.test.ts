@@ -20,3 +20,19 @@ describe('determinism', () => {
     expect(actual).toBe(readFileSync(GOLDEN, 'utf8'));
   });
 });
+
+describe('observers do not change the run', () => {
+  it('gives the same counters with a timeline sampler and a tracer attached', () => {
+    const events: string[] = [];
+    const tracer = new Proxy({}, { get: (_t, name) => () => events.push(String(name)) }) as import('../src/hw/tracer.js').Tracer;
+    for (const name of ['dirty-16m', 'clean-16m']) {
+      const plain = run_builtin(name);
+      const observed = run_builtin(name, [], { timeline: true, tracer });
+      expect(observed.vmstat).toEqual(plain.vmstat);
+      expect(observed.interrupts).toEqual(plain.interrupts);
+      expect(observed.tasks).toEqual(plain.tasks);
+      expect(observed.timeline?.t_ns.length).toBeGreaterThan(10);
+    }
+    expect(new Set(events)).toEqual(new Set(['tlb_flush', 'irq', 'write_folio', 'bio_queue', 'rq_issue', 'rq_complete', 'shrink_folio_list']));
+  });
+});

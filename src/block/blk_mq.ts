@@ -1,10 +1,13 @@
 import { assert } from '../engine/assert.js';
 import { Priority, Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
+import { IRQ_IO } from '../hw/tracer.js';
 import { NIL } from '../mm/folio.js';
 import type { SwapDeviceParams } from './device.js';
 
 const PAGE_SIZE = 4096;
+/** 512-byte sectors per page: swap slot n starts at sector 8n. */
+const SECTORS_PER_PAGE = 8;
 /** BLK_MAX_REQUEST_COUNT: requests a plug holds before it is flushed (kernel-spec F5). */
 export const BLK_MAX_REQUEST_COUNT = 32;
 /** BLK_PLUG_FLUSH_SIZE: a plug whose first request reached this size is flushed on the next add. */
@@ -67,6 +70,7 @@ export class BlockDevice {
    * when full or its first request is large), or dispatch it at once without a plug.
    */
   *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): Generator<Yield, void, void> {
+    this.machine.tracer?.bio_queue(cpu, task.now_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
     if (plug !== null && plug.tags.length > 0) {
       const last = plug.tags[plug.tags.length - 1] as number;
       if (
@@ -121,6 +125,7 @@ export class BlockDevice {
     const start_ns = Math.max(t_ns, this.pipe_free_ns);
     this.pipe_free_ns = start_ns + transfer_ns;
     this.stats.requests++;
+    this.machine.tracer?.rq_issue(this.rq_cpu[tag] as number, t_ns, (this.rq_first_slot[tag] as number) * SECTORS_PER_PAGE, nr_pages * SECTORS_PER_PAGE, this.rq_write[tag] === 1);
     if (nr_pages > this.stats.pages_per_request_max) this.stats.pages_per_request_max = nr_pages;
     this.sim.schedule(this.pipe_free_ns + this.params.latency_ns, Priority.interrupt, this.complete_kind, tag);
   }
@@ -132,7 +137,8 @@ export class BlockDevice {
     const nr_pages = this.rq_nr_pages[tag] as number;
     const write = this.rq_write[tag] === 1;
     const cost = this.machine.cost;
-    this.machine.interrupt(cpu, cost.io_irq_ns + nr_pages * cost.end_writeback_ns, -1);
+    this.machine.interrupt(cpu, cost.io_irq_ns + nr_pages * cost.end_writeback_ns, -1, this.sim.now_ns, IRQ_IO);
+    this.machine.tracer?.rq_complete(cpu, this.sim.now_ns, first * SECTORS_PER_PAGE, nr_pages * SECTORS_PER_PAGE, write);
     for (let slot = first; slot < first + nr_pages; slot++) this.completion.end_bio(write, slot, cpu);
     this.rq_first_slot[tag] = NIL;
     this.free_tags.push(tag);

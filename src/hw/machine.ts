@@ -2,6 +2,7 @@ import { assert } from '../engine/assert.js';
 import type { CostModel } from './cost_model.js';
 import { Cpumask, NR_CPUS_MAX } from './cpumask.js';
 import { Tlb } from './tlb.js';
+import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_FLUSH_ON_TASK_SWITCH, type Tracer } from './tracer.js';
 
 /**
  * The architecture part of an address space (x86 `mm_context_t` plus `mm_cpumask`): which
@@ -78,6 +79,8 @@ export class Machine {
   };
   /** The listener of each CPU, or null. */
   readonly listeners: (CpuListener | null)[];
+  /** Receives tracepoint events when a trace or report is wanted. */
+  tracer: Tracer | null = null;
 
   constructor(params: MachineParams) {
     assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, `nr_cpus ${params.nr_cpus} out of range`);
@@ -99,8 +102,9 @@ export class Machine {
    * An interrupt handler ran on `cpu`: its time is taken from whatever ran there. A handler
    * that flushed the user TLB passes the time it started as `flush_at_ns` (else -1).
    */
-  interrupt(cpu: number, duration_ns: number, flush_at_ns: number): void {
+  interrupt(cpu: number, duration_ns: number, flush_at_ns: number, start_ns: number, kind = IRQ_TLB): void {
     this.irq_debt_ns[cpu] = (this.irq_debt_ns[cpu] as number) + duration_ns;
+    if (this.tracer !== null) this.tracer.irq(cpu, start_ns, duration_ns, kind);
     const listener = this.listeners[cpu] as CpuListener | null;
     if (listener !== null) listener.on_interrupt(duration_ns, flush_at_ns);
   }
@@ -142,6 +146,7 @@ export class Machine {
       next.cpumask.set(cpu);
       this.local_tlb_gen[cpu] = next.tlb_gen;
     }
+    if (this.tracer !== null) this.tracer.tlb_flush(cpu, at_ns, TLB_FLUSH_ON_TASK_SWITCH, TLB_FLUSH_ALL_PAGES);
     this.user_tlb_flushed(cpu, at_ns);
   }
 

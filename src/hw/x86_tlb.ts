@@ -1,5 +1,6 @@
 import type { Cpumask } from './cpumask.js';
 import type { Machine, MmContext } from './machine.js';
+import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from './tracer.js';
 
 /** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
 export const TLB_FLUSH_ALL = -1;
@@ -57,7 +58,10 @@ function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
   const local_gen = m.local_tlb_gen[cpu] as number;
   if (info.new_tlb_gen !== TLB_GENERATION_INVALID && info.new_tlb_gen <= local_gen) return work_ns;
   const mm_gen = loaded.tlb_gen;
-  if (local_gen === mm_gen) return work_ns;
+  if (local_gen === mm_gen) {
+    trace_flush(m, cpu, at_ns, local, 0);
+    return work_ns;
+  }
   if (
     info.end_vpn !== TLB_FLUSH_ALL &&
     info.new_tlb_gen === local_gen + 1 &&
@@ -67,14 +71,23 @@ function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
     for (let vpn = info.start_vpn; vpn < info.end_vpn; vpn++) m.tlb.flush_one(cpu, loaded.id, vpn);
     work_ns += pages * cost.invlpg_ns;
     if (local) m.vm_events.nr_tlb_local_flush_one += pages;
+    trace_flush(m, cpu, at_ns, local, pages);
   } else {
     work_ns += cost.tlb_flush_full_ns;
     m.tlb.flush_all(cpu);
     flushed_full = true;
     if (local) m.vm_events.nr_tlb_local_flush_all++;
+    trace_flush(m, cpu, at_ns, local, TLB_FLUSH_ALL_PAGES);
   }
   m.local_tlb_gen[cpu] = mm_gen;
   return work_ns;
+}
+
+/** The tlb:tlb_flush event at the end of flush_tlb_func ("done:"), when a tracer listens. */
+function trace_flush(m: Machine, cpu: number, at_ns: number, local: boolean, pages: number): void {
+  if (m.tracer === null) return;
+  const reason = !local ? TLB_REMOTE_SHOOTDOWN : info.mm === null ? TLB_LOCAL_SHOOTDOWN : TLB_LOCAL_MM_SHOOTDOWN;
+  m.tracer.tlb_flush(cpu, at_ns, reason, pages);
 }
 
 /** flush_tlb_func run by the initiator on itself (no interrupt): tells the CPU's listener of a full flush. */
@@ -100,6 +113,9 @@ function should_flush_tlb(m: Machine, cpu: number): boolean {
 function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): number {
   const cost = m.cost;
   m.vm_events.nr_tlb_remote_flush++;
+  if (m.tracer !== null) {
+    m.tracer.tlb_flush(cpu, t_ns, TLB_REMOTE_SEND_IPI, info.end_vpn === TLB_FLUSH_ALL ? TLB_FLUSH_ALL_PAGES : info.end_vpn - info.start_vpn);
+  }
   let queued_ns = t_ns + cost.ipi_send_ns;
   let done_ns = queued_ns;
   const conditional = !info.freed_tables;
@@ -129,7 +145,7 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
       handler_ns += flush_tlb_func(m, target, start_ns);
       const end_ns = start_ns + handler_ns;
       m.csd_busy_until_ns[target] = end_ns;
-      m.interrupt(target, handler_ns, flushed_full ? start_ns : -1);
+      m.interrupt(target, handler_ns, flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
       if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
     }
   }

@@ -144,6 +144,7 @@ export class ShrinkContext {
     f.set(pfn, PG_reclaim);
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
     yield* this.sync();
+    this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
     yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
     if (!f.test(pfn, PG_writeback)) f.clear(pfn, PG_reclaim);
     this.k.pgdat.vm.nr_vmscan_write += f.nr(pfn);

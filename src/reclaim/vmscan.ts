@@ -73,6 +73,9 @@ export function* shrink_folio_list(
   const f = k.pgdat.folios;
   const ctx = new ShrinkContext(k, rt, sc, stat, folio_list);
   if (k.probe !== null) k.probe.shrink_begin(ctx);
+  const start_ns = rt.task.now_ns;
+  const scanned_before = sc.nr_scanned;
+  const rounds_before = k.machine.vm_events.nr_tlb_remote_flush;
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;
@@ -91,6 +94,14 @@ export function* shrink_folio_list(
   // A32 (demotion) does not apply: no memory tiers are modelled.
   const nr_reclaimed = yield* ctx.finish();
   if (k.probe !== null) k.probe.shrink_end(ctx, nr_reclaimed);
+  k.machine.tracer?.shrink_folio_list(
+    rt.cpu,
+    start_ns,
+    rt.task.now_ns,
+    sc.nr_scanned - scanned_before,
+    nr_reclaimed,
+    k.machine.vm_events.nr_tlb_remote_flush - rounds_before,
+  );
   return nr_reclaimed;
 }
 

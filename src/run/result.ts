@@ -46,6 +46,15 @@ export interface OracleResult {
   }[];
 }
 
+/** Samples over simulated time: each thread's cumulative operations, each CPU's cumulative TLB shootdowns. */
+export interface Timeline {
+  t_ns: number[];
+  /** [thread][sample] */
+  ops: number[][];
+  /** [cpu][sample] */
+  tlb: number[][];
+}
+
 export interface RunResult {
   strategy: string;
   seed: number;
@@ -62,6 +71,8 @@ export interface RunResult {
   /** Duration of the measured madvise call(s), ns. */
   sim_pageout_ns: number;
   events: number;
+  /** Present when asked for (RunOptions.timeline). */
+  timeline?: Timeline;
   oracle: OracleResult;
 }
 

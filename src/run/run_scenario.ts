@@ -8,6 +8,8 @@ import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/inde
 import { app_thread_cpus, type Scenario } from '../scenario/schema.js';
 import { Oracle } from '../oracle/oracle.js';
 import { AppThread } from '../workload/app_thread.js';
+import type { Tracer } from '../hw/tracer.js';
+import { TimelineSampler } from './timeline.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
 import { build_kernel, create_mm } from './machine_setup.js';
@@ -28,6 +30,10 @@ export interface RunOptions {
   oracle?: boolean;
   /** The command that reproduces this run, quoted in findings (default: a `reclaimsim run` line). */
   command?: string;
+  /** Receives tracepoint events (a trace writer, a report). */
+  tracer?: Tracer;
+  /** Sample each thread's operations and each CPU's shootdowns over time (for charts). */
+  timeline?: boolean;
 }
 
 /** Thrown when the model itself fails: carries the seed and what reproduces it. */
@@ -93,7 +99,7 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   const wall_start = wall_now();
   try {
     const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
-    return simulate(scenario, strategy, seed, wall_start, options.inspect, options.oracle ?? true, command);
+    return simulate(scenario, strategy, seed, wall_start, options, command);
   } catch (error) {
     if (error instanceof SimAssertionError || error instanceof RangeError || error instanceof TypeError) {
       const where = error instanceof SimAssertionError && error.position !== undefined
@@ -120,14 +126,15 @@ function simulate(
   strategy: ReclaimStrategy,
   seed: number,
   wall_start: bigint,
-  inspect: ((k: Kernel) => void) | undefined,
-  with_oracle: boolean,
+  options: RunOptions,
   command: string,
 ): RunResult {
+  const with_oracle = options.oracle ?? true;
   const k = build_kernel(scenario, strategy);
   const { machine, sim } = k;
   const oracle = with_oracle ? new Oracle(k, sim, machine) : null;
   oracle?.install();
+  machine.tracer = options.tracer ?? null;
   const w = scenario.workload;
   const pageout_pages = scenario.pageout.size / PAGE_SIZE;
   const region_pages = w.region / PAGE_SIZE;
@@ -186,6 +193,7 @@ function simulate(
     baseline_ns: w.baseline,
   };
   sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, marks));
+  const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
   sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
 
@@ -193,7 +201,7 @@ function simulate(
   // A task may finish ahead of the last event: the run ends at the later of the two.
   const end_ns = Math.max(sim.now_ns, phase('writeback').end_ns);
   oracle?.check_final_state(end_ns);
-  inspect?.(k);
+  options.inspect?.(k);
   const pageout = phase('pageout');
   const writeback = phase('writeback');
   const baseline = phase('baseline');
@@ -240,6 +248,7 @@ function simulate(
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
     sim_pageout_ns: pageout_ns,
     events: sim.events_processed,
+    ...(timeline === null ? {} : { timeline: timeline.result() }),
     oracle: {
       enabled: oracle !== null,
       verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',

@@ -1,0 +1,38 @@
+/**
+ * Where the model reports the events a kernel engineer would trace, named after the kernel's
+ * tracepoints (tlb:tlb_flush, vmscan:mm_vmscan_write_folio, block:block_bio_queue, …) or, for
+ * what only the simulator knows, a sim: event. A tracer is installed only when a trace or a
+ * report is asked for; the model runs the same without one. All arguments are numbers so that
+ * every layer can report through the machine it already holds.
+ */
+
+/** enum tlb_flush_reason (include/linux/mm_types.h), in the kernel's order. */
+export const TLB_FLUSH_ON_TASK_SWITCH = 0;
+export const TLB_REMOTE_SHOOTDOWN = 1;
+export const TLB_LOCAL_SHOOTDOWN = 2;
+export const TLB_LOCAL_MM_SHOOTDOWN = 3;
+export const TLB_REMOTE_SEND_IPI = 4;
+export const TLB_FLUSH_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown', 'remote ipi send'] as const;
+
+/** pages value of a full flush (TLB_FLUSH_ALL). */
+export const TLB_FLUSH_ALL_PAGES = -1;
+
+export const IRQ_TLB = 0;
+export const IRQ_IO = 1;
+
+export interface Tracer {
+  /** tlb:tlb_flush on `cpu`: reason (TLB_*), pages flushed (-1 all). */
+  tlb_flush(cpu: number, t_ns: number, reason: number, pages: number): void;
+  /** An interrupt handler on `cpu` (IRQ_TLB: a shootdown call; IRQ_IO: a block completion). */
+  irq(cpu: number, start_ns: number, duration_ns: number, kind: number): void;
+  /** vmscan:mm_vmscan_write_folio: reclaim wrote an anonymous folio (RECLAIM_WB_ANON|RECLAIM_WB_ASYNC or sync). */
+  write_folio(cpu: number, t_ns: number, pfn: number, sync: boolean): void;
+  /** block:block_bio_queue of `nr_sector` 512-byte sectors at `sector`. */
+  bio_queue(cpu: number, t_ns: number, sector: number, nr_sector: number, write: boolean): void;
+  /** block:block_rq_issue: a request goes to the device. */
+  rq_issue(cpu: number, t_ns: number, sector: number, nr_sector: number, write: boolean): void;
+  /** block:block_rq_complete */
+  rq_complete(cpu: number, t_ns: number, sector: number, nr_sector: number, write: boolean): void;
+  /** sim:shrink_folio_list: one call on `cpu`, what it scanned and reclaimed and the flush rounds it sent. */
+  shrink_folio_list(cpu: number, start_ns: number, end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void;
+}
