@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { SweepError } from './sweep_error.js';
+
+/** Columns and rows of a query, values made JSON-safe (integers as numbers while exact). */
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** DuckDB's JS values: BIGINT as bigint, DATE/TIMESTAMP as Date, lists and structs as arrays and objects. */
+function json_safe(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(json_safe);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, json_safe(v)]));
+  }
+  return value;
+}
+
+function sql_string(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Runs SQL over result files with DuckDB, in memory: the view `runs` has one row per line
+ * (`id`, `index`, `sweep`, `point`, `strategy`, `seed`, `result`, `error`), nested fields as
+ * structs, e.g. `point."machine.cpus"`, `result.vmstat.pswpout`, `list_sum(result.interrupts.TLB)`.
+ * `files` may be a glob (`runs/*.jsonl`). DuckDB is an optional dependency (a 70 MB binary),
+ * loaded only here.
+ */
+export async function query_results(files: string, sql: string): Promise<QueryResult> {
+  if (!files.includes('*') && !existsSync(files)) throw new SweepError(`${files}: no such file`);
+  let duckdb: typeof import('@duckdb/node-api');
+  try {
+    duckdb = await import('@duckdb/node-api');
+  } catch {
+    throw new SweepError('reclaimsim query needs the optional package @duckdb/node-api (npm i @duckdb/node-api)');
+  }
+  const instance = await duckdb.DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false' });
+  const connection = await instance.connect();
+  try {
+    await connection.run(`create view runs as select * from read_json_auto(${sql_string(files)}, format = 'newline_delimited', sample_size = -1)`);
+    const reader = await connection.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowsJS().map((row) => row.map(json_safe)) };
+  } catch (error) {
+    // DuckDB's own errors (SQL syntax, unknown column, unreadable JSON) say what is wrong.
+    throw new SweepError(error instanceof Error ? error.message : String(error));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

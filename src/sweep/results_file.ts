@@ -1,0 +1,95 @@
+import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { line_text, parse_line, type ResultLine } from './result_line.js';
+import { SweepError } from './sweep_error.js';
+
+/** The lines of a result file and the bytes of an incomplete last line (an interrupted write), if any. */
+export interface ReadLines {
+  lines: ResultLine[];
+  partial_bytes: number;
+}
+
+/**
+ * Reads a JSONL result file. A last line without its newline was cut off by an interrupted
+ * write and is not a result; a malformed complete line is an error (file:line), never skipped.
+ */
+export function read_result_lines(path: string): ReadLines {
+  if (!existsSync(path)) return { lines: [], partial_bytes: 0 };
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const lines = text
+    .slice(0, end)
+    .split('\n')
+    .slice(0, -1)
+    .map((line, i) => parse_line(line, `${path}:${i + 1}`));
+  return { lines, partial_bytes: Buffer.byteLength(text.slice(end)) };
+}
+
+/** Writes lines to a file atomically (a sibling temporary file renamed over it). */
+export function write_lines_atomic(path: string, lines: readonly ResultLine[]): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, lines.map(line_text).join(''));
+  renameSync(tmp, path);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A result file open for appending by one process: a lock file beside it (holding the pid)
+ * keeps two sweeps from writing the same file, a lock left by a process that died is taken
+ * over, and an incomplete last line left by one is cut off before anything is appended, so
+ * the file only ever holds whole lines.
+ */
+export class ResultsFile {
+  readonly lines: ResultLine[];
+  /** Bytes of an incomplete last line that opening removed. */
+  readonly repaired_bytes: number;
+  private readonly lock: string;
+
+  constructor(readonly path: string) {
+    this.lock = `${path}.lock`;
+    take_lock(this.lock, path);
+    try {
+      const read = read_result_lines(path);
+      if (read.partial_bytes > 0) truncateSync(path, readFileSync(path).length - read.partial_bytes);
+      this.lines = read.lines;
+      this.repaired_bytes = read.partial_bytes;
+    } catch (error) {
+      unlinkSync(this.lock);
+      throw error;
+    }
+  }
+
+  /** Appends one line with a single write, so an interruption leaves at most a cut-off last line. */
+  append(line: ResultLine): void {
+    appendFileSync(this.path, line_text(line));
+  }
+
+  /** Replaces the whole file (atomically) with these lines. */
+  rewrite(lines: readonly ResultLine[]): void {
+    write_lines_atomic(this.path, lines);
+  }
+
+  close(): void {
+    unlinkSync(this.lock);
+  }
+}
+
+function take_lock(lock: string, path: string): void {
+  try {
+    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
+      throw new SweepError(`another process (pid ${pid}) is writing ${path}; if it is gone, remove ${lock}`);
+    }
+    writeFileSync(lock, `${process.pid}\n`);
+  }
+}
