@@ -81,3 +81,4 @@ export async function loadStrategy(path: string): Promise<ReclaimStrategy> {
 export function listStrategies(): string[] {
   return BUILTIN_STRATEGIES.map((s) => s.name);
 }
+export * from './sweep/index.js';

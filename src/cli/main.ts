@@ -16,6 +16,7 @@ import {
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
+import { register_sweep_commands } from './sweep_commands.js';
 
 /** Exit codes: 0 done (findings included), 1 bad usage or scenario, 2 a violation under --fail-on-violation, 4 the model crashed. */
 const EXIT_USAGE = 1;
@@ -148,6 +149,7 @@ function build_program(argv: readonly string[]): Command {
     .action(() => {
       for (const name of listStrategies()) process.stdout.write(`${name}\n`);
     });
+  register_sweep_commands(program);
   return program;
 }
 
