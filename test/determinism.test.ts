@@ -33,6 +33,6 @@ describe('observers do not change the run', () => {
       expect(observed.tasks).toEqual(plain.tasks);
       expect(observed.timeline?.t_ns.length).toBeGreaterThan(10);
     }
-    expect(new Set(events)).toEqual(new Set(['tlb_flush', 'irq', 'write_folio', 'bio_queue', 'rq_issue', 'rq_complete', 'shrink_folio_list']));
+    expect(new Set(events)).toEqual(new Set(['tlb_flush', 'irq', 'write_folio', 'bio_queue', 'rq_issue', 'rq_complete', 'shrink_folio_list', 'page_fault']));
   });
 });

@@ -64,6 +64,7 @@ export class SwapIo implements CompletionHandler {
     const pgdat = this.pgdat;
     pgdat.vm.pswpin++;
     pgdat.vm.pgpgin += KIB_PER_PAGE;
+    if (this.probe !== null) this.probe.swap_read(pfn, slot);
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_decompress_ns;
       pgdat.folios.set(pfn, PG_uptodate);

@@ -11,6 +11,17 @@ import type { TlbProbe } from './probe.js';
 
 export const TLB_WRITABLE = 1;
 export const TLB_DIRTY = 2;
+const FLAG_SPAN = 4;
+
+/** The page frame a packed TLB entry translates to. */
+export function tlb_entry_pfn(entry: number): number {
+  return Math.floor(entry / FLAG_SPAN);
+}
+
+/** The TLB_WRITABLE / TLB_DIRTY bits of a packed TLB entry. */
+export function tlb_entry_flags(entry: number): number {
+  return entry % FLAG_SPAN;
+}
 
 export class Tlb {
   private readonly entries: Map<number, number>[] = [];
@@ -31,17 +42,17 @@ export class Tlb {
     return mm_id * 0x1_0000_0000 + vpn;
   }
 
-  /** Caches a translation after a page walk (the walk set PTE accessed, and dirty on a write). */
-  fill(cpu: number, mm_id: number, vpn: number, flags: number): void {
+  /** Caches a translation to `pfn` after a page walk (the walk set PTE accessed, and dirty on a write). */
+  fill(cpu: number, mm_id: number, vpn: number, pfn: number, flags: number): void {
     const map = this.entries[cpu] as Map<number, number>;
     const key = Tlb.key(mm_id, vpn);
     map.delete(key);
-    map.set(key, flags);
+    map.set(key, pfn * FLAG_SPAN + flags);
     if (map.size > this.capacity) map.delete(map.keys().next().value as number);
     this.counts[cpu] = map.size;
   }
 
-  /** Cached flags of a translation, or -1 when the CPU holds none. */
+  /** The packed entry (pfn and flags) the CPU caches for a translation, or -1 when none. */
   lookup(cpu: number, mm_id: number, vpn: number): number {
     return (this.entries[cpu] as Map<number, number>).get(Tlb.key(mm_id, vpn)) ?? -1;
   }

@@ -33,6 +33,8 @@ export interface Tracer {
   rq_issue(cpu: number, t_ns: number, sector: number, nr_sector: number, write: boolean): void;
   /** block:block_rq_complete */
   rq_complete(cpu: number, t_ns: number, sector: number, nr_sector: number, write: boolean): void;
+  /** sim:page_fault: a user fault on `cpu` served in `duration_ns` (major: it read from swap). */
+  page_fault?(cpu: number, start_ns: number, duration_ns: number, major: boolean): void;
   /** sim:shrink_folio_list: one call on `cpu`, what it scanned and reclaimed and the flush rounds it sent. */
   shrink_folio_list(cpu: number, start_ns: number, end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void;
 }

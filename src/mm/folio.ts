@@ -76,6 +76,7 @@ export class FolioTable {
     this.nr_free_pages--;
     assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, `allocated pfn ${pfn} is not clean`);
     this.refcount[pfn] = 1;
+    if (this.probe !== null) this.probe.folio_allocated(pfn);
     return pfn;
   }
 

@@ -1,7 +1,7 @@
 import type { Simulator, Task } from '../engine/simulator.js';
 import type { Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
-import { NIL, PG_active, PG_locked, PG_lru, PG_swapcache, PG_writeback } from '../mm/folio.js';
+import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_swapcache, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
@@ -45,6 +45,14 @@ export class Oracle implements Probe {
   private in_call = false;
   /** The reclaiming task of the current call: its clock dates findings (it runs ahead of events). */
   private task: Task | null = null;
+  /**
+   * Data integrity shadow: the version of the data each page frame holds, the version each
+   * swap slot holds (captured when writeback starts), and per address space the last version
+   * the application wrote to each virtual page. Version 0 is the data a page was populated with.
+   */
+  private readonly frame_version: Float64Array;
+  private readonly slot_version: Float64Array;
+  private readonly written_version = new Map<number, Float64Array>();
 
   constructor(
     private readonly k: Kernel,
@@ -52,6 +60,17 @@ export class Oracle implements Probe {
     private readonly machine: Machine,
   ) {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
+    this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
+    this.slot_version = new Float64Array(k.pgdat.swap.nr_slots);
+  }
+
+  private versions_of(mm: MmStruct): Float64Array {
+    let versions = this.written_version.get(mm.id);
+    if (versions === undefined) {
+      versions = new Float64Array(mm.pte.length);
+      this.written_version.set(mm.id, versions);
+    }
+    return versions;
   }
 
   /** Installs the oracle's probes in the model. */
@@ -129,7 +148,37 @@ export class Oracle implements Probe {
     for (const [pfn, t] of this.stale) if (this.holders(t).length === 0) this.stale.delete(pfn);
   }
 
+  // --- data -----------------------------------------------------------------------------
+
+  folio_allocated(pfn: number): void {
+    // clear_page for a new anonymous page; a swap-in overwrites it in swap_read.
+    this.frame_version[pfn] = 0;
+  }
+
+  swap_read(pfn: number, slot: number): void {
+    this.frame_version[pfn] = this.slot_version[slot] as number;
+  }
+
+  user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+    const f = this.k.pgdat.folios;
+    const versions = this.versions_of(mm);
+    const owner_ok = f.refcount[pfn] !== 0 && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    if (write) {
+      if (!owner_ok && (f.refcount[pfn] === 0 || f.rmap_mm[pfn] !== NIL)) {
+        this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${f.refcount[pfn] === 0 ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
+      }
+      const version = (versions[vpn] as number) + 1;
+      versions[vpn] = version;
+      this.frame_version[pfn] = version;
+      return;
+    }
+    if (this.frame_version[pfn] !== versions[vpn]) {
+      this.report('LOST_WRITE', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn}, last written ${versions[vpn]}`);
+    }
+  }
+
   writeback_start(pfn: number): void {
+    this.slot_version[this.k.pgdat.folios.swap[pfn] as number] = this.frame_version[pfn] as number;
     const t = this.stale.get(pfn);
     if (t === undefined || !t.dirty) return;
     const holders = this.holders(t);
@@ -175,8 +224,10 @@ export class Oracle implements Probe {
         continue;
       }
       if (f.test(pfn, PG_locked)) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
+      // Its isolation reference, its mappings' and the swap cache's; others (a fault waiting
+      // for the lock) may hold more.
       const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);
-      if (f.refcount[pfn] !== expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, expected ${expected}`, now);
+      if ((f.refcount[pfn] as number) < expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, at least ${expected} expected`, now);
       if (f.test(pfn, PG_active)) activated += f.nr(pfn);
     }
     if (nr_reclaimed !== this.call_freed_pages) {
@@ -228,5 +279,36 @@ export class Oracle implements Probe {
       }
     }
     if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
+    this.verify_data(report);
+  }
+
+  /**
+   * Reads every page back, as a program verifying its memory would: a mapped page must hold
+   * the last version written; a swapped one too, from its swap-cache folio if that is dirty,
+   * and also from the slot if the folio is clean (reclaim may drop a clean folio at any time).
+   */
+  private verify_data(report: (code: ViolationCode, folio: number, detail: string) => void): void {
+    const f = this.k.pgdat.folios;
+    const swap = this.k.pgdat.swap;
+    for (const mm of this.k.pgdat.mms) {
+      const versions = this.written_version.get(mm.id);
+      if (versions === undefined) continue;
+      for (const vma of mm.vmas) {
+        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
+          const expected = versions[vpn] as number;
+          const pte = mm.pte[vpn] as number;
+          const val = mm.pte_val[vpn] as number;
+          let seen: number;
+          if ((pte & PTE_PRESENT) !== 0) seen = this.frame_version[val] as number;
+          else {
+            const cached = swap.swap_cache[val] as number;
+            if (cached !== NIL && f.test(cached, PG_dirty)) seen = this.frame_version[cached] as number;
+            else if (cached !== NIL && this.frame_version[cached] !== expected) seen = this.frame_version[cached] as number;
+            else seen = this.slot_version[val] as number;
+          }
+          if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
+        }
+      }
+    }
   }
 }

@@ -14,6 +14,11 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
    * flush waits in the task's batch (else it was flushed at once, locally).
    */
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, cpu: number): void;
+  /**
+   * A user access by `cpu` to `vpn` of `mm` reached page frame `pfn`, through a cached or a
+   * freshly walked translation (a stale cached one may reach a folio the PTE no longer maps).
+   */
+  user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */
   shrink_begin(ctx: ShrinkContext): void;
   /** shrink_folio_list returns `nr_reclaimed`, survivors on ctx.folio_list. */

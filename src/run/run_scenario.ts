@@ -8,6 +8,8 @@ import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/inde
 import { app_thread_cpus, type Scenario } from '../scenario/schema.js';
 import { Oracle } from '../oracle/oracle.js';
 import { AppThread } from '../workload/app_thread.js';
+import { region_accessor } from '../workload/region_accessor.js';
+import { Prng } from '../engine/prng.js';
 import type { Tracer } from '../hw/tracer.js';
 import { TimelineSampler } from './timeline.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
@@ -192,7 +194,23 @@ function simulate(
     mode: scenario.pageout.mode,
     baseline_ns: w.baseline,
   };
-  sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, marks));
+  let experiment_over = false;
+  const finish_marks: PhaseMarks = {
+    begin: (name, t_ns) => marks.begin(name, t_ns),
+    end(name, t_ns) {
+      marks.end(name, t_ns);
+      if (name === 'writeback') experiment_over = true;
+    },
+  };
+  sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, finish_marks));
+  if (w.pageout_access !== 'none') {
+    threads.forEach((thread, i) => {
+      const access_plan = { vma: pageout_vma, write: w.pageout_access === 'write', interval_ns: w.pageout_access_interval, stopped: () => experiment_over };
+      sim.spawn(`${thread.params.name}/access`, 0, (task) =>
+        region_accessor(k, new ReclaimTask(task, thread.params.cpu), mm, thread, Prng.stream(seed, 1 + i), access_plan),
+      );
+    });
+  }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
   sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });

@@ -55,6 +55,11 @@ export const scenario_schema = z
         op_ns: count(1).optional().describe('ns per operation on a TLB hit; default 2 (hot) or 80 (random)'),
         lazy_cpus: z.array(count(0, NR_CPUS_MAX - 1)).default([]).describe('CPUs that ran the process before and now idle holding its mm lazily'),
         baseline: duration.default(1_000_000).describe('window measured before pageout starts'),
+        pageout_access: z
+          .enum(['none', 'read', 'write'])
+          .default('none')
+          .describe('explicit accesses of each thread to random pages of the region being paged out'),
+        pageout_access_interval: duration.default(20_000).describe('time between two such accesses of a thread'),
       })
       .strict()
       .prefault({}),
@@ -86,6 +91,12 @@ export const scenario_schema = z
         ctx.addIssue({ code: 'custom', path: ['workload', 'lazy_cpus', i], message: `must be an idle CPU below ${cpus} (not the pageout CPU nor an application thread's)` });
       }
     });
+    if (s.workload.pageout_access !== 'none' && s.workload.process !== 'same') {
+      ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access'], message: 'needs workload.process: same (only threads of the process can reach its memory)' });
+    }
+    if (s.workload.pageout_access !== 'none' && s.workload.pageout_access_interval <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access_interval'], message: 'must be positive' });
+    }
     const pages = (bytes: number) => bytes / PAGE_SIZE;
     const app_pages = s.workload.threads * pages(s.workload.region);
     if (pages(s.pageout.size) + app_pages > pages(s.machine.memory) * 0.95) {

@@ -79,6 +79,11 @@ export class AppThread {
     this.interrupted_ns += duration_ns;
   }
 
+  /** The thread spent `duration_ns` in the kernel (a page fault): time not spent on operations. */
+  on_kernel_time(duration_ns: number): void {
+    this.stolen_ns += duration_ns;
+  }
+
   /** The CPU's user TLB entries were dropped by a flush starting at `at_ns`. */
   on_tlb_flush_all(at_ns: number): void {
     this.ops_closed = this.ops_at(at_ns);

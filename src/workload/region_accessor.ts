@@ -1,0 +1,46 @@
+import { assert } from '../engine/assert.js';
+import type { Prng } from '../engine/prng.js';
+import { Yield, type TaskBody } from '../engine/simulator.js';
+import type { MmStruct, Vma } from '../mm/mm_struct.js';
+import type { Kernel, ReclaimTask } from '../reclaim/kernel.js';
+import type { AppThread } from './app_thread.js';
+import { access } from './fault.js';
+
+export interface RegionAccessPlan {
+  vma: Vma;
+  write: boolean;
+  interval_ns: number;
+  /** Set when the experiment is over: the accessor stops. */
+  stopped: () => boolean;
+}
+
+/** A bound on accesses per thread, far above any scenario's need. */
+const ACCESSES_MAX = 100_000_000;
+
+/**
+ * Explicit accesses of an application thread to the region being paged out: every
+ * `interval_ns` it reads or writes one random page of it through its CPU's TLB — so it may
+ * hit a translation reclaim has cleared but not yet flushed, or fault the page back in while
+ * reclaim holds it. This is what makes lost writes and use-after-free observable (the
+ * oracle's data checks). The time its faults take is taken from the thread's operations.
+ */
+export function* region_accessor(
+  k: Kernel,
+  rt: ReclaimTask,
+  mm: MmStruct,
+  thread: AppThread,
+  prng: Prng,
+  plan: RegionAccessPlan,
+): TaskBody {
+  const pages = plan.vma.end_vpn - plan.vma.start_vpn;
+  for (let n = 0; ; n++) {
+    assert(n < ACCESSES_MAX, 'region accessor did not stop');
+    rt.task.now_ns += plan.interval_ns;
+    yield Yield.resume;
+    if (plan.stopped()) return;
+    const vpn = plan.vma.start_vpn + prng.range_inclusive(0, pages - 1);
+    const start_ns = rt.task.now_ns;
+    yield* access(k, rt, mm, vpn, plan.write);
+    thread.on_kernel_time(rt.task.now_ns - start_ns);
+  }
+}
