@@ -9,10 +9,12 @@ export interface RunTask {
   scenario: Scenario;
   strategy: string;
   seed: number;
+  /** The command that reproduces the run alone, quoted in oracle findings. */
+  command: string;
 }
 
 export function task_of(run: RunSpec): RunTask {
-  return { id: run.id, scenario: run.scenario, strategy: run.strategy, seed: run.seed };
+  return { id: run.id, scenario: run.scenario, strategy: run.strategy, seed: run.seed, command: run.command };
 }
 
 /** What a worker returns: the run record, or the model's failure, which is as deterministic as a result. */
@@ -25,7 +27,7 @@ export type RunOutcome = { result: RunResult } | { error: string };
  */
 export function execute_run(task: RunTask): RunOutcome {
   try {
-    return { result: run_scenario(task.scenario, { strategy: task.strategy, seed: task.seed }) };
+    return { result: run_scenario(task.scenario, { strategy: task.strategy, seed: task.seed, command: task.command }) };
   } catch (error) {
     if (error instanceof SimulationError) return { error: error.message };
     throw error;

@@ -57,13 +57,18 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
   }
   const base_text = readFileSync(spec.base_file, 'utf8');
   const runs: RunSpec[] = [];
-  const issues = new Map<string, ScenarioIssue>();
+  /** Each distinct issue with the grid points it occurred at. */
+  const issues = new Map<string, { issue: ScenarioIssue; points: string[]; setting: string | null }>();
+  /** How many grid points use each axis value (by its location): an issue at all of them is the value's alone. */
+  const uses = new Map<string, number>();
   const first_index = new Map<string, number>();
   for (const combo of combinations(spec)) {
     // An axis overrides a `set:` entry of the same path.
     const settings = [...spec.set.filter((s) => !combo.some((c) => c.path === s.path)), ...combo];
     const sets = settings.map((s) => set_text(s.path, s.value));
     const point = Object.fromEntries(combo.map((c) => [c.path, c.value]));
+    const label = combo.map((c) => set_text(c.path, c.value)).join(', ');
+    for (const c of combo) uses.set(c.where, (uses.get(c.where) ?? 0) + 1);
     let scenario: Scenario;
     try {
       scenario = parse_scenario(base_text, spec.base_file, sets);
@@ -71,10 +76,11 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
       if (!(error instanceof ScenarioError)) throw error;
       for (const issue of error.issues) {
         const setting = settings[sets.findIndex((set) => issue.where === `--set ${set}`)];
-        const located = setting === undefined
-          ? { ...issue, message: `${issue.message}, at grid point ${combo.map((c) => set_text(c.path, c.value)).join(', ') || '(base)'}` }
-          : { ...issue, where: setting.where };
-        issues.set(JSON.stringify(located), located);
+        const located = setting === undefined ? issue : { ...issue, where: setting.where };
+        const key = JSON.stringify(located);
+        const entry = issues.get(key) ?? { issue: located, points: [], setting: setting?.where ?? null };
+        entry.points.push(label);
+        issues.set(key, entry);
       }
       continue;
     }
@@ -87,7 +93,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
         if (twin !== undefined) {
           const twin_point = JSON.stringify(runs[twin]?.point);
           const message = `grid points ${twin_point} and ${JSON.stringify(point)} resolve to the same scenario (strategy ${strategy}, seed ${seed})`;
-          issues.set(message, { where: `${spec.file}:1:1`, path: 'axes', message });
+          issues.set(message, { issue: { where: `${spec.file}:1:1`, path: 'axes', message }, points: [], setting: null });
           continue;
         }
         first_index.set(id, index);
@@ -96,7 +102,14 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
     }
   }
   if (issues.size > 0) {
-    const listed = [...issues.values()].slice(0, ISSUES_SHOWN);
+    const listed = [...issues.values()].slice(0, ISSUES_SHOWN).map(({ issue, points, setting }) => {
+      const everywhere = setting !== null && uses.get(setting) === points.length;
+      if (everywhere || points.length === 0 || spec.axes.length === 0) return issue;
+      const more = points.length > 1 ? ` (and ${points.length - 1} more)` : '';
+      const { value, ...rest } = issue;
+      const got = value === undefined ? '' : ` (got ${value})`;
+      return { ...rest, message: `${issue.message}${got}, at grid point ${points[0] as string}${more}` };
+    });
     if (issues.size > ISSUES_SHOWN) listed.push({ where: spec.file, path: '(sweep)', message: `and ${issues.size - ISSUES_SHOWN} more issues` });
     throw new ScenarioError(listed);
   }

@@ -6,7 +6,7 @@ import type { RunListener } from './run_listener.js';
 /** Runs on this machine's worker threads; outcomes arrive in completion order. */
 export async function run_local(runs: readonly RunSpec[], workers: number, on: RunListener): Promise<void> {
   if (runs.length === 0) return;
-  const pool = new RunPool(Math.min(workers, runs.length));
+  const pool = await RunPool.create(Math.min(workers, runs.length));
   try {
     await Promise.all(
       runs.map((run) =>

@@ -1,4 +1,3 @@
-import { Queue, QueueEvents } from 'bullmq';
 import { task_of, type RunOutcome, type RunTask } from './execute.js';
 import type { RunSpec } from './grid.js';
 import { redis_error_reporter, queue_connection, wait_connected, type QueueTarget } from './queue_connection.js';
@@ -23,6 +22,8 @@ export const JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 
 export async function run_on_queue(runs: readonly RunSpec[], target: QueueTarget, on: RunListener): Promise<void> {
   if (runs.length === 0) return;
   const connection = queue_connection(target.url);
+  // BullMQ takes a while to load: only commands that use a queue pay for it.
+  const { Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue<RunTask, RunOutcome, 'run'>(target.name, { connection });
   const events = new QueueEvents(target.name, { connection });
   const report = redis_error_reporter();

@@ -1,4 +1,3 @@
-import { Worker } from 'bullmq';
 import type { RunOutcome, RunTask } from './execute.js';
 import { redis_error_reporter, queue_connection, wait_connected, type QueueTarget } from './queue_connection.js';
 import { RunPool } from './run_pool.js';
@@ -26,7 +25,9 @@ export interface QueueWorker {
  * stops renewing, and the other workers' stalled-job check puts its jobs back in the queue.
  */
 export async function start_queue_worker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const pool = new RunPool(options.workers);
+  const pool = await RunPool.create(options.workers);
+  // BullMQ takes a while to load: only commands that use a queue pay for it.
+  const { Worker } = await import('bullmq');
   const worker = new Worker<RunTask, RunOutcome>(options.name, (job) => pool.run(job.data), {
     connection: queue_connection(options.url),
     concurrency: options.workers,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { RunOutcome, RunTask } from './execute.js';
 
 /** The built worker entry beside this module (dist/sweep/run_worker.js). */
@@ -16,11 +16,13 @@ export function default_workers(): number {
  * progress and, in a queue worker, renewing job locks.
  */
 export class RunPool {
-  private readonly pool: Piscina<RunTask, RunOutcome>;
+  private constructor(private readonly pool: Piscina<RunTask, RunOutcome>) {}
 
-  constructor(readonly workers: number) {
+  /** Loads piscina only when a pool is made, so commands without one start faster. */
+  static async create(workers: number): Promise<RunPool> {
     if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer (got ${workers})`);
-    this.pool = new Piscina({ filename: WORKER, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    const { Piscina } = await import('piscina');
+    return new RunPool(new Piscina({ filename: WORKER, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 }));
   }
 
   run(task: RunTask): Promise<RunOutcome> {

@@ -2,7 +2,7 @@ import { canonical_lines } from './canonical.js';
 import { expand_grid, type RunSpec } from './grid.js';
 import { run_local } from './local_executor.js';
 import { run_on_queue } from './queue_executor.js';
-import { check_queue_name, DEFAULT_QUEUE_NAME } from './queue_connection.js';
+import { check_queue_name, DEFAULT_QUEUE_NAME, queue_connection } from './queue_connection.js';
 import { terminal_progress, wants_progress, type ProgressCounts, type ProgressSink } from './progress.js';
 import { report_title, write_report } from './report_html.js';
 import { result_line, type ResultLine } from './result_line.js';
@@ -64,6 +64,7 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
   if (shard !== null && options.queue !== undefined) throw new RangeError('--shard and --queue exclude each other: a queue balances the whole grid');
   const queue_name = options.queue_name ?? DEFAULT_QUEUE_NAME;
   check_queue_name(queue_name);
+  if (options.queue !== undefined) queue_connection(options.queue);
   const runs = shard === null ? grid : shard_runs(grid, shard);
   const out = options.out ?? default_out(spec.name, shard);
   const report = options.report === false ? null : (options.report ?? out.replace(/(\.jsonl)?$/, '.html'));
