@@ -29,6 +29,8 @@ export type { Comparison, ComparedFigure } from './run/compare.js';
 export type { ReclaimStrategy } from './reclaim/strategy.js';
 export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };
+export { swarm_scenario } from './oracle/swarm.js';
+export { VIOLATION_RULES } from './oracle/violations.js';
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */
 export function loadScenario(nameOrPath: string, sets: readonly string[] = []): Scenario {

@@ -10,6 +10,7 @@ import { PAGE_SUCCESS, type ShrinkContext } from '../src/reclaim/shrink_context.
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 import { run_scenario } from '../src/run/run_scenario.js';
 import { parse_scenario } from '../src/scenario/load.js';
+import { swarm_scenario } from '../src/oracle/swarm.js';
 import { run_builtin } from './helpers.js';
 
 const P = 4096;
@@ -155,6 +156,19 @@ describe('correct strategies over a swarm of random scenarios', () => {
         }),
         { numRuns: 120, seed: 4 },
       );
+    });
+  }
+});
+
+describe('swarm: 1,000 random scenarios each (issue 4)', () => {
+  for (const strategy of ['upstream', 'batched']) {
+    it(`finds no violation for ${strategy} over seeds 1..1000`, () => {
+      const failures: string[] = [];
+      for (let seed = 1; seed <= 1000; seed++) {
+        const r = run_scenario(swarm_scenario(seed), { strategy });
+        for (const v of r.oracle.violations) failures.push(`seed ${seed}: ${v.code} ${v.first.detail}`);
+      }
+      expect(failures).toEqual([]);
     });
   }
 });

@@ -40,7 +40,10 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
     k.pgdat.vm.pgfault++;
     rt.task.now_ns += k.machine.cost.page_fault_ns;
     if (must_sync(k, rt)) yield Yield.resume;
-    if (((mm.pte[vpn] as number) & PTE_SWAP) !== 0) major = (yield* do_swap_page(k, rt, mm, vpn, write)) || major;
+    // handle_pte_fault reads the PTE again under its lock: another thread may have mapped it.
+    const pte = mm.pte[vpn] as number;
+    if ((pte & PTE_PRESENT) !== 0) break;
+    if ((pte & PTE_SWAP) !== 0) major = (yield* do_swap_page(k, rt, mm, vpn, write)) || major;
     else do_anonymous_page(k, rt.cpu, mm, vpn, write);
   }
   k.machine.tracer?.page_fault?.(rt.cpu, start_ns, rt.task.now_ns - start_ns, major);
