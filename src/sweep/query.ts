@@ -18,6 +18,24 @@ function json_safe(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The part of @duckdb/node-api used here, typed locally: the package is optional, and neither
+ * the build nor the other commands may need it.
+ */
+interface DuckDbModule {
+  DuckDBInstance: { create(path: string, options: Record<string, string>): Promise<DuckDbInstance> };
+}
+interface DuckDbInstance {
+  connect(): Promise<DuckDbConnection>;
+  closeSync(): void;
+}
+interface DuckDbConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ columnNames(): string[]; getRowsJS(): unknown[][] }>;
+  closeSync(): void;
+}
+const DUCKDB: string = '@duckdb/node-api';
+
 function sql_string(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
@@ -31,9 +49,9 @@ function sql_string(text: string): string {
  */
 export async function query_results(files: string, sql: string): Promise<QueryResult> {
   if (!files.includes('*') && !existsSync(files)) throw new SweepError(`${files}: no such file`);
-  let duckdb: typeof import('@duckdb/node-api');
+  let duckdb: DuckDbModule;
   try {
-    duckdb = await import('@duckdb/node-api');
+    duckdb = (await import(DUCKDB)) as DuckDbModule;
   } catch {
     throw new SweepError('reclaimsim query needs the optional package @duckdb/node-api (npm i @duckdb/node-api)');
   }
