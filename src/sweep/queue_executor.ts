@@ -13,6 +13,10 @@ const ENQUEUE_CHUNK = 500;
  */
 export const JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false } as const;
 
+function is_outcome(value: unknown): value is RunOutcome {
+  return value !== null && typeof value === 'object' && ('result' in value || 'error' in value);
+}
+
 /**
  * Runs on BullMQ workers (`reclaimsim worker`, any number of machines): enqueues the runs,
  * then collects each result as its job completes, including jobs that completed while no
@@ -37,6 +41,8 @@ export async function run_on_queue(runs: readonly RunSpec[], target: QueueTarget
     finish = resolve;
     fail = reject;
   });
+  // A failure while still enqueueing is thrown at the await below, not reported as unhandled.
+  finished.catch(() => {});
   const settle = (id: string) => {
     pending.delete(id);
     if (pending.size === 0) finish();
@@ -50,19 +56,22 @@ export async function run_on_queue(runs: readonly RunSpec[], target: QueueTarget
       collecting.delete(id);
       return;
     }
-    on.done(run, job.returnvalue);
+    const outcome: unknown = job.returnvalue;
+    if (is_outcome(outcome)) on.done(run, outcome);
+    else on.failed(run, 'the worker returned no run outcome (a different reclaimsim version?)');
     settle(id);
     await job.remove();
   };
+  // Listening before anything is enqueued or scanned: no completion can slip between.
+  events.on('completed', ({ jobId }) => void collect(jobId).catch(fail));
+  events.on('failed', ({ jobId, failedReason }) => {
+    const run = pending.get(jobId);
+    if (run === undefined) return;
+    on.failed(run, failedReason);
+    settle(jobId);
+  });
   try {
     await wait_connected(target.url, [queue, events]);
-    events.on('completed', ({ jobId }) => void collect(jobId).catch(fail));
-    events.on('failed', ({ jobId, failedReason }) => {
-      const run = pending.get(jobId);
-      if (run === undefined) return;
-      on.failed(run, failedReason);
-      settle(jobId);
-    });
     for (const job of await queue.getJobs(['failed'])) {
       if (job.id !== undefined && pending.has(job.id)) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     }
