@@ -64,13 +64,13 @@ export class BlockDevice {
   }
 
   /**
-   * submit_bio of a one-page bio for swap slot `slot` from `task` on `cpu` (blk_mq_submit_bio):
-   * merge into the plug's last request if possible; otherwise get a tag — sleeping, after
-   * flushing the plug, when none is free — and add the request to the plug (flushing it first
-   * when full or its first request is large), or dispatch it at once without a plug.
+   * submit_bio of a one-page bio for swap slot `slot` from a task on `cpu` (blk_mq_submit_bio),
+   * when it needs no wait: merge into the plug's last request if possible, else take a free
+   * tag and add the request to the plug (flushing it first when full or its first request is
+   * large), or dispatch it at once without a plug. False when no tag is free: the caller then
+   * sleeps in submit_bio.
    */
-  *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): Generator<Yield, void, void> {
-    this.machine.tracer?.bio_queue(cpu, task.now_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
+  try_submit_bio(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): boolean {
     if (plug !== null && plug.tags.length > 0) {
       const last = plug.tags[plug.tags.length - 1] as number;
       if (
@@ -78,17 +78,14 @@ export class BlockDevice {
         (this.rq_first_slot[last] as number) + (this.rq_nr_pages[last] as number) === slot &&
         (this.rq_nr_pages[last] as number) < this.max_pages_per_rq
       ) {
+        this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
         this.rq_nr_pages[last] = (this.rq_nr_pages[last] as number) + 1;
         this.stats.bios++;
-        return;
+        return true;
       }
     }
-    while (this.free_tags.length === 0) {
-      // blk_mq_get_tag sleeps in io_schedule, which flushes the task's plug first.
-      if (plug !== null) this.flush_plug(plug, cpu, task.now_ns);
-      this.tag_waiters.push(task);
-      yield Yield.sleep;
-    }
+    if (this.free_tags.length === 0) return false;
+    this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
     const tag = this.free_tags.pop() as number;
     this.rq_first_slot[tag] = slot;
     this.rq_nr_pages[tag] = 1;
@@ -97,17 +94,30 @@ export class BlockDevice {
     this.nr_in_flight++;
     this.stats.bios++;
     if (plug === null) {
-      this.dispatch(tag, task.now_ns);
-      return;
+      this.dispatch(tag, t_ns);
+      return true;
     }
     // blk_add_rq_to_plug
     if (plug.tags.length > 0) {
       const first = plug.tags[0] as number;
       if (plug.tags.length >= BLK_MAX_REQUEST_COUNT || (this.rq_nr_pages[first] as number) * PAGE_SIZE >= BLK_PLUG_FLUSH_SIZE) {
-        this.flush_plug(plug, cpu, task.now_ns);
+        this.flush_plug(plug, cpu, t_ns);
       }
     }
     plug.tags.push(tag);
+    return true;
+  }
+
+  /**
+   * submit_bio, waiting for a tag when none is free: blk_mq_get_tag sleeps in io_schedule,
+   * which flushes the task's plug first.
+   */
+  *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): Generator<Yield, void, void> {
+    while (!this.try_submit_bio(task.now_ns, cpu, plug, slot, write)) {
+      if (plug !== null) this.flush_plug(plug, cpu, task.now_ns);
+      this.tag_waiters.push(task);
+      yield Yield.sleep;
+    }
   }
 
   /** blk_mq_flush_plug_list: dispatch every plugged request in order. */

@@ -53,7 +53,7 @@ export class SwapIo implements CompletionHandler {
       this.end_bio(true, slot, cpu);
       return;
     }
-    yield* this.device.submit_bio(task, cpu, plug, slot, true);
+    if (!this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true)) yield* this.device.submit_bio(task, cpu, plug, slot, true);
   }
 
   /**

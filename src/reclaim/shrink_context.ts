@@ -64,6 +64,11 @@ export class ShrinkContext {
     if (must_sync(this.k, this.rt)) yield Yield.resume;
   }
 
+  /** must_sync for this call's task, for hot paths that yield inline rather than through sync(). */
+  must_sync(): boolean {
+    return must_sync(this.k, this.rt);
+  }
+
   /** keep (A29): back to the caller on ret_folios, at its head. */
   keep(pfn: number): void {
     this.ret_folios.add(pfn);
@@ -117,8 +122,8 @@ export class ShrinkContext {
   }
 
   /** try_to_unmap_flush_dirty (B11): flush the task's batch if a deferred PTE was dirty. */
-  *try_to_unmap_flush_dirty(): Generator<Yield, void, void> {
-    yield* try_to_unmap_flush_dirty(this.k, this.rt);
+  try_to_unmap_flush_dirty(): Generator<Yield, void, void> {
+    return try_to_unmap_flush_dirty(this.k, this.rt);
   }
 
   /** folio_mapping != NULL for an anonymous folio: it is in the swap cache. */
@@ -143,7 +148,7 @@ export class ShrinkContext {
     if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
     f.set(pfn, PG_reclaim);
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
-    yield* this.sync();
+    if (must_sync(this.k, this.rt)) yield Yield.resume;
     this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
     yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
     if (!f.test(pfn, PG_writeback)) f.clear(pfn, PG_reclaim);
