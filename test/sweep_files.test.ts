@@ -11,6 +11,7 @@ import { format_query } from '../src/sweep/query_format.js';
 import { render_report } from '../src/sweep/report_html.js';
 import { line_text, result_line, type ResultLine } from '../src/sweep/result_line.js';
 import { read_result_lines, ResultsFile } from '../src/sweep/results_file.js';
+import { terminal_progress } from '../src/sweep/progress.js';
 import { parse_sweep } from '../src/sweep/sweep_file.js';
 import { SweepError } from '../src/sweep/sweep_error.js';
 import { temp_dir } from './sweep_helpers.js';
@@ -135,5 +136,19 @@ describe('SQL over results (DuckDB)', () => {
     writeFileSync(path, lines.map(line_text).join(''));
     await expect(query_results(path, 'select nope from runs')).rejects.toThrow(SweepError);
     await expect(query_results(join(temp_dir(), 'none.jsonl'), 'select 1')).rejects.toThrow(/no such file/);
+  });
+});
+
+describe('progress bar', () => {
+  it('shows runs done, failed and time left on one redrawn line, and clears it at the end', () => {
+    let text = '';
+    const stream = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WriteStream;
+    const bar = terminal_progress(stream);
+    bar.sink({ total: 10, skipped: 2, done: 0, failed: 0 });
+    expect(text).toBe('\r\x1b[K[######........................] 2/10 runs, 0 failed, ? left');
+    bar.sink({ total: 10, skipped: 2, done: 7, failed: 1 });
+    expect(text.endsWith(`\r\x1b[K[${'#'.repeat(30)}] 10/10 runs, 1 failed, 0s left`)).toBe(true);
+    bar.end();
+    expect(text.endsWith('\r\x1b[K')).toBe(true);
   });
 });
