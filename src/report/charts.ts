@@ -1,0 +1,151 @@
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+
+/**
+ * Charts for the HTML report, drawn to static SVG when the report is written (Observable
+ * Plot on a linkedom document): the page needs no script to show them, and the same data
+ * give the same bytes. Every axis names its unit.
+ */
+
+/** Colour-blind-safe palette (Okabe-Ito), one colour per strategy in the order compared. */
+export const STRATEGY_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+
+const WIDTH = 760;
+
+/** A point of a series: x, y, the strategy (colour) and the small multiple (facet) it belongs to. */
+export interface SeriesPoint {
+  x: number;
+  y: number;
+  strategy: string;
+  facet: string;
+}
+
+/** A shaded stretch of x (a strategy's pageout window) in every facet. */
+export interface Band {
+  x1: number;
+  x2: number;
+  strategy: string;
+  label: string;
+}
+
+/** The two entry points used, typed without the DOM library (the project compiles for Node, where Plot draws on linkedom). */
+const parse_html = parseHTML as unknown as (html: string) => { document: object };
+const plot = Plot.plot as unknown as (options: Omit<Plot.PlotOptions, 'document'> & { document: object }) => { outerHTML: string };
+
+/**
+ * Numbers in SVG geometry rounded to 0.1 px: Plot writes full doubles (57.99999999999999),
+ * which would make the report several times larger for nothing a screen can show.
+ */
+function compact(svg: string): string {
+  return svg.replace(/ (d|x|y|x1|x2|y1|y2|width|height|transform|points|cx|cy|r)="([^"]*)"/g, (_m, name: string, value: string) => {
+    const rounded = value.replace(/-?\d+\.\d+(?:e-?\d+)?|-?\d+e-?\d+/g, (n) => {
+      const v = Math.round(Number(n) * 10) / 10;
+      return String(Object.is(v, -0) ? 0 : v);
+    });
+    return ` ${name}="${rounded}"`;
+  });
+}
+
+function color_scale(strategies: readonly string[]): Plot.ScaleOptions {
+  return { domain: [...strategies], range: STRATEGY_COLORS.slice(0, Math.max(1, strategies.length)), legend: strategies.length > 1 };
+}
+
+function render(options: Plot.PlotOptions): string {
+  const { document } = parse_html('<!DOCTYPE html><html><body></body></html>');
+  return compact(plot({ ...options, document }).outerHTML);
+}
+
+/**
+ * Lines over time in small multiples (one per facet: a CPU, a thread), one line per
+ * strategy. Each strategy's pageout window is edged with dashed rules in its colour; a
+ * single strategy's is also shaded and labelled (overlapping shades of several would mix).
+ */
+export function line_facets(opts: {
+  title: string;
+  points: readonly SeriesPoint[];
+  facets: readonly string[];
+  strategies: readonly string[];
+  bands: readonly Band[];
+  x_label: string;
+  y_label: string;
+}): string {
+  const band_rows = opts.facets.flatMap((facet) => opts.bands.map((b) => ({ ...b, facet })));
+  const edges = band_rows.flatMap((b) => [{ ...b, x: b.x1 }, { ...b, x: b.x2 }]);
+  const single = opts.strategies.length === 1;
+  return render({
+    title: opts.title,
+    caption: single ? 'Shaded: the pageout window.' : "Dashed lines: start and end of each strategy's pageout window, in its colour.",
+    width: WIDTH,
+    height: Math.max(170, 40 + 115 * opts.facets.length),
+    marginLeft: 60,
+    marginRight: 20,
+    x: { label: opts.x_label, labelAnchor: 'right', labelArrow: 'none' },
+    y: { label: opts.y_label, grid: true, nice: true, zero: true, labelArrow: 'none', insetTop: 14 },
+    fy: { domain: [...opts.facets], padding: 0.18, axis: null },
+    color: color_scale(opts.strategies),
+    marks: [
+      Plot.rectX(single ? band_rows : [], { x1: 'x1', x2: 'x2', fy: 'facet', fill: 'strategy', fillOpacity: 0.08 }),
+      Plot.ruleX(edges, { x: 'x', fy: 'facet', stroke: 'strategy', strokeDasharray: '4,3', strokeOpacity: 0.9 }),
+      Plot.text(single ? band_rows : [], { x: 'x1', fy: 'facet', frameAnchor: 'top', dy: 3, dx: 4, textAnchor: 'start', text: 'label', fill: '#555' }),
+      Plot.text(opts.facets, { fy: (d: string) => d, text: (d: string) => d, frameAnchor: 'top-right', dy: 3, dx: -4, fontWeight: 'bold' }),
+      Plot.frame({ stroke: '#ddd' }),
+      Plot.lineY(opts.points, { x: 'x', y: 'y', z: 'strategy', fy: 'facet', stroke: 'strategy', strokeWidth: 1.3 }),
+    ],
+  });
+}
+
+/** Ticks 0, 1, 2, 5, 10, 20, 50, … within [min, max], for a symlog axis (Plot's own crowd at the top). */
+function symlog_ticks(min: number, max: number): number[] {
+  const ticks = min <= 0 ? [0] : [];
+  for (let p = 1; p <= max; p *= 10) for (const m of [1, 2, 5]) if (m * p >= min && m * p <= max) ticks.push(m * p);
+  return ticks;
+}
+
+/** Dots of one figure against time, coloured by strategy (a dot per reclaim call). */
+export function dots(opts: {
+  title: string;
+  points: readonly { x: number; y: number; strategy: string }[];
+  strategies: readonly string[];
+  x_label: string;
+  y_label: string;
+  log_y: boolean;
+}): string {
+  return render({
+    title: opts.title,
+    width: WIDTH,
+    height: 260,
+    marginLeft: 60,
+    x: { label: opts.x_label, labelAnchor: 'right', labelArrow: 'none' },
+    y: opts.log_y
+      ? { type: 'symlog', label: `${opts.y_label} (symlog scale)`, grid: true, labelArrow: 'none', ticks: symlog_ticks(Math.min(...opts.points.map((p) => p.y)), Math.max(...opts.points.map((p) => p.y))) }
+      : { label: opts.y_label, grid: true, nice: true, zero: true, labelArrow: 'none' },
+    color: color_scale(opts.strategies),
+    marks: [
+      Plot.frame({ stroke: '#ddd' }),
+      Plot.dot(opts.points, { x: 'x', y: 'y', stroke: 'strategy', r: 2.2 }),
+    ],
+  });
+}
+
+/** Counts per category, bars side by side per strategy (a histogram over labelled buckets). */
+export function grouped_bars(opts: {
+  title: string;
+  rows: readonly { bucket: string; strategy: string; count: number }[];
+  buckets: readonly string[];
+  strategies: readonly string[];
+  x_label: string;
+  y_label: string;
+}): string {
+  return render({
+    title: opts.title,
+    width: WIDTH,
+    height: 260,
+    marginLeft: 60,
+    marginBottom: 40,
+    fx: { label: opts.x_label, domain: [...opts.buckets], padding: 0.1, labelAnchor: 'center' },
+    x: { domain: [...opts.strategies], axis: null },
+    y: { label: opts.y_label, grid: true, nice: true, zero: true, labelArrow: 'none' },
+    color: color_scale(opts.strategies),
+    marks: [Plot.barY(opts.rows, { fx: 'bucket', x: 'strategy', y: 'count', fill: 'strategy' }), Plot.ruleY([0])],
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * Results to look at: the HTML report, trace files (Chrome trace-event JSON for Perfetto,
+ * ftrace text for the kernel's scripts) and CSV. The library API re-exports this module from
+ * src/index.ts.
+ */
+export { render_report as renderReport, type ReportInput, type ReportRun } from './report_html.js';
+export { record_run as recordRun, type RecordOptions } from './record_run.js';
+export { runs_csv as runsCsv } from './csv.js';
+export { ReportCollector, type ReportData, type ReclaimCall } from './report_collector.js';
+export { TraceRecorder, DEFAULT_EVENTS_MAX, type TraceLimits } from './trace_recorder.js';
+export { ChromeTraceSink } from './chrome_trace.js';
+export { FtraceTextSink } from './ftrace_text.js';
+export { trace_context as traceContext, type TraceContext, type TraceTask, type TraceDevice } from './trace_context.js';
+export type { TraceSink, TraceTail } from './trace_sink.js';
+export { TextFile, TextBuffer, type TextWriter } from './text_writer.js';
+export { TeeTracer } from './tee_tracer.js';
