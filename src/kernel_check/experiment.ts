@@ -1,0 +1,111 @@
+import type { Scenario } from '../scenario/schema.js';
+import { format_size } from '../scenario/units.js';
+import { KernelCheckError } from './errors.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const PMD_SIZE = 2 * MiB;
+/** The guest program's limit (MAX_CPUS in guest/pageout.c). */
+export const GUEST_CPUS_MAX = 64;
+/** Guest memory besides the region: the kernel, the unpacked initramfs, page tables and free-page slack (a 6.12 Debian guest uses ~70 MiB). */
+export const GUEST_MEMORY_BASE = 128 * MiB;
+/** Swap when the scenario gives none: four times the region, so the kernel's vm_swap_full() (more than half used) never holds. */
+const SWAP_MIN = 64 * MiB;
+/** The kernel's default x86 tlb_single_page_flush_ceiling. */
+const KERNEL_FLUSH_CEILING = 33;
+
+/** What the guest runs: the arguments of /init and guest/pageout.c, and the VM's shape. */
+export interface GuestExperiment {
+  cpus: number;
+  memory_bytes: number;
+  /** nvme and ssd become a virtio-blk disk; zram stays zram. */
+  swap: 'virtio' | 'zram';
+  swap_bytes: number;
+  /** Spinning threads on CPUs 1..threads. */
+  threads: number;
+  size_bytes: number;
+  chunk: 'whole' | '2M';
+  mode: 'dirty' | 'clean';
+  lazy_cpu: number | null;
+}
+
+/** The experiment, and where the guest differs from the scenario without changing any count. */
+export interface ExperimentPlan {
+  experiment: GuestExperiment;
+  notes: string[];
+}
+
+/** The guest memory a scenario needs: base, the region, and zram's copy of it (incompressible data). */
+export function guest_memory_needed(scenario: Scenario): number {
+  const copies = scenario.swap.device === 'zram' ? 2 : 1;
+  return GUEST_MEMORY_BASE + copies * scenario.pageout.size;
+}
+
+/**
+ * Maps a scenario to the experiment the guest program can run. Anything it cannot reproduce is
+ * an error naming the field, not a silent approximation: the kernel's numbers must be for the
+ * same experiment as the model's.
+ */
+export function plan_experiment(scenario: Scenario): ExperimentPlan {
+  const issues: string[] = [];
+  const notes: string[] = [];
+  const { machine, swap, workload, pageout } = scenario;
+  if (machine.cpus > GUEST_CPUS_MAX) issues.push(`machine.cpus: at most ${GUEST_CPUS_MAX} (the guest program's limit), got ${machine.cpus}`);
+  const needed = guest_memory_needed(scenario);
+  if (machine.memory < needed) {
+    issues.push(
+      `machine.memory: ${format_size(machine.memory)} is too small for the guest: it needs ${Math.ceil(needed / MiB)}MiB ` +
+        `(${GUEST_MEMORY_BASE / MiB} MiB for the kernel and initramfs, the region${swap.device === 'zram' ? ' and its copy in zram' : ''}); ` +
+        `use --set machine.memory=${Math.ceil(needed / MiB)}MiB`,
+    );
+  }
+  // Other drivers of reclaim (memory pressure) may come to the scenario; the guest runs only the madvise experiment.
+  if ('kind' in workload && workload.kind !== undefined && workload.kind !== 'madvise') {
+    issues.push(`workload.kind: ${String(workload.kind)} is not supported by the guest program (it runs the madvise experiment)`);
+  }
+  if (workload.access !== 'hot') issues.push(`workload.access: ${workload.access} is not supported by the guest program (its threads spin on a hot buffer: use hot)`);
+  if (workload.process !== 'same') issues.push(`workload.process: ${workload.process} is not supported by the guest program (its threads belong to the paged-out process: use same)`);
+  if (workload.pageout_access !== 'none') {
+    issues.push(`workload.pageout_access: ${workload.pageout_access} is not supported by the guest program (its threads do not touch the region: use none)`);
+  }
+  if (workload.lazy_cpus.length > 1) issues.push(`workload.lazy_cpus: at most one lazy CPU in the guest, got ${workload.lazy_cpus.length}`);
+  if (pageout.cpu !== 0) issues.push(`pageout.cpu: the guest's madvise caller runs on CPU 0, got ${pageout.cpu}`);
+  const chunk = pageout.chunk === 'whole' || pageout.chunk >= pageout.size ? 'whole' : pageout.chunk === PMD_SIZE ? '2M' : null;
+  if (chunk === null) issues.push(`pageout.chunk: the guest pages out in one call (whole) or per 2MiB, got ${format_size(pageout.chunk as number)}`);
+  if (issues.length > 0) throw new KernelCheckError(`the guest cannot run this scenario:\n  ${issues.join('\n  ')}`);
+
+  if (workload.threads > 0 && workload.region !== 4 * KiB) {
+    notes.push(`workload.region ${format_size(workload.region)}: each guest thread spins on one 4KiB page (TLB counts do not depend on it)`);
+  }
+  if (machine.tlb_single_page_flush_ceiling !== KERNEL_FLUSH_CEILING) {
+    notes.push(`machine.tlb_single_page_flush_ceiling ${machine.tlb_single_page_flush_ceiling}: the guest kernel keeps its own (${KERNEL_FLUSH_CEILING} by default)`);
+  }
+  return {
+    experiment: {
+      cpus: machine.cpus,
+      memory_bytes: machine.memory,
+      swap: swap.device === 'zram' ? 'zram' : 'virtio',
+      swap_bytes: swap.size ?? Math.max(SWAP_MIN, 4 * pageout.size),
+      threads: workload.threads,
+      size_bytes: pageout.size,
+      chunk: chunk ?? 'whole',
+      mode: pageout.mode,
+      lazy_cpu: workload.lazy_cpus[0] ?? null,
+    },
+    notes,
+  };
+}
+
+/** Arguments of guest/pageout.c. */
+export function guest_program_args(e: GuestExperiment): string[] {
+  const args = ['--threads', String(e.threads), '--size', String(e.size_bytes), '--chunk', e.chunk, '--mode', e.mode];
+  return e.lazy_cpu === null ? args : [...args, '--lazy-cpu', String(e.lazy_cpu)];
+}
+
+/** The guest kernel's command line: serial console, no THP, no zswap, and /init's parameters. */
+export function guest_kernel_cmdline(e: GuestExperiment): string {
+  return [
+    'console=ttyS0', 'quiet', 'panic=-1', 'transparent_hugepage=never', 'zswap.enabled=0', 'rdinit=/init',
+    `rsim.swap=${e.swap}`, `rsim.swapsize=${e.swap_bytes}`, 'rsim.isolate=1', `rsim.args=${guest_program_args(e).join(',')}`,
+  ].join(' ');
+}

@@ -1,0 +1,72 @@
+/** Scenario → guest experiment (src/kernel_check/experiment.ts): what maps, and what is refused by field. */
+import { describe, expect, it } from 'vitest';
+import { KernelCheckError } from '../src/kernel_check/errors.js';
+import { guest_kernel_cmdline, guest_memory_needed, plan_experiment } from '../src/kernel_check/experiment.js';
+import { load_scenario } from '../src/scenario/load.js';
+
+const MiB = 1024 * 1024;
+
+function refusal(name: string, sets: string[]): string {
+  try {
+    plan_experiment(load_scenario(name, sets));
+  } catch (error) {
+    if (error instanceof KernelCheckError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('kernel-check: scenario to guest experiment', () => {
+  it('maps CPUs, memory, device, threads, size, chunk and mode', () => {
+    expect(plan_experiment(load_scenario('dirty-16m'))).toEqual({
+      experiment: { cpus: 2, memory_bytes: 256 * MiB, swap: 'virtio', swap_bytes: 64 * MiB, threads: 1, size_bytes: 16 * MiB, chunk: 'whole', mode: 'dirty', lazy_cpu: null },
+      notes: [],
+    });
+    const e = plan_experiment(load_scenario('clean-16m', ['swap.device=zram', 'swap.size=48MiB'])).experiment;
+    expect(e).toMatchObject({ swap: 'zram', swap_bytes: 48 * MiB, mode: 'clean' });
+    expect(plan_experiment(load_scenario('dirty-16m-chunked')).experiment.chunk).toBe('2M');
+    expect(plan_experiment(load_scenario('dirty-16m', ['swap.device=ssd'])).experiment.swap).toBe('virtio');
+    expect(plan_experiment(load_scenario('dirty-16m', ['pageout.chunk=16MiB'])).experiment.chunk).toBe('whole');
+    expect(plan_experiment(load_scenario('single-thread-16m', ['workload.lazy_cpus=[1]'])).experiment).toMatchObject({ threads: 0, lazy_cpu: 1 });
+  });
+
+  it('gives four times the region as swap by default, at least 64 MiB (the kernel\'s vm_swap_full is never reached)', () => {
+    expect(plan_experiment(load_scenario('dirty-16m', ['pageout.size=32MiB'])).experiment.swap_bytes).toBe(128 * MiB);
+  });
+
+  it('refuses what the guest program cannot do, naming the field', () => {
+    expect(refusal('dirty-16m', ['workload.access=random'])).toMatch(/workload\.access: random is not supported by the guest program/);
+    expect(refusal('dirty-16m', ['workload.process=separate'])).toMatch(/workload\.process: separate is not supported/);
+    expect(refusal('dirty-16m', ['workload.pageout_access=read'])).toMatch(/workload\.pageout_access: read is not supported/);
+    expect(refusal('dirty-16m', ['pageout.chunk=1MiB'])).toMatch(/pageout\.chunk: the guest pages out in one call \(whole\) or per 2MiB, got 1MiB/);
+    expect(refusal('dirty-16m', ['machine.cpus=4', 'pageout.cpu=1', 'workload.threads=1'])).toMatch(/pageout\.cpu: the guest's madvise caller runs on CPU 0, got 1/);
+    expect(refusal('single-thread-16m', ['machine.cpus=4', 'workload.lazy_cpus=[1,2]'])).toMatch(/workload\.lazy_cpus: at most one lazy CPU/);
+    expect(refusal('dirty-16m', ['machine.cpus=65'])).toMatch(/machine\.cpus: at most 64/);
+  });
+
+  it('lists every problem at once', () => {
+    const message = refusal('dirty-16m', ['workload.access=random', 'pageout.chunk=1MiB']);
+    expect(message.split('\n')).toHaveLength(3);
+  });
+
+  it('says how much memory the guest needs when the scenario gives too little', () => {
+    expect(guest_memory_needed(load_scenario('dirty-16m', ['swap.device=zram']))).toBe(128 * MiB + 2 * 16 * MiB);
+    expect(refusal('dirty-16m', ['swap.device=zram', 'machine.memory=128MiB'])).toMatch(
+      /machine\.memory: 128MiB is too small for the guest: it needs 160MiB .*its copy in zram.*--set machine\.memory=160MiB/,
+    );
+  });
+
+  it('notes differences that change no count', () => {
+    expect(plan_experiment(load_scenario('dirty-16m', ['workload.region=64KiB'])).notes).toEqual([
+      'workload.region 64KiB: each guest thread spins on one 4KiB page (TLB counts do not depend on it)',
+    ]);
+  });
+
+  it('passes the experiment to /init on the kernel command line, THP and zswap off', () => {
+    const { experiment } = plan_experiment(load_scenario('dirty-16m-chunked', ['swap.device=zram']));
+    expect(guest_kernel_cmdline(experiment)).toBe(
+      'console=ttyS0 quiet panic=-1 transparent_hugepage=never zswap.enabled=0 rdinit=/init rsim.swap=zram rsim.swapsize=67108864 rsim.isolate=1 ' +
+        'rsim.args=--threads,1,--size,16777216,--chunk,2M,--mode,dirty',
+    );
+  });
+});
