@@ -85,3 +85,4 @@ export function listStrategies(): string[] {
   return BUILTIN_STRATEGIES.map((s) => s.name);
 }
 export * from './sweep/index.js';
+export * from './kernel_check/index.js';

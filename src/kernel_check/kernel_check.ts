@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import type { ReclaimStrategy } from '../reclaim/strategy.js';
+import { RESULT_SCHEMA, stable_json, type RunResult } from '../run/result.js';
+import { run_scenario } from '../run/run_scenario.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { KvmMode } from './accelerator.js';
+import { boot_guest } from './boot.js';
+import { default_cache_dir } from './cache.js';
+import { compare_with_model, type KernelFigure } from './comparison.js';
+import { plan_experiment, type GuestExperiment } from './experiment.js';
+import { build_guest_program, find_busybox, guest_source_dir } from './guest_build.js';
+import { check_guest_report, guest_phase_named, read_guest_report, type GuestPhase } from './guest_result.js';
+import { require_tool } from './host_tools.js';
+import { build_initramfs } from './initramfs.js';
+import { prepare_kernel } from './kernel_image.js';
+import { resolve_modules, SWAP_DRIVERS } from './kernel_modules.js';
+
+export interface KernelCheckOptions {
+  /** A linux-image-*.deb package file, or a bzImage with virtio-blk and zram built in. */
+  kernel: string;
+  /** The model's strategy: the one that models the kernel under test (default upstream). */
+  strategy?: string | ReclaimStrategy;
+  seed?: number;
+  kvm?: KvmMode;
+  /** Bound on the guest's run, seconds (default 120 with KVM, 600 under TCG). */
+  timeout_s?: number;
+  /** Builds and console logs (default ~/.cache/reclaimsim). */
+  cache_dir?: string;
+  /** Progress lines while building and booting (the CLI prints them on stderr). */
+  on_progress?: (line: string) => void;
+}
+
+/** The kernel's side of a check: added to the model's run record as `kernel` in the result contract. */
+export interface KernelSection {
+  image: string;
+  /** `uname -r` in the guest. */
+  uname: string;
+  accelerator: 'kvm' | 'tcg';
+  /** Why KVM was not used, when it was not. */
+  accelerator_note: string | null;
+  /** Whether the guest enabled paravirtual TLB flush (KVM only): it then skips preempted vCPUs, and counts fall below the model's (kernel-spec C6a). */
+  pv_tlb_flush: boolean | null;
+  hypervisor: string | null;
+  /** qemu start to exit, seconds. */
+  wall_seconds: number;
+  console_log: string;
+  boot_retries: string[];
+  qemu_command: string[];
+  experiment: GuestExperiment;
+  /** Name of the measured pageout phase (dirty-pageout, or clean-pageout in clean mode). */
+  measured_phase: string;
+  /** Per-CPU TLB and CAL deltas of the measured pageout. */
+  interrupts: { TLB: number[]; CAL: number[] };
+  /** /proc/vmstat deltas of the measured pageout; null for a counter the kernel lacks. */
+  vmstat: Record<string, number | null>;
+  /** Every phase of the guest's experiment with its deltas. */
+  phases: GuestPhase[];
+  verify: { pages: number; mismatches: number; readback_mismatches: number };
+  comparison: KernelFigure[];
+  /** No judged figure disagrees. */
+  agree: boolean;
+}
+
+export interface KernelCheckResult {
+  model: RunResult;
+  kernel: KernelSection;
+  /** Where the guest differs from the scenario without changing any count. */
+  notes: string[];
+}
+
+/**
+ * Runs the scenario in the model and in a real kernel booted under qemu, and compares the
+ * counts. Throws KernelCheckError for anything the user must fix (tools, image, scenario, a
+ * guest that failed); disagreements are results, not errors.
+ */
+export async function kernel_check(scenario: Scenario, options: KernelCheckOptions): Promise<KernelCheckResult> {
+  const { experiment, notes } = plan_experiment(scenario);
+  const model = run_scenario(scenario, {
+    strategy: options.strategy ?? 'upstream',
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  const qemu = require_tool('qemu-system-x86_64', 'qemu-system-x86');
+  const busybox = find_busybox();
+  const cache_dir = options.cache_dir ?? default_cache_dir();
+  options.on_progress?.(`preparing ${options.kernel}`);
+  const image = prepare_kernel(options.kernel, cache_dir);
+  const drivers = SWAP_DRIVERS[experiment.swap];
+  const initrd = build_initramfs(cache_dir, {
+    init_script: join(guest_source_dir(), 'init.sh'),
+    busybox,
+    guest_program: build_guest_program(cache_dir),
+    kernel_id: image.id,
+    swap: experiment.swap,
+    // A bare bzImage must have its drivers built in; the guest says so if a device is missing.
+    modules: image.modules_dir === null ? [] : resolve_modules(image.modules_dir, drivers),
+  });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const boot = await boot_guest({
+    qemu,
+    vmlinuz: image.vmlinuz,
+    initrd,
+    experiment,
+    kvm: options.kvm ?? 'auto',
+    ...(options.timeout_s === undefined ? {} : { timeout_s: options.timeout_s }),
+    log_dir: join(cache_dir, 'logs'),
+    run_name: `${stamp}-${scenario.name}`,
+    ...(options.on_progress === undefined ? {} : { on_progress: options.on_progress }),
+  });
+  const log = boot.outcome.log_path;
+  const report = read_guest_report(boot.outcome);
+  check_guest_report(report, experiment, log);
+  const measured = guest_phase_named(report, report.last_pageout, log);
+  const comparison = compare_with_model(model, report, experiment, log);
+  return {
+    model,
+    notes,
+    kernel: {
+      image: image.path,
+      uname: report.uname_r,
+      accelerator: boot.accel,
+      accelerator_note: boot.accel_note,
+      pv_tlb_flush: report.pv_tlb_flush,
+      hypervisor: report.hypervisor,
+      wall_seconds: Math.round(boot.outcome.seconds * 100) / 100,
+      console_log: log,
+      boot_retries: boot.boot_retries,
+      qemu_command: boot.qemu_command,
+      experiment,
+      measured_phase: measured.name,
+      interrupts: { TLB: measured.TLB, CAL: measured.CAL },
+      vmstat: measured.vmstat,
+      phases: report.phases,
+      verify: report.verify,
+      comparison,
+      agree: comparison.every((f) => f.verdict !== 'disagree'),
+    },
+  };
+}
+
+/** The result contract (reclaimsim/result@1) with the kernel's section added to the model's run record. */
+export function kernel_check_json(result: KernelCheckResult): string {
+  return `${stable_json({ schema: RESULT_SCHEMA, runs: [{ ...result.model, kernel: result.kernel }] })}\n`;
+}
