@@ -2,13 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
-  compareStrategies,
   listScenarios,
   listStrategies,
   loadScenario,
   loadStrategy,
   resultJson,
-  runScenario,
   runSwarm,
   ScenarioError,
   SimulationError,
@@ -17,7 +15,9 @@ import {
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
+import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
 import { register_sweep_commands } from './sweep_commands.js';
+import { register_kernel_check_command } from './kernel_check_command.js';
 
 /** Exit codes: 0 done (findings included), 1 bad usage or scenario, 2 a violation under --fail-on-violation, 4 the model crashed. */
 const EXIT_USAGE = 1;
@@ -45,7 +45,7 @@ async function strategy_arg(value: string): Promise<string | ReclaimStrategy> {
   return /[/\\]|\.(m?js|ts)$/.test(value) ? loadStrategy(value) : value;
 }
 
-interface RunCliOptions {
+interface RunCliOptions extends OutputOptions {
   strategy: string;
   seed?: number;
   set: string[];
@@ -54,7 +54,7 @@ interface RunCliOptions {
   failOnViolation?: boolean;
 }
 
-interface CompareCliOptions {
+interface CompareCliOptions extends OutputOptions {
   strategies: string;
   seeds: number;
   set: string[];
@@ -98,16 +98,23 @@ function build_program(argv: readonly string[]): Command {
     .option('--json <file>', 'write the result contract (reclaimsim/result@1) to a file')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation')
+    .option('--report <file.html>', 'write a self-contained HTML report (charts, tables, the oracle\'s findings)')
+    .option('--csv <file>', 'write the run as a CSV row, one column per counter')
+    .option('--trace <file.json>', 'write a Chrome trace-event JSON file (open it in ui.perfetto.dev)')
+    .option('--ftrace <file.txt>', 'write the events as ftrace text (trace-cmd report lines)')
+    .option('--trace-window <start:end>', 'trace only events in this sim-time window, e.g. 1ms:2ms')
+    .option('--trace-cpus <list>', 'trace only these CPUs, e.g. 0,1 or 0-3')
+    .option('--trace-events-max <n>', 'stop a trace after this many events (default 200000)')
     .action(async (scenario_arg: string, options: RunCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategy = await strategy_arg(options.strategy);
       reporting_crashes(argv, () => {
-        const result = runScenario(scenario, {
+        const result = run_with_outputs(scenario, {
           strategy,
           oracle: options.oracle,
           command: reproduce_command(argv, options.seed ?? scenario.seed),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
-        });
+        }, options);
         process.stdout.write(format_run(result));
         if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
         if (options.failOnViolation === true && result.oracle.violations.length > 0) process.exitCode = EXIT_VIOLATION;
@@ -124,13 +131,15 @@ function build_program(argv: readonly string[]): Command {
     .option('--json <file>', 'write every run in the result contract to a file')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation in any run')
+    .option('--report <file.html>', 'write a self-contained HTML report (comparison, charts per strategy, the oracle\'s findings)')
+    .option('--csv <file>', 'write every run as a CSV row, one column per counter')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
       if (options.seeds < 1) throw new InvalidArgumentError('--seeds must be at least 1');
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       reporting_crashes(argv, () => {
-        const comparison = compareStrategies(scenario, strategies, seeds, { oracle: options.oracle });
+        const comparison = compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
         if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
@@ -178,6 +187,7 @@ function build_program(argv: readonly string[]): Command {
       for (const name of listStrategies()) process.stdout.write(`${name}\n`);
     });
   register_sweep_commands(program);
+  register_kernel_check_command(program);
   return program;
 }
 
