@@ -86,3 +86,4 @@ export function listStrategies(): string[] {
 }
 export * from './sweep/index.js';
 export * from './kernel_check/index.js';
+export * from './report/index.js';
