@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'kernel-check/', 'bench/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
