@@ -36,7 +36,7 @@ pre{background:#f5f5f5;padding:8px 10px;overflow-x:auto;border-radius:4px}
 table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #d6d6d6;padding:3px 8px;text-align:right;vertical-align:top}
 th{background:#f3f3f3}th:first-child,td:first-child{text-align:left;white-space:nowrap}
-td.text,th.text{text-align:left}
+#scenario td,table.findings td{text-align:left}
 .note{color:#555;font-size:13px}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .correct{background:#dff3e4;color:#14532d}.violations{background:#fde2e1;color:#7f1d1d}.unchecked{background:#eee;color:#444}
@@ -338,7 +338,7 @@ function oracle_section(input: ReportInput): string {
       num(v.count),
       num(v.first.folio),
       num(v.first.sim_time_ns),
-      `<span class="text">${esc(v.first.detail)}</span>`,
+      esc(v.first.detail),
       `<code>${esc(v.first.reproduce)}</code>`,
     ]),
   );
@@ -370,7 +370,7 @@ export function render_report(input: ReportInput): string {
     ['faults', 'Fault latency', fault_section(input, strategies)],
     ['oracle', 'Correctness (the oracle)', oracle_section(input)],
     ...(run === null ? [] : [['counters', 'All counters', counter_tables(run)] as [string, string, string]]),
-    ['scenario', 'Scenario (resolved)', table(['field', 'value'], flatten(s).map(([k, v]) => [esc(k), `<span class="text">${esc(v)}</span>`]))],
+    ['scenario', 'Scenario (resolved)', table(['field', 'value'], flatten(s).map(([k, v]) => [esc(k), esc(v)]))],
   ];
   const verdict_line = verdicts(input.runs)
     .map(({ strategy, verdict }) => `${esc(strategy)} ${verdict_badge(verdict)}`)

@@ -1,0 +1,68 @@
+/**
+ * The HTML report and the CSV: deterministic bytes, self-contained (no script, no URL to
+ * fetch), every section and chart present with units on the axes, user text escaped, small
+ * enough to mail; the CSV has one row per run and a stable column order.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compare_strategies } from '../src/run/compare.js';
+import { record_run } from '../src/report/record_run.js';
+import { render_report, type ReportRun } from '../src/report/report_html.js';
+import { runs_csv } from '../src/report/csv.js';
+import { load_scenario } from '../src/scenario/load.js';
+
+const HOSTILE = '<script>alert("x")</script> & co';
+
+describe('HTML report', () => {
+  const scenario = load_scenario('dirty-16m', [`name=${HOSTILE}`, `description=${HOSTILE}`]);
+  let traced: ReportRun[];
+  let html: string;
+  beforeAll(() => {
+    traced = ['upstream', 'batched'].map((strategy) => record_run(scenario, { strategy }));
+    const comparison = compare_strategies(scenario, ['upstream', 'batched'], [1]);
+    html = render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
+  });
+
+  it('is the same bytes for the same runs', () => {
+    const comparison = compare_strategies(scenario, ['upstream', 'batched'], [1]);
+    const again = render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
+    expect(again).toBe(html);
+  });
+
+  it('is self-contained and escapes user text', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)="(?!#)/);
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; co');
+    expect(html.length).toBeLessThan(300_000);
+  });
+
+  it('has every section, the reproducing command, and charts with units on their axes', () => {
+    for (const id of ['results', 'shootdowns', 'flushes', 'io', 'faults', 'oracle', 'scenario']) expect(html).toContain(`<section id="${id}">`);
+    expect(html).toContain('reclaimsim compare dirty-16m --strategies upstream,batched --report r.html');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    for (const unit of ['simulated time (ms)', 'shootdowns per ms', 'million operations per second', 'flush rounds per call', 'requests']) expect(html).toContain(unit);
+    expect(html).toContain('TLB shootdowns (all CPUs)');
+    expect(html).toMatch(/class="verdict correct"/);
+  });
+
+  it('says so when the model reported no swap-in fault rather than drawing one', () => {
+    expect(html).toMatch(/No page fault was reported|No swap-in \(major\) fault happened/);
+  });
+});
+
+describe('CSV', () => {
+  it('has one row per run and the same columns in the same order for the same scenario', () => {
+    const scenario = load_scenario('dirty-16m');
+    const comparison = compare_strategies(scenario, ['upstream', 'batched'], [1, 2]);
+    const csv = runs_csv(comparison.runs);
+    const rows = csv.trim().split('\n');
+    expect(rows).toHaveLength(5);
+    const header = (rows[0] as string).split(',');
+    expect(header.slice(0, 5)).toEqual(['scenario', 'strategy', 'seed', 'oracle_verdict', 'oracle_violations']);
+    expect(header).toEqual(expect.arrayContaining(['TLB.cpu1', 'pswpout', 'nr_tlb_remote_flush', 'app/1.throughput_change_pct', 'phase.pageout.ns']));
+    expect(new Set(rows.map((r) => r.split(',').length)).size).toBe(1);
+    const upstream = (rows[1] as string).split(',');
+    expect(upstream[header.indexOf('TLB.cpu1')]).toBe('4103');
+    expect(runs_csv(compare_strategies(scenario, ['upstream', 'batched'], [1, 2]).runs)).toBe(csv);
+  });
+});
