@@ -32,11 +32,11 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1000px;padding:0 16px;color:#222;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:3px}
 h3{font-size:15px;margin:18px 0 6px}
-pre{background:#f5f5f5;padding:8px 10px;overflow-x:auto;border-radius:4px}
+pre{background:#f5f5f5;padding:8px 10px;white-space:pre-wrap;word-break:break-all;border-radius:4px}
 table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d6d6d6;padding:3px 8px;text-align:right;vertical-align:top}
+th,td{border:1px solid #d6d6d6;padding:3px 8px;text-align:right;vertical-align:top;white-space:nowrap}
 th{background:#f3f3f3}th:first-child,td:first-child{text-align:left;white-space:nowrap}
-#scenario td,table.findings td{text-align:left}
+#scenario td,table.findings td{text-align:left;white-space:normal}
 .note{color:#555;font-size:13px}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .correct{background:#dff3e4;color:#14532d}.violations{background:#fde2e1;color:#7f1d1d}.unchecked{background:#eee;color:#444}
@@ -271,23 +271,19 @@ function comparison_table(comparison: Comparison): string {
   );
 }
 
-/** A run's headline figures: the interrupts each CPU took and what each thread lost. */
+/** A run's headline figures, a row per CPU: the interrupts it took (/proc/interrupts) and what its thread lost. */
 function key_tables(result: RunResult): string {
-  const cpus = result.interrupts.TLB.map((_, cpu) => `CPU${cpu}`);
-  return [
-    '<h3>/proc/interrupts deltas</h3>',
-    table(['row', ...cpus, 'total'], [
-      ['TLB (TLB shootdowns)', ...result.interrupts.TLB.map(num), num(result.interrupts.TLB.reduce((a, b) => a + b, 0))],
-      ['CAL (function call interrupts)', ...result.interrupts.CAL.map(num), num(result.interrupts.CAL.reduce((a, b) => a + b, 0))],
-    ]),
-    '<h3>Application threads</h3>',
-    result.tasks.length === 0
-      ? '<p class="note">None.</p>'
-      : table(
-          ['thread', 'CPU', 'baseline ops/s', 'ops/s during pageout', 'change', 'interrupted during pageout (ns)'],
-          result.tasks.map((t) => [esc(t.name), num(t.cpu), num(t.baseline_ops_per_sec), num(t.ops_per_sec), pct(t.throughput_change_pct), num(t.sim_interrupted_ns)]),
-        ),
-  ].join('\n');
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  const rows = result.interrupts.TLB.map((tlb, cpu) => {
+    const task = result.tasks.find((t) => t.cpu === cpu);
+    const thread = task === undefined
+      ? [cpu === result.scenario.pageout.cpu ? 'madvise (pageout)' : '–', '', '', '', '']
+      : [esc(task.name), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
+    return [`CPU${cpu}`, num(tlb), num(result.interrupts.CAL[cpu] ?? 0), ...thread];
+  });
+  rows.push(['all', num(sum(result.interrupts.TLB)), num(sum(result.interrupts.CAL)), '', '', '', '', '']);
+  return table(['CPU', 'TLB', 'CAL', 'task', 'ops/s before', 'ops/s during pageout', 'change', 'lost to interrupts (ms)'], rows) +
+    '<p class="note">TLB (TLB shootdowns) and CAL (function call interrupts) are the /proc/interrupts rows, as deltas over the pageout and its writeback; the task columns compare each application thread\'s rate before and during pageout.</p>';
 }
 
 /** The rest of a run's counters. */
