@@ -60,8 +60,8 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
     );
   }
   // Other drivers of reclaim (memory pressure) may come to the scenario; the guest runs only the madvise experiment.
-  if ('kind' in workload && workload.kind !== undefined && workload.kind !== 'madvise') {
-    issues.push(`workload.kind: ${String(workload.kind)} is not supported by the guest program (it runs the madvise experiment)`);
+  if ('kind' in workload && typeof workload.kind === 'string' && workload.kind !== 'madvise') {
+    issues.push(`workload.kind: ${workload.kind} is not supported by the guest program (it runs the madvise experiment)`);
   }
   if (workload.access !== 'hot') issues.push(`workload.access: ${workload.access} is not supported by the guest program (its threads spin on a hot buffer: use hot)`);
   if (workload.process !== 'same') issues.push(`workload.process: ${workload.process} is not supported by the guest program (its threads belong to the paged-out process: use same)`);
