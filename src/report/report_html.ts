@@ -380,7 +380,7 @@ export function render_report(input: ReportInput): string {
     '</head><body>',
     `<h1>${esc(title)}</h1>`,
     s.description === '' ? '' : `<p>${esc(s.description)}</p>`,
-    `<p>Strategies: ${strategies.map(strategy_key).join(' &nbsp; ')} — seeds ${esc(seeds.join(', '))}${seeds.length > 1 ? `; charts from seed ${esc(String(chart_seed))}` : ''}. All times are simulated.</p>`,
+    `<p>Strategies: ${strategies.map(strategy_key).join(' &nbsp; ')} — ${seeds.length > 1 ? 'seeds' : 'seed'} ${esc(seeds.join(', '))}${seeds.length > 1 ? `; charts from seed ${esc(String(chart_seed))}` : ''}. All times are simulated.</p>`,
     `<p>Oracle: ${verdict_line}</p>`,
     '<p>Reproduce:</p>',
     `<pre><code>${esc(input.command)}</code></pre>`,
