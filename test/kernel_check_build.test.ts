@@ -126,6 +126,7 @@ describe('reclaimsim kernel-check (built dist/): setup errors exit 1 with the re
     const r = cli(['dirty-16m', '--kernel', '/nonexistent.deb', '--set', 'workload.access=random']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/workload\.access: random is not supported by the guest program/);
+    expect(cli(['dirty-16m', '--kernel', 'k.deb', '--json', '/nonexistent/r.json']).stderr).toMatch(/--json \/nonexistent\/r\.json: no such directory/);
     expect(cli(['dirty-16m']).status).toBe(1);
     expect(cli(['dirty-16m', '--kernel', 'k.deb', '--kvm', 'maybe']).status).toBe(1);
   });

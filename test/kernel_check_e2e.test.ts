@@ -41,7 +41,7 @@ interface CheckOutcome {
 }
 
 function kernel_check(image: string, scenario: string, sets: string[]): Promise<CheckOutcome> {
-  const json = join(mkdtempSync(join(tmpdir(), 'reclaimsim-kc-')), 'result.json');
+  const json = join(mkdtempSync(join(tmpdir(), 'kernel-check-e2e-')), 'result.json');
   const args = [CLI, 'kernel-check', scenario, '--kernel', image, '--timeout', String(GUEST_TIMEOUT_S), '--json', json, ...sets.flatMap((s) => ['--set', s])];
   return new Promise((done) => {
     execFile(process.execPath, args, { encoding: 'utf8' }, (error, stdout, stderr) => {

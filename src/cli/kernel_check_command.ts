@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   formatKernelCheck,
@@ -36,6 +37,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function write_json(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new KernelCheckError(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
 /** `reclaimsim kernel-check`: argument parsing and printing only; the work is src/kernel_check's. */
 export function register_kernel_check_command(program: Command): void {
   program
@@ -53,6 +62,8 @@ export function register_kernel_check_command(program: Command): void {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategy = /[/\\]|\.(m?js|ts)$/.test(options.strategy) ? await loadStrategy(options.strategy) : options.strategy;
       try {
+        // Checked before a boot that may take minutes, and again when writing.
+        if (options.json !== undefined && !existsSync(dirname(resolve(options.json)))) throw new KernelCheckError(`--json ${options.json}: no such directory`);
         const result = await kernelCheck(scenario, {
           kernel: options.kernel,
           strategy,
@@ -61,7 +72,7 @@ export function register_kernel_check_command(program: Command): void {
           on_progress: (line) => process.stderr.write(`reclaimsim kernel-check: ${line}\n`),
         });
         process.stdout.write(formatKernelCheck(result, scenario.name));
-        if (options.json !== undefined) writeFileSync(options.json, kernelCheckJson(result));
+        if (options.json !== undefined) write_json(options.json, kernelCheckJson(result));
         if (options.failOnMismatch === true && !result.kernel.agree) process.exitCode = EXIT_MISMATCH;
       } catch (error) {
         if (error instanceof KernelCheckError) {
