@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { GuestExperiment } from './experiment.js';
-import { guest_kernel_cmdline } from './experiment.js';
+import { guest_kernel_cmdline, type GuestExperiment } from './experiment.js';
 
 const MiB = 1024 * 1024;
 
