@@ -53,6 +53,8 @@ export interface RunLimits {
 export class Simulator {
   now_ns = 0;
   events_processed = 0;
+  /** The task whose code is running now (null between tasks, e.g. in an interrupt handler). */
+  current_task: Task | null = null;
   private readonly queue = new EventQueue();
   private readonly handlers: Handler[] = [];
   private readonly tasks: Task[] = [];
@@ -131,7 +133,13 @@ export class Simulator {
     assert(!task.finished, `resume of finished task ${task.name}`);
     assert(task.now_ns === this.now_ns, `task ${task.name} resumed at ${this.now_ns}, its clock says ${task.now_ns}`);
     const body = task.body as TaskBody;
-    const next = body.next();
+    this.current_task = task;
+    let next: IteratorResult<Yield, void>;
+    try {
+      next = body.next();
+    } finally {
+      this.current_task = null;
+    }
     if (next.done === true) {
       task.finished = true;
       return;

@@ -98,6 +98,22 @@ export const COST_PARAMS = {
     default_ns: 1000,
     source: 'estimate: one 4 KiB page decompressed at ~4 GB/s per core',
   },
+  isolate_folio_ns: {
+    default_ns: 40,
+    source: 'estimate: isolate_lru_folios per folio under the LRU lock (flag tests, folio_try_get, list move)',
+  },
+  deactivate_folio_ns: {
+    default_ns: 150,
+    source: 'estimate: shrink_active_list per folio (folio_referenced rmap walk of one PTE, flag updates, move to the inactive list)',
+  },
+  kswapd_wakeup_ns: {
+    default_ns: 5000,
+    source: 'estimate: wakeup_kswapd to kswapd running on its idle CPU (try_to_wake_up, wakeup IPI, idle exit, context switch)',
+  },
+  stress_vm_page_ns: {
+    default_ns: 256,
+    source: 'estimate: a stress-ng --vm worker writing one 4 KiB page of its region per pass (~16 GB/s store bandwidth per core)',
+  },
 } as const satisfies Record<string, CostParam>;
 
 export type CostName = keyof typeof COST_PARAMS;

@@ -44,6 +44,11 @@ export class FolioTable {
   /** Anon rmap of a private anonymous folio: the mm and virtual page that map it. */
   readonly rmap_mm: Int32Array;
   readonly rmap_vpn: Int32Array;
+  /**
+   * folio->memcg_data: the id of the memory cgroup the folio is charged to (mem_cgroup_id);
+   * 0 is the root cgroup, which is also what an uncharged folio reads.
+   */
+  readonly memcg: Uint8Array;
 
   /** Page allocator: a stack of freed pfns, and the first pfn never handed out. */
   private readonly free_stack: Int32Array;
@@ -63,6 +68,7 @@ export class FolioTable {
     this.swap = new Int32Array(nr_pages).fill(NIL);
     this.rmap_mm = new Int32Array(nr_pages).fill(NIL);
     this.rmap_vpn = new Int32Array(nr_pages).fill(NIL);
+    this.memcg = new Uint8Array(nr_pages);
     this.free_stack = new Int32Array(nr_pages);
     this.nr_free_pages = nr_pages;
   }
@@ -85,6 +91,7 @@ export class FolioTable {
     assert(this.refcount[pfn] === 0, `free of pfn ${pfn} with refcount ${this.refcount[pfn]}`);
     assert(this.mapcount[pfn] === 0, `free of mapped pfn ${pfn}`);
     assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, `free of listed pfn ${pfn}`);
+    assert(this.memcg[pfn] === 0, `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
     this.flags[pfn] = 0;
     this.swap[pfn] = NIL;
     this.rmap_mm[pfn] = NIL;

@@ -18,38 +18,29 @@ export const LRU_INACTIVE_FILE = 2;
 export const LRU_ACTIVE_FILE = 3;
 export const LRU_UNEVICTABLE = 4;
 export const NR_LRU_LISTS = 5;
+/** LRU_ACTIVE: offset from an inactive list to its active list. */
+export const LRU_ACTIVE = 1;
 
 /** PAGEVEC_SIZE: capacity of a folio_batch. */
 export const PAGEVEC_SIZE = 31;
 
 /**
- * A per-CPU folio_batch of pending LRU moves (mm/swap.c cpu_fbatches): each entry holds a
- * reference until the batch is drained.
- */
-class FolioBatch {
-  readonly folios = new Int32Array(PAGEVEC_SIZE);
-  count = 0;
-}
-
-/**
- * The classic (non-MGLRU) LRU lists of the one memory node modelled (struct lruvec), with the
- * per-CPU batches that delay additions and rotations (lru_add, lru_move_tail).
+ * The classic (non-MGLRU) LRU lists of one memory cgroup on the one memory node modelled
+ * (struct lruvec, mem_cgroup_lruvec): the root cgroup's holds every folio not charged to a
+ * child cgroup. Also the reclaim cost averages lru_note_cost keeps for get_scan_count.
  */
 export class Lruvec {
   readonly lists: FolioList[] = [];
-  private readonly lru_add: FolioBatch[] = [];
-  private readonly lru_move_tail: FolioBatch[] = [];
+  /** lruvec->anon_cost, lruvec->file_cost (mm/swap.c lru_note_cost). */
+  anon_cost = 0;
+  file_cost = 0;
 
   constructor(
     private readonly folios: FolioTable,
-    nr_cpus: number,
-    private readonly vm: VmEvents,
+    /** The memory cgroup whose lists these are (0: root). */
+    readonly memcg_id: number,
   ) {
     for (let i = 0; i < NR_LRU_LISTS; i++) this.lists.push(new FolioList(folios));
-    for (let cpu = 0; cpu < nr_cpus; cpu++) {
-      this.lru_add.push(new FolioBatch());
-      this.lru_move_tail.push(new FolioBatch());
-    }
   }
 
   /** folio_lru_list: which list a folio belongs on from its flags. */
@@ -65,8 +56,60 @@ export class Lruvec {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).add(pfn);
   }
 
+  /** lruvec_add_folio_tail */
+  add_folio_tail(pfn: number): void {
+    (this.lists[this.folio_lru_list(pfn)] as FolioList).add_tail(pfn);
+  }
+
   lruvec_del_folio(pfn: number): void {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).del(pfn);
+  }
+
+  /** lruvec_lru_size: pages on one list of this lruvec (order-0 folios: one page each). */
+  lru_size(lru: number): number {
+    return (this.lists[lru] as FolioList).count;
+  }
+
+  /** Pages on all four evictable lists. */
+  nr_evictable(): number {
+    return this.lru_size(LRU_INACTIVE_ANON) + this.lru_size(LRU_ACTIVE_ANON) + this.lru_size(LRU_INACTIVE_FILE) + this.lru_size(LRU_ACTIVE_FILE);
+  }
+}
+
+/**
+ * A per-CPU folio_batch of pending LRU moves (mm/swap.c cpu_fbatches): each entry holds a
+ * reference until the batch is drained.
+ */
+class FolioBatch {
+  readonly folios = new Int32Array(PAGEVEC_SIZE);
+  count = 0;
+}
+
+/**
+ * The per-CPU batches that delay LRU additions and rotations (mm/swap.c cpu_fbatches:
+ * lru_add, lru_move_tail), node-wide: at drain each folio goes to the lruvec of the memory
+ * cgroup it is charged to (folio_lruvec).
+ */
+export class CpuFbatches {
+  private readonly lru_add: FolioBatch[] = [];
+  private readonly lru_move_tail: FolioBatch[] = [];
+
+  constructor(
+    private readonly folios: FolioTable,
+    nr_cpus: number,
+    private readonly vm: VmEvents,
+    /** mem_cgroup_lruvec of each memory cgroup, by id. */
+    private readonly lruvecs: readonly Lruvec[],
+  ) {
+    for (let cpu = 0; cpu < nr_cpus; cpu++) {
+      this.lru_add.push(new FolioBatch());
+      this.lru_move_tail.push(new FolioBatch());
+    }
+  }
+
+  /** folio_lruvec: the lruvec of the memory cgroup the folio is charged to. */
+  folio_lruvec(pfn: number): Lruvec {
+    return this.lruvecs[this.folios.memcg[pfn] as number] as Lruvec;
   }
 
   /**
@@ -77,7 +120,7 @@ export class Lruvec {
     const f = this.folios;
     if (!f.test_clear(pfn, PG_lru)) return false;
     f.get(pfn);
-    this.lruvec_del_folio(pfn);
+    this.folio_lruvec(pfn).lruvec_del_folio(pfn);
     return true;
   }
 
@@ -133,15 +176,16 @@ export class Lruvec {
     const f = this.folios;
     for (let i = 0; i < batch.count; i++) {
       const pfn = batch.folios[i] as number;
+      const lruvec = this.folio_lruvec(pfn);
       if (move === 'lru_add') {
-        this.add_folio(pfn);
+        lruvec.add_folio(pfn);
       } else {
         // Skipped if isolated meanwhile (PG_lru clear).
         if (!f.test_clear(pfn, PG_lru)) continue;
         if (!f.test(pfn, PG_unevictable)) {
-          this.lruvec_del_folio(pfn);
+          lruvec.lruvec_del_folio(pfn);
           f.clear(pfn, PG_active);
-          (this.lists[this.folio_lru_list(pfn)] as FolioList).add_tail(pfn);
+          lruvec.add_folio_tail(pfn);
           this.vm.pgrotated += f.nr(pfn);
         }
       }
@@ -154,4 +198,3 @@ export class Lruvec {
     batch.count = 0;
   }
 }
-

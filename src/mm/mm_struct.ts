@@ -37,6 +37,8 @@ export class MmStruct {
   /** MM_ANONPAGES, MM_SWAPENTS */
   nr_anon_pages = 0;
   nr_swap_ents = 0;
+  /** The memory cgroup of the mm's owner (get_mem_cgroup_from_mm); 0 is the root cgroup. */
+  memcg_id = 0;
   private next_vpn = PTRS_PER_PTE;
 
   constructor(

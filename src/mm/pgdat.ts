@@ -1,23 +1,77 @@
 import type { MmStruct } from './mm_struct.js';
 import { FolioTable } from './folio.js';
-import { Lruvec } from './lru.js';
+import { CpuFbatches, Lruvec } from './lru.js';
+import { MemCgroup, ROOT_MEM_CGROUP } from './memcontrol.js';
 import { SwapInfo } from './swap.js';
 import { make_vm_events, type VmEvents } from './vmstat.js';
+import { DEFAULT_WATERMARK_SCALE_FACTOR, Zone } from './zone.js';
+
+/** pgdat->flags bits (enum pgdat_flags). */
+export const PGDAT_DIRTY = 1 << 0;
+export const PGDAT_WRITEBACK = 1 << 1;
+
+/** What the node is built with beyond its size: watermark tuning and memory cgroups. */
+export interface PgDataOptions {
+  /** vm.min_free_kbytes; default computed from the memory size (calculate_min_free_kbytes). */
+  min_free_kbytes?: number | undefined;
+  /** vm.watermark_scale_factor; default 10. */
+  watermark_scale_factor?: number | undefined;
+  /** Memory cgroups below the root (one level), ids 1, 2, … in this order. */
+  memcgs?: readonly { name: string; max_pages: number }[];
+}
 
 /**
- * The one memory node modelled (pg_data_t): its page frames, LRU lists, the swap area and
- * the address spaces of the processes, plus the vm event counters.
+ * The one memory node modelled (pg_data_t): its page frames and its one zone with the
+ * watermarks, the LRU lists of each memory cgroup and the per-CPU LRU batches, the swap
+ * area, the address spaces of the processes, plus the vm event counters.
  */
 export class PgData {
   readonly vm: VmEvents = make_vm_events();
   readonly folios: FolioTable;
-  readonly lruvec: Lruvec;
+  readonly zone: Zone;
+  /** mem_cgroup_lruvec of each memory cgroup by id; 0 is the root cgroup's. */
+  readonly lruvecs: Lruvec[] = [];
+  /** The memory cgroups by id; the root (0) has no page counter and is null. */
+  readonly memcgs: (MemCgroup | null)[] = [null];
+  readonly fbatches: CpuFbatches;
   readonly swap: SwapInfo;
   readonly mms: MmStruct[] = [];
+  /** pgdat->flags (PGDAT_*). */
+  flags = 0;
+  /** pgdat->kswapd_failures: balance_pgdat runs in a row that reclaimed nothing. */
+  kswapd_failures = 0;
+  /**
+   * The shared reclaim iterator of each cgroup's subtree on this node (mem_cgroup_reclaim_iter,
+   * by the id of the subtree's root): the position of the last cgroup handed out (-1: none)
+   * and the generation, bumped at each completed round.
+   */
+  readonly memcg_iter_position: number[] = [-1];
+  readonly memcg_iter_generation: number[] = [0];
 
-  constructor(nr_pages: number, nr_cpus: number, nr_swap_slots: number, swap_synchronous_io: boolean) {
+  constructor(nr_pages: number, nr_cpus: number, nr_swap_slots: number, swap_synchronous_io: boolean, options: PgDataOptions = {}) {
     this.folios = new FolioTable(nr_pages);
-    this.lruvec = new Lruvec(this.folios, nr_cpus, this.vm);
+    this.zone = new Zone(nr_pages, options.min_free_kbytes, options.watermark_scale_factor ?? DEFAULT_WATERMARK_SCALE_FACTOR);
+    this.lruvecs.push(new Lruvec(this.folios, ROOT_MEM_CGROUP));
+    for (const memcg of options.memcgs ?? []) {
+      const id = this.memcgs.length;
+      this.memcgs.push(new MemCgroup(id, memcg.name, memcg.max_pages, nr_cpus));
+      this.lruvecs.push(new Lruvec(this.folios, id));
+      this.memcg_iter_position.push(-1);
+      this.memcg_iter_generation.push(0);
+    }
+    this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs);
     this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io);
+  }
+
+  /** The root cgroup's lruvec (every folio when no cgroup is configured). */
+  get lruvec(): Lruvec {
+    return this.lruvecs[ROOT_MEM_CGROUP] as Lruvec;
+  }
+
+  /** node_page_state(NR_LRU_BASE + lru): pages on that list in every cgroup of the node. */
+  node_lru_pages(lru: number): number {
+    let n = 0;
+    for (const lruvec of this.lruvecs) n += lruvec.lru_size(lru);
+    return n;
   }
 }

@@ -98,6 +98,11 @@ export class SwapInfo {
     return true;
   }
 
+  /** get_nr_swap_pages: free slots (slot 0 is the header). */
+  get_nr_swap_pages(): number {
+    return this.nr_slots - 1 - this.inuse_pages;
+  }
+
   /** total swap more than half used (mem_cgroup_swap_full without a memcg). */
   swap_full(): boolean {
     return this.inuse_pages * 2 > this.nr_slots;

@@ -19,6 +19,18 @@ export interface VmEvents {
   pglazyfreed: number;
   nr_vmscan_write: number;
   nr_vmscan_immediate_reclaim: number;
+  // The reclaim paths beyond MADV_PAGEOUT (RECLAIM_PATH_EVENTS).
+  pgscan_kswapd: number;
+  pgscan_direct: number;
+  pgsteal_kswapd: number;
+  pgsteal_direct: number;
+  pgrefill: number;
+  pageoutrun: number;
+  /** ALLOCSTALL of the one zone modelled (ZONE_NORMAL). */
+  allocstall_normal: number;
+  kswapd_low_wmark_hit_quickly: number;
+  kswapd_high_wmark_hit_quickly: number;
+  oom_kill: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -46,9 +58,37 @@ export function make_vm_events(): VmEvents {
     pglazyfreed: 0,
     nr_vmscan_write: 0,
     nr_vmscan_immediate_reclaim: 0,
+    pgscan_kswapd: 0,
+    pgscan_direct: 0,
+    pgsteal_kswapd: 0,
+    pgsteal_direct: 0,
+    pgrefill: 0,
+    pageoutrun: 0,
+    allocstall_normal: 0,
+    kswapd_low_wmark_hit_quickly: 0,
+    kswapd_high_wmark_hit_quickly: 0,
+    oom_kill: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,
     sim_ipi_wait_ns: 0,
   };
 }
+
+/**
+ * The counters only kswapd, direct and memcg reclaim move. A MADV_PAGEOUT experiment that
+ * configures none of them reports them only if they moved, so its results stay as they were
+ * before these paths existed.
+ */
+export const RECLAIM_PATH_EVENTS: readonly (keyof VmEvents)[] = [
+  'pgscan_kswapd',
+  'pgscan_direct',
+  'pgsteal_kswapd',
+  'pgsteal_direct',
+  'pgrefill',
+  'pageoutrun',
+  'allocstall_normal',
+  'kswapd_low_wmark_hit_quickly',
+  'kswapd_high_wmark_hit_quickly',
+  'oom_kill',
+];

@@ -1,4 +1,4 @@
-import type { Simulator, Task } from '../engine/simulator.js';
+import type { Simulator } from '../engine/simulator.js';
 import type { Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_swapcache, PG_writeback } from '../mm/folio.js';
@@ -24,6 +24,13 @@ interface StaleTranslation {
   invlpg_cpus: number[] | null;
 }
 
+/** One shrink_folio_list call: its input folios and the pages freed during it. */
+interface ShrinkCall {
+  input: number[];
+  freed: Set<number>;
+  freed_pages: number;
+}
+
 /** Above this many tracked translations, the flushed ones are swept out. */
 const STALE_SWEEP_THRESHOLD = 4096;
 
@@ -38,13 +45,13 @@ export class Oracle implements Probe {
   private event = 0;
   private readonly stale = new Map<number, StaleTranslation>();
   private readonly mask_cache = new Map<string, readonly number[]>();
-  /** Per shrink_folio_list call: its input folios and the pages freed during it. */
-  private call_input: number[] = [];
-  private call_freed = new Set<number>();
-  private call_freed_pages = 0;
-  private in_call = false;
-  /** The reclaiming task of the current call: its clock dates findings (it runs ahead of events). */
-  private task: Task | null = null;
+  /**
+   * The shrink_folio_list calls in progress — several reclaimers (kswapd, direct and memcg
+   * reclaim in different tasks) may be inside one at a time — and, for each folio handed to
+   * one, the call it belongs to until it is freed or the call ends.
+   */
+  private readonly calls = new Map<ShrinkContext, ShrinkCall>();
+  private readonly call_of_folio = new Map<number, ShrinkCall>();
   /**
    * Data integrity shadow: the version of the data each page frame holds, the version each
    * swap slot holds (captured when writeback starts), and per address space the last version
@@ -81,7 +88,8 @@ export class Oracle implements Probe {
     this.k.probe = this;
   }
 
-  report(code: ViolationCode, folio: number, detail: string, sim_time_ns = this.task?.now_ns ?? this.sim.now_ns): void {
+  /** A finding is dated by the clock of the task running (it runs ahead of events), else by the event's time. */
+  report(code: ViolationCode, folio: number, detail: string, sim_time_ns = this.sim.current_task?.now_ns ?? this.sim.now_ns): void {
     const existing = this.violations.get(code);
     if (existing !== undefined) {
       existing.count++;
@@ -113,9 +121,18 @@ export class Oracle implements Probe {
     }
   }
 
-  /** CPUs (of those recorded) that may still hold the translation. */
+  /**
+   * CPUs (of those recorded) that may still use the translation. A CPU that has since gone
+   * lazy (its task ended or slept; kernel-spec C2) still caches it but runs no user code, and
+   * flushes when it leaves lazy mode, since the deferred unmap moved the mm's generation.
+   */
   private holders(t: StaleTranslation): number[] {
-    return t.cpus.filter((cpu) => (this.last_full_flush_event[cpu] as number) < t.event && !(t.invlpg_cpus?.includes(cpu) ?? false));
+    return t.cpus.filter(
+      (cpu) =>
+        (this.last_full_flush_event[cpu] as number) < t.event &&
+        !(t.invlpg_cpus?.includes(cpu) ?? false) &&
+        this.machine.is_lazy[cpu] === 0,
+    );
   }
 
   // --- reclaim ----------------------------------------------------------------------------
@@ -194,31 +211,35 @@ export class Oracle implements Probe {
       if (holders.length > 0) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${holders.join(',')} may still translate vpn ${t.vpn} to it`);
       this.stale.delete(pfn);
     }
-    if (this.in_call) {
-      this.call_freed.add(pfn);
-      this.call_freed_pages += this.k.pgdat.folios.nr(pfn);
+    const call = this.call_of_folio.get(pfn);
+    if (call !== undefined) {
+      call.freed.add(pfn);
+      call.freed_pages += this.k.pgdat.folios.nr(pfn);
+      this.call_of_folio.delete(pfn);
     }
   }
 
   shrink_begin(ctx: ShrinkContext): void {
     const f = this.k.pgdat.folios;
-    this.call_input = [];
-    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) this.call_input.push(pfn);
-    this.call_freed.clear();
-    this.call_freed_pages = 0;
-    this.in_call = true;
-    this.task = ctx.rt.task;
+    const call: ShrinkCall = { input: [], freed: new Set(), freed_pages: 0 };
+    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) {
+      call.input.push(pfn);
+      this.call_of_folio.set(pfn, call);
+    }
+    this.calls.set(ctx, call);
   }
 
   shrink_end(ctx: ShrinkContext, nr_reclaimed: number): void {
-    this.in_call = false;
+    const call = this.calls.get(ctx) as ShrinkCall;
+    this.calls.delete(ctx);
+    for (const pfn of call.input) if (this.call_of_folio.get(pfn) === call) this.call_of_folio.delete(pfn);
     const f = this.k.pgdat.folios;
     const now = ctx.now_ns;
     const returned = new Set<number>();
     for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) returned.add(pfn);
     let activated = 0;
-    for (const pfn of this.call_input) {
-      if (this.call_freed.has(pfn)) continue;
+    for (const pfn of call.input) {
+      if (call.freed.has(pfn)) continue;
       if (!returned.has(pfn)) {
         this.report('LEAKED_FOLIO', pfn, `neither freed nor returned (refcount ${f.refcount[pfn]}, flags 0x${(f.flags[pfn] as number).toString(16)})`, now);
         continue;
@@ -230,11 +251,11 @@ export class Oracle implements Probe {
       if ((f.refcount[pfn] as number) < expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, at least ${expected} expected`, now);
       if (f.test(pfn, PG_active)) activated += f.nr(pfn);
     }
-    if (nr_reclaimed !== this.call_freed_pages) {
-      this.report('NR_RECLAIMED_MISMATCH', this.call_input[0] ?? NIL, `nr_reclaimed ${nr_reclaimed}, pages freed ${this.call_freed_pages}`, now);
+    if (nr_reclaimed !== call.freed_pages) {
+      this.report('NR_RECLAIMED_MISMATCH', call.input[0] ?? NIL, `nr_reclaimed ${nr_reclaimed}, pages freed ${call.freed_pages}`, now);
     }
     if (activated !== ctx.pgactivate) {
-      this.report('PGACTIVATE_MISMATCH', this.call_input[0] ?? NIL, `PGACTIVATE +${ctx.pgactivate}, folios activated ${activated}`, now);
+      this.report('PGACTIVATE_MISMATCH', call.input[0] ?? NIL, `PGACTIVATE +${ctx.pgactivate}, folios activated ${activated}`, now);
     }
   }
 
@@ -258,7 +279,7 @@ export class Oracle implements Probe {
     // the frames that are neither free nor in use by anything.
     const leaked = f.nr_pages - f.nr_free_pages - used;
     if (leaked !== 0) report('FREE_PAGES_MISMATCH', NIL, `${f.nr_free_pages} free + ${used} in use != ${f.nr_pages} pages`);
-    const waiting = on_lru + k.pgdat.lruvec.nr_batched();
+    const waiting = on_lru + k.pgdat.fbatches.nr_batched();
     if (waiting < used) report('LEFT_ISOLATED', NIL, `${used - waiting} folio(s) in use are neither on an LRU nor in an LRU batch`);
     const swap = k.pgdat.swap;
     let swap_ptes = 0;
@@ -279,7 +300,35 @@ export class Oracle implements Probe {
       }
     }
     if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
+    this.check_memcgs(report);
     this.verify_data(report);
+  }
+
+  /**
+   * Each cgroup's memory.current must be the pages charged to it plus its per-CPU stocks; a
+   * folio still charged whose last reference is gone was never uncharged (the cgroup side of
+   * a leak: memory.current stays high).
+   */
+  private check_memcgs(report: (code: ViolationCode, folio: number, detail: string) => void): void {
+    const f = this.k.pgdat.folios;
+    for (const memcg of this.k.pgdat.memcgs) {
+      if (memcg === null) continue;
+      let charged = 0;
+      let leaked = 0;
+      let first_leaked = NIL;
+      for (let pfn = 0; pfn < f.nr_pages; pfn++) {
+        if (f.memcg[pfn] !== memcg.id) continue;
+        charged += f.nr(pfn);
+        if (f.refcount[pfn] === 0) {
+          leaked += f.nr(pfn);
+          if (first_leaked === NIL) first_leaked = pfn;
+        }
+      }
+      if (leaked > 0) report('MEMCG_CHARGE_LEAK', first_leaked, `memcg ${memcg.name}: ${leaked} page(s) charged but no longer in use (never uncharged)`);
+      if (charged + memcg.stocked() !== memcg.usage) {
+        report('MEMCG_ACCOUNTING', NIL, `memcg ${memcg.name}: memory.current ${memcg.usage} pages != ${charged} charged + ${memcg.stocked()} in per-CPU stocks`);
+      }
+    }
   }
 
   /**

@@ -17,6 +17,8 @@ export const VIOLATION_RULES = {
   LEFT_UNDER_WRITEBACK: 'liveness: all writeback completes by the end of a run',
   FREE_PAGES_MISMATCH: 'free pages plus pages in use must equal the machine memory',
   SWAP_ACCOUNTING: 'every swap PTE holds a live slot reference, every cached slot its folio',
+  MEMCG_CHARGE_LEAK: 'A22/A34: a folio leaving reclaim is uncharged (mem_cgroup_uncharge_folios) before it is freed; a charged folio no one uses keeps memory.current high',
+  MEMCG_ACCOUNTING: 'memory.current equals the pages charged to the cgroup plus its per-CPU charge stocks',
 } as const;
 
 export type ViolationCode = keyof typeof VIOLATION_RULES;

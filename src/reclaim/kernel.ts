@@ -18,6 +18,19 @@ export interface Kernel {
   readonly strategy: ReclaimStrategy;
   /** The oracle, when one observes the run. */
   probe: Probe | null;
+  /**
+   * The node's kswapd (kernel-spec E6, E8), or null when none runs (no CPU for it). The
+   * allocator wakes it through this handle; see reclaim/kswapd.ts.
+   */
+  kswapd: KswapdHandle | null;
+}
+
+/** What the page allocator and the run need of kswapd. */
+export interface KswapdHandle {
+  /** wakeup_kswapd from a task whose clock reads `t_ns`. */
+  wakeup_kswapd(t_ns: number): void;
+  /** The experiment is over: kswapd ends when it next would sleep. */
+  stop(): void;
 }
 
 /** struct tlbflush_unmap_batch (current->tlb_ubc): deferred flushes of one task (kernel-spec B5-B11). */
@@ -37,6 +50,10 @@ export class ReclaimTask {
   plug: BlkPlug | null = null;
   /** Scratch batch for shrink_folio_list's free_folios, reused across calls. */
   readonly free_folios = new Int32Array(PAGEVEC_SIZE);
+  /** current_is_kswapd() */
+  is_kswapd = false;
+  /** Set when the task was chosen as an OOM victim: it stops at its next return to user space. */
+  oom_killed = false;
 
   constructor(
     readonly task: Task,

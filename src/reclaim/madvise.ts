@@ -36,7 +36,7 @@ export function* do_madvise_pageout(
  */
 function* madvise_pageout(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number): Generator<Yield, void, void> {
   if (must_sync(k, rt)) yield Yield.resume;
-  k.pgdat.lruvec.lru_add_drain(rt.cpu);
+  k.pgdat.fbatches.lru_add_drain(rt.cpu);
   for (let pmd_start = start; pmd_start < end; ) {
     const pmd_end = Math.min(end, (Math.floor(pmd_start / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
     yield* madvise_cold_or_pageout_pte_range(k, rt, mm, pmd_start, pmd_end);
@@ -60,7 +60,7 @@ function* madvise_cold_or_pageout_pte_range(
   yield* flush_tlb_batched_pending(k, rt, mm);
   if (must_sync(k, rt)) yield Yield.resume;
   const f = k.pgdat.folios;
-  const lruvec = k.pgdat.lruvec;
+  const fbatches = k.pgdat.fbatches;
   const folio_list = new FolioList(f);
   const pte_cost_ns = k.machine.cost.madvise_pte_ns;
   for (let vpn = start; vpn < end; vpn++) {
@@ -70,9 +70,9 @@ function* madvise_cold_or_pageout_pte_range(
     if (!f.test(pfn, PG_lru) || f.mapcount[pfn] !== f.nr(pfn)) continue;
     f.clear(pfn, PG_referenced);
     if (f.test(pfn, PG_active)) f.set(pfn, PG_workingset);
-    if (!lruvec.folio_isolate_lru(pfn)) continue;
+    if (!fbatches.folio_isolate_lru(pfn)) continue;
     if (f.test(pfn, PG_unevictable)) {
-      lruvec.folio_putback_lru(rt.cpu, pfn);
+      fbatches.folio_putback_lru(rt.cpu, pfn);
       continue;
     }
     folio_list.add(pfn);

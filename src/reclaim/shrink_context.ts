@@ -9,6 +9,7 @@ import {
   PG_writeback,
 } from '../mm/folio.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
+import { mem_cgroup_uncharge_folios } from '../mm/memcontrol.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { folio_mapped } from './rmap.js';
 import type { ReclaimStat, ScanControl } from './scan_control.js';
@@ -110,6 +111,8 @@ export class ShrinkContext {
 
   /** mem_cgroup_uncharge_folios + try_to_unmap_flush + free_unref_folios of the free batch (A22, A34). */
   *free_folio_batch(): Generator<Yield, void, void> {
+    const pgdat = this.k.pgdat;
+    mem_cgroup_uncharge_folios(pgdat.folios, pgdat.memcgs, this.rt.free_folios, this.nr_free);
     yield* try_to_unmap_flush(this.k, this.rt);
     const f = this.folios;
     for (let i = 0; i < this.nr_free; i++) {

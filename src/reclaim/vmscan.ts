@@ -14,9 +14,10 @@ import {
   PG_writeback,
   type FolioList,
 } from '../mm/folio.js';
+import { PGDAT_WRITEBACK } from '../mm/pgdat.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { folio_referenced, try_to_unmap } from './rmap.js';
-import { make_reclaim_stat, type ReclaimStat, type ScanControl } from './scan_control.js';
+import { make_reclaim_stat, make_scan_control, type ReclaimStat, type ScanControl } from './scan_control.js';
 import { ShrinkContext } from './shrink_context.js';
 import { TTU_BATCH_FLUSH } from './tlb_batch.js';
 
@@ -118,7 +119,13 @@ function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: b
   // A7: swap-backed folios report neither dirty nor writeback (folio_check_dirty_writeback).
   // A8
   if (f.test(pfn, PG_writeback)) {
-    // Case 2: global reclaim has sane writeback throttling.
+    // Case 1: kswapd meets a folio it already marked for reclaim on a node flagged as cycling
+    // through folios under writeback.
+    if (rt.is_kswapd && f.test(pfn, PG_reclaim) && (k.pgdat.flags & PGDAT_WRITEBACK) !== 0) {
+      stat.nr_immediate += nr_pages;
+      return ctx.activate_locked(pfn);
+    }
+    // Case 2: global reclaim and cgroup v2 have sane writeback throttling.
     f.set(pfn, PG_reclaim);
     stat.nr_writeback += nr_pages;
     return ctx.activate_locked(pfn);
@@ -165,24 +172,14 @@ function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: b
  * 6.12 the reclaim_stat is discarded, so no PGSCAN/PGSTEAL is counted.
  */
 export function* reclaim_folio_list(k: Kernel, rt: ReclaimTask, folio_list: FolioList): Generator<Yield, number, void> {
-  const sc: ScanControl = {
-    nr_to_reclaim: 0,
-    gfp_io: true,
-    may_writepage: true,
-    may_unmap: true,
-    may_swap: true,
-    no_demotion: true,
-    priority: 0,
-    nr_scanned: 0,
-    nr_reclaimed: 0,
-  };
+  const sc = make_scan_control({ may_writepage: true, may_unmap: true, may_swap: true, no_demotion: true });
   const stat = make_reclaim_stat();
   const nr_reclaimed = yield* shrink_folio_list(k, rt, folio_list, sc, stat, true);
   if (must_sync(k, rt)) yield Yield.resume;
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;
-    k.pgdat.lruvec.folio_putback_lru(rt.cpu, pfn);
+    k.pgdat.fbatches.folio_putback_lru(rt.cpu, pfn);
     rt.task.now_ns += k.machine.cost.putback_folio_ns;
   }
   return nr_reclaimed;

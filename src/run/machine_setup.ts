@@ -7,7 +7,8 @@ import { MmStruct } from '../mm/mm_struct.js';
 import { PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import type { Scenario } from '../scenario/schema.js';
+import { kswapd_cpu, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
+import { Kswapd } from '../reclaim/kswapd.js';
 
 const PAGE_SIZE = 4096;
 
@@ -35,15 +36,32 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
     cost: make_cost_model(scenario.machine.cost),
   });
   const device = swap_device_params(scenario);
-  const swap_bytes = scenario.swap.size ?? 2 * scenario.pageout.size;
   const pgdat = new PgData(
     scenario.machine.memory / PAGE_SIZE,
     scenario.machine.cpus,
-    swap_bytes / PAGE_SIZE,
+    swap_size(scenario) / PAGE_SIZE,
     device.kind === 'zram',
+    {
+      min_free_kbytes: scenario.reclaim?.min_free_kbytes,
+      watermark_scale_factor: scenario.reclaim?.watermark_scale_factor,
+      memcgs: scenario.memcg === undefined ? [] : [{ name: scenario.memcg.name, max_pages: scenario.memcg.max / PAGE_SIZE }],
+    },
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device);
-  return { sim, machine, pgdat, swap_io, strategy, probe: null };
+  const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null };
+  const cpu = kswapd_cpu(scenario);
+  if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);
+  return k;
+}
+
+/** The swap area: as configured, else twice the memory the workload pages out or writes. */
+export function swap_size(scenario: Scenario): number {
+  if (scenario.swap.size !== undefined) return scenario.swap.size;
+  if (workload_kind(scenario) === 'stress') {
+    const stress = stress_params(scenario);
+    return 2 * stress.workers * stress.bytes;
+  }
+  return 2 * scenario.pageout.size;
 }
 
 /** A new process address space sized for `nr_pages` of mappings (plus alignment). */

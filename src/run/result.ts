@@ -31,6 +31,35 @@ export interface TaskResult {
   throughput_change_pct: number;
   /** Interrupt time the thread lost in the pageout window, ns. */
   sim_interrupted_ns: number;
+  /** Stress workers only: the cgroup OOM killer ended the worker. */
+  oom_killed?: boolean;
+}
+
+/** A cgroup's state at the end of a run (cgroup v2 files). */
+export interface MemcgResult {
+  name: string;
+  /** memory.max, memory.current (per-CPU stock included), memory.peak, bytes. */
+  max_bytes: number;
+  current_bytes: number;
+  peak_bytes: number;
+  /** memory.events */
+  events: { max: number; oom: number; oom_kill: number };
+  /** memory.stat reclaim counters */
+  stat: { pgscan_kswapd: number; pgscan_direct: number; pgsteal_kswapd: number; pgsteal_direct: number; pgrefill: number; pgdeactivate: number };
+}
+
+/** Memory pressure: the zone's watermarks, free pages at the end, kswapd's CPU, the cgroup. */
+export interface ReclaimResult {
+  min_free_kbytes: number;
+  watermark_scale_factor: number;
+  /** zone watermarks, pages */
+  watermark_min: number;
+  watermark_low: number;
+  watermark_high: number;
+  nr_free_pages: number;
+  /** kswapd's CPU, or null when none runs. */
+  kswapd_cpu: number | null;
+  memcg?: MemcgResult;
 }
 
 /** The oracle's verdict on a run and its findings grouped by code (DESIGN.md section 5). */
@@ -68,8 +97,10 @@ export interface RunResult {
   phases: PhaseResult[];
   /** Shape of the swap I/O: requests and bios dispatched, largest request in pages. */
   io: { requests: number; bios: number; pages_per_request_max: number };
-  /** Duration of the measured madvise call(s), ns. */
+  /** Duration of the measured madvise call(s), ns; for a stress run, of the whole run. */
   sim_pageout_ns: number;
+  /** Watermarks, kswapd and the cgroup: present when the scenario configures memory pressure or reclaim beyond MADV_PAGEOUT ran. */
+  reclaim?: ReclaimResult;
   events: number;
   /** Present when asked for (RunOptions.timeline). */
   timeline?: Timeline;

@@ -1,42 +1,14 @@
 import { SimAssertionError } from '../engine/assert.js';
-import type { Machine } from '../hw/machine.js';
-import type { MmStruct } from '../mm/mm_struct.js';
-import type { VmEvents } from '../mm/vmstat.js';
-import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
-import { app_thread_cpus, type Scenario } from '../scenario/schema.js';
-import { Oracle } from '../oracle/oracle.js';
-import { AppThread } from '../workload/app_thread.js';
-import { region_accessor } from '../workload/region_accessor.js';
-import { Prng } from '../engine/prng.js';
-import type { Tracer } from '../hw/tracer.js';
-import { TimelineSampler } from './timeline.js';
-import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
-import { populate_written } from '../workload/populate.js';
-import { build_kernel, create_mm } from './machine_setup.js';
-import type { Interrupts, PhaseResult, RunResult, TaskResult } from './result.js';
-import { wall_ms_since, wall_now } from './wall_clock.js';
+import { workload_kind, type Scenario } from '../scenario/schema.js';
+import { simulate_madvise } from './madvise_run.js';
+import type { RunResult } from './result.js';
+import type { RunOptions } from './run_common.js';
+import { simulate_stress } from './stress_run.js';
+import { wall_now } from './wall_clock.js';
 
-const PAGE_SIZE = 4096;
-/** Default ns per operation of an application thread, by access pattern (estimates). */
-const DEFAULT_OP_NS = { hot: 2, random: 80 } as const;
-
-export interface RunOptions {
-  /** A built-in strategy's name, or a strategy object (see resolve_strategy). */
-  strategy?: string | ReclaimStrategy;
-  seed?: number;
-  /** Called with the final kernel state when the run ends (tests inspect it). */
-  inspect?: (k: Kernel) => void;
-  /** Run the oracle beside the model (default true). */
-  oracle?: boolean;
-  /** The command that reproduces this run, quoted in findings (default: a `reclaimsim run` line). */
-  command?: string;
-  /** Receives tracepoint events (a trace writer, a report). */
-  tracer?: Tracer;
-  /** Sample each thread's operations and each CPU's shootdowns over time (for charts). */
-  timeline?: boolean;
-}
+export type { RunOptions } from './run_common.js';
 
 /** Thrown when the model itself fails: carries the seed and what reproduces it. */
 export class SimulationError extends Error {
@@ -54,45 +26,10 @@ export class SimulationError extends Error {
   }
 }
 
-
-/** A snapshot of every counter the result reports. */
-interface Snapshot {
-  t_ns: number;
-  vmstat: Record<string, number>;
-  tlb: number[];
-  cal: number[];
-}
-
-function snapshot(k: Kernel, t_ns: number): Snapshot {
-  const vm: VmEvents = k.pgdat.vm;
-  const m: Machine = k.machine;
-  return {
-    t_ns,
-    vmstat: { ...vm, ...m.vm_events },
-    tlb: Array.from(m.irq_tlb_count),
-    cal: Array.from(m.irq_call_count),
-  };
-}
-
-function delta(from: Snapshot, to: Snapshot): { vmstat: Record<string, number>; interrupts: Interrupts } {
-  const vmstat: Record<string, number> = {};
-  for (const key of Object.keys(to.vmstat).sort()) vmstat[key] = (to.vmstat[key] as number) - (from.vmstat[key] ?? 0);
-  return {
-    vmstat,
-    interrupts: {
-      TLB: to.tlb.map((v, i) => v - (from.tlb[i] as number)),
-      CAL: to.cal.map((v, i) => v - (from.cal[i] as number)),
-    },
-  };
-}
-
-function rate_per_sec(ops: number, ns: number): number {
-  return ns > 0 ? (ops * 1e9) / ns : 0;
-}
-
 /**
- * Runs a validated scenario with one strategy and seed: builds the machine, the process and
- * its threads, populates the memory, runs the experiment to its end and returns the result
+ * Runs a validated scenario with one strategy and seed: builds the machine and the workload
+ * of the scenario's kind (madvise_run.ts: the MADV_PAGEOUT experiment; stress_run.ts: the
+ * stress-ng --vm workers under memory pressure), runs it to its end and returns the result
  * contract's run record.
  */
 export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunResult {
@@ -101,6 +38,7 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   const wall_start = wall_now();
   try {
     const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
+    const simulate = workload_kind(scenario) === 'stress' ? simulate_stress : simulate_madvise;
     return simulate(scenario, strategy, seed, wall_start, options, command);
   } catch (error) {
     if (error instanceof SimAssertionError || error instanceof RangeError || error instanceof TypeError) {
@@ -121,156 +59,4 @@ export function resolve_strategy(strategy: string | ReclaimStrategy): ReclaimStr
     throw new RangeError(`unknown strategy "${strategy}" (built in: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')})`);
   }
   return found;
-}
-
-function simulate(
-  scenario: Scenario,
-  strategy: ReclaimStrategy,
-  seed: number,
-  wall_start: bigint,
-  options: RunOptions,
-  command: string,
-): RunResult {
-  const with_oracle = options.oracle ?? true;
-  const k = build_kernel(scenario, strategy);
-  const { machine, sim } = k;
-  const oracle = with_oracle ? new Oracle(k, sim, machine) : null;
-  oracle?.install();
-  machine.tracer = options.tracer ?? null;
-  const w = scenario.workload;
-  const pageout_pages = scenario.pageout.size / PAGE_SIZE;
-  const region_pages = w.region / PAGE_SIZE;
-  const thread_cpus = app_thread_cpus(scenario.pageout.cpu, w.threads);
-
-  // The process whose memory is paged out, and (optionally) a separate one for the threads.
-  const same = w.process === 'same';
-  const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0), 1 + (same ? w.threads : 0));
-  const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages, w.threads);
-  const pageout_vma = mm.mmap_anon('pageout', pageout_pages);
-
-  machine.switch_mm(scenario.pageout.cpu, mm.context, 0);
-  for (const cpu of w.lazy_cpus) {
-    machine.switch_mm(cpu, mm.context, 0);
-    machine.enter_lazy_tlb(cpu);
-  }
-  const threads: AppThread[] = [];
-  thread_cpus.forEach((cpu, i) => {
-    machine.switch_mm(cpu, app_mm.context, 0);
-    const vma = app_mm.mmap_anon(`app/${i + 1}`, region_pages);
-    populate_written(k, cpu, app_mm, vma);
-    const thread = new AppThread({
-      name: `app/${i + 1}`,
-      cpu,
-      op_ns: w.op_ns ?? DEFAULT_OP_NS[w.access],
-      working_set_pages: region_pages,
-      tlb_entries: scenario.machine.tlb_entries,
-      walk_ns: machine.cost.tlb_miss_walk_ns,
-    });
-    threads.push(thread);
-    machine.listeners[cpu] = thread;
-  });
-  populate_written(k, scenario.pageout.cpu, mm, pageout_vma);
-  const phases: PhaseResult[] = [];
-  const begun = new Map<string, Snapshot>();
-  const ops_at_mark = new Map<string, number[]>();
-  const marks: PhaseMarks = {
-    begin(name, t_ns) {
-      begun.set(name, snapshot(k, t_ns));
-      ops_at_mark.set(`${name}:begin`, threads.map((t) => t.ops_at(t_ns)));
-      ops_at_mark.set(`${name}:begin:irq`, threads.map((t) => t.interrupted_ns));
-    },
-    end(name, t_ns) {
-      const from = begun.get(name) as Snapshot;
-      const to = snapshot(k, t_ns);
-      ops_at_mark.set(`${name}:end`, threads.map((t) => t.ops_at(t_ns)));
-      ops_at_mark.set(`${name}:end:irq`, threads.map((t) => t.interrupted_ns));
-      phases.push({ name, start_ns: from.t_ns, end_ns: t_ns, ...delta(from, to) });
-    },
-  };
-
-  const plan = {
-    vma: pageout_vma,
-    chunk_pages: scenario.pageout.chunk === 'whole' ? null : scenario.pageout.chunk / PAGE_SIZE,
-    mode: scenario.pageout.mode,
-    baseline_ns: w.baseline,
-  };
-  let experiment_over = false;
-  const finish_marks: PhaseMarks = {
-    begin: (name, t_ns) => marks.begin(name, t_ns),
-    end(name, t_ns) {
-      marks.end(name, t_ns);
-      if (name === 'writeback') experiment_over = true;
-    },
-  };
-  sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, finish_marks));
-  if (w.pageout_access !== 'none') {
-    threads.forEach((thread, i) => {
-      const access_plan = { vma: pageout_vma, write: w.pageout_access === 'write', interval_ns: w.pageout_access_interval, stopped: () => experiment_over };
-      sim.spawn(`${thread.params.name}/access`, 0, (task) =>
-        region_accessor(k, new ReclaimTask(task, thread.params.cpu), mm, thread, Prng.stream(seed, 1 + i), access_plan),
-      );
-    });
-  }
-  const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
-  const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
-  sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
-
-  const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
-  // A task may finish ahead of the last event: the run ends at the later of the two.
-  const end_ns = Math.max(sim.now_ns, phase('writeback').end_ns);
-  oracle?.check_final_state(end_ns);
-  options.inspect?.(k);
-  const pageout = phase('pageout');
-  const writeback = phase('writeback');
-  const baseline = phase('baseline');
-  const measured = {
-    vmstat: Object.fromEntries(
-      Object.keys(pageout.vmstat).map((key) => [key, (pageout.vmstat[key] as number) + (writeback.vmstat[key] as number)]),
-    ),
-    interrupts: {
-      TLB: pageout.interrupts.TLB.map((v, i) => v + (writeback.interrupts.TLB[i] as number)),
-      CAL: pageout.interrupts.CAL.map((v, i) => v + (writeback.interrupts.CAL[i] as number)),
-    },
-  };
-  const pageout_ns = pageout.end_ns - pageout.start_ns;
-  const baseline_ns = baseline.end_ns - baseline.start_ns;
-  const tasks: TaskResult[] = threads.map((thread, i) => {
-    const between = (mark: string, suffix = '') =>
-      ((ops_at_mark.get(`${mark}:end${suffix}`) as number[])[i] as number) - ((ops_at_mark.get(`${mark}:begin${suffix}`) as number[])[i] as number);
-    const ops = between('pageout');
-    const baseline_ops = between('baseline');
-    const ops_per_sec = rate_per_sec(ops, pageout_ns);
-    const baseline_ops_per_sec = rate_per_sec(baseline_ops, baseline_ns);
-    return {
-      name: thread.params.name,
-      cpu: thread.params.cpu,
-      ops: Math.round(ops),
-      ops_per_sec: Math.round(ops_per_sec),
-      baseline_ops: Math.round(baseline_ops),
-      baseline_ops_per_sec: Math.round(baseline_ops_per_sec),
-      throughput_change_pct: baseline_ops_per_sec > 0 ? Math.round(((ops_per_sec / baseline_ops_per_sec) - 1) * 1e4) / 100 : 0,
-      sim_interrupted_ns: Math.round(between('pageout', ':irq')),
-    };
-  });
-  const device = k.swap_io.device;
-  return {
-    strategy: strategy.name,
-    seed,
-    scenario,
-    sim_time_ns: end_ns,
-    wall_ms: Math.round(wall_ms_since(wall_start)),
-    vmstat: measured.vmstat,
-    interrupts: measured.interrupts,
-    tasks,
-    phases,
-    io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
-    sim_pageout_ns: pageout_ns,
-    events: sim.events_processed,
-    ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: {
-      enabled: oracle !== null,
-      verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',
-      violations: (oracle?.result() ?? []).map((v) => ({ ...v, first: { ...v.first, seed, reproduce: command } })),
-    },
-  };
 }

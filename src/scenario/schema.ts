@@ -19,7 +19,7 @@ const cost_overrides = z
   .strict()
   .describe('cost model overrides, integer ns (see the README table)');
 
-export const scenario_schema = z
+const scenario_object = z
   .object({
     name: z.string().default('custom').describe('a label for reports'),
     description: z.string().default(''),
@@ -48,6 +48,10 @@ export const scenario_schema = z
       .prefault({}),
     workload: z
       .object({
+        kind: z
+          .enum(['madvise', 'stress'])
+          .optional()
+          .describe('madvise (default): a thread pages a region out with MADV_PAGEOUT; stress: stress-ng --vm workers under memory pressure (see stress)'),
         threads: count(0, NR_CPUS_MAX - 1).default(1).describe('application threads, pinned to the CPUs after the pageout CPU'),
         process: z.enum(['same', 'separate']).default('same').describe('threads in the paged-out process, or in another'),
         access: z.enum(['hot', 'random']).default('hot').describe('spin on a small buffer, or random accesses over a region'),
@@ -75,9 +79,52 @@ export const scenario_schema = z
       })
       .strict()
       .prefault({}),
+    stress: z
+      .object({
+        workers: count(1, NR_CPUS_MAX).default(4).describe('worker processes, one per CPU from CPU 0 (stress-ng --vm N)'),
+        bytes: page_size_multiple.default(16 * 1024 ** 2).describe('region each worker keeps writing (--vm-bytes, --vm-keep)'),
+        passes: count(1).optional().describe('bogo-ops (passes over the region) per worker (--vm-ops); default 4 unless a duration is given'),
+        duration: duration.optional().describe('stop every worker at this time (--timeout), even mid-pass'),
+        start_spread: duration.default(100_000).describe('each worker starts at a random time within this (seeded), as forked workers do'),
+      })
+      .strict()
+      .optional()
+      .describe('the stress workload (workload.kind: stress)'),
+    memcg: z
+      .object({
+        name: z.string().default('stress').describe('the cgroup\'s name, for reports'),
+        max: page_size_multiple.describe('memory.max'),
+      })
+      .strict()
+      .optional()
+      .describe('one cgroup (v2) below the root holding the stress workers'),
+    reclaim: z
+      .object({
+        kswapd_cpu: z
+          .union([count(0, NR_CPUS_MAX - 1), z.literal('none')])
+          .optional()
+          .describe('CPU kswapd runs on; default the highest CPU no workload thread uses, none if there is none'),
+        min_free_kbytes: count(1).optional().describe('vm.min_free_kbytes; default sqrt(16 x memory in KiB), clamped to 128..262144'),
+        watermark_scale_factor: count(1, 3000).default(10).describe('vm.watermark_scale_factor, in 1/10000 of memory'),
+      })
+      .strict()
+      .optional()
+      .describe('memory pressure: watermarks and kswapd'),
   })
-  .strict()
+  .strict();
+
+/** A scenario as the object schema parses it, before the cross-field checks. */
+export type ScenarioParsed = z.output<typeof scenario_object>;
+
+export const scenario_schema = scenario_object
   .superRefine((s, ctx) => {
+    if (s.workload.kind === 'stress') {
+      refine_stress(s, ctx);
+      return;
+    }
+    if (s.stress !== undefined) ctx.addIssue({ code: 'custom', path: ['stress'], message: 'needs workload.kind: stress' });
+    if (s.memcg !== undefined) ctx.addIssue({ code: 'custom', path: ['memcg'], message: 'needs workload.kind: stress (only the stress workers run in a cgroup)' });
+    refine_kswapd_cpu(s, ctx, [s.pageout.cpu, ...app_thread_cpus(s.pageout.cpu, s.workload.threads), ...s.workload.lazy_cpus]);
     const cpus = s.machine.cpus;
     if (s.pageout.cpu >= cpus) {
       ctx.addIssue({ code: 'custom', path: ['pageout', 'cpu'], message: `must be below machine.cpus (${cpus})` });
@@ -106,6 +153,70 @@ export const scenario_schema = z
       ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold the pageout region (plus the header page)' });
     }
   });
+
+/** Checks of a workload.kind: stress scenario. */
+function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
+  const stress = stress_params(s);
+  if (stress.workers > s.machine.cpus) {
+    ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
+    return;
+  }
+  refine_kswapd_cpu(s, ctx, stress_worker_cpus(stress.workers));
+  const total = stress.workers * stress.bytes;
+  if (s.memcg !== undefined && s.memcg.max >= s.machine.memory) {
+    ctx.addIssue({ code: 'custom', path: ['memcg', 'max'], message: `must be below machine.memory (${s.machine.memory} bytes)` });
+  }
+  if (s.swap.size !== undefined && s.swap.size < total + PAGE_SIZE) {
+    ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold every worker\'s region (plus the header page)' });
+  }
+}
+
+/** reclaim.kswapd_cpu must be a CPU of the machine that runs no workload thread. */
+function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readonly number[]): void {
+  const cpu = s.reclaim?.kswapd_cpu;
+  if (cpu === undefined || cpu === 'none') return;
+  if (cpu >= s.machine.cpus || busy.includes(cpu)) {
+    ctx.addIssue({ code: 'custom', path: ['reclaim', 'kswapd_cpu'], message: `must be a CPU below ${s.machine.cpus} that no workload thread uses (busy: ${[...new Set(busy)].sort((a, b) => a - b).join(', ')})` });
+  }
+}
+
+/** Default bogo-ops per stress worker when neither passes nor a duration is given. */
+export const DEFAULT_STRESS_PASSES = 4;
+
+/** The stress section with its defaults resolved (a stress scenario need not write one). */
+export function stress_params(s: Pick<ScenarioParsed, 'stress'>): { workers: number; bytes: number; passes: number; duration_ns: number; start_spread_ns: number } {
+  const workers = s.stress?.workers ?? 4;
+  const bytes = s.stress?.bytes ?? 16 * 1024 ** 2;
+  const duration_ns = s.stress?.duration ?? Infinity;
+  const passes = s.stress?.passes ?? (s.stress?.duration === undefined ? DEFAULT_STRESS_PASSES : Infinity);
+  const start_spread_ns = s.stress?.start_spread ?? 100_000;
+  return { workers, bytes, passes, duration_ns, start_spread_ns };
+}
+
+/** CPUs of the stress workers: 0 .. workers - 1. */
+export function stress_worker_cpus(workers: number): number[] {
+  return Array.from({ length: workers }, (_, i) => i);
+}
+
+/** The workload's kind, madvise unless stated. */
+export function workload_kind(s: Pick<ScenarioParsed, 'workload'>): 'madvise' | 'stress' {
+  return s.workload.kind ?? 'madvise';
+}
+
+/**
+ * The CPU kswapd runs on: reclaim.kswapd_cpu, else the highest CPU no workload thread uses
+ * (nor holds lazily), else none (-1).
+ */
+export function kswapd_cpu(s: ScenarioParsed): number {
+  const configured = s.reclaim?.kswapd_cpu;
+  if (configured === 'none') return -1;
+  if (configured !== undefined) return configured;
+  const busy = workload_kind(s) === 'stress'
+    ? stress_worker_cpus(stress_params(s).workers)
+    : [s.pageout.cpu, ...app_thread_cpus(s.pageout.cpu, s.workload.threads), ...s.workload.lazy_cpus];
+  for (let cpu = s.machine.cpus - 1; cpu >= 0; cpu--) if (!busy.includes(cpu)) return cpu;
+  return -1;
+}
 
 /** The scenario file as written (before defaults and unit parsing). */
 export type ScenarioInput = z.input<typeof scenario_schema>;

@@ -4,27 +4,64 @@ import { TLB_DIRTY, TLB_WRITABLE, tlb_entry_flags, tlb_entry_pfn } from '../hw/t
 import { NIL, PG_anon, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
+import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
+import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 
 /** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */
 const FOLIO_LOCK_POLL_NS = 1000;
 const FOLIO_LOCK_POLLS_MAX = 10_000_000;
 
+/** vm_fault_t bits: the fault could not get memory (the task was OOM-killed). */
+export const VM_FAULT_OOM = 0x1;
+/** vm_fault_t bits: the fault read from the swap device. */
+export const VM_FAULT_MAJOR = 0x4;
+/** do_swap_page result asking handle_mm_fault to look at the PTE again. */
+const VM_FAULT_RETRY_PTE = 0;
+
 /**
  * One explicit user access by the task on its CPU. A cached translation serves it — a write
  * needs a cached dirty entry (B7), and then reaches the page frame the entry names even if
  * the PTE is gone (a stale translation) — else a page walk sets the PTE's accessed (and
- * dirty) bit and fills the TLB, faulting first when the PTE is not present.
+ * dirty) bit and fills the TLB, faulting first when the PTE is not present. Returns 0, or
+ * VM_FAULT_OOM when the fault could not get memory (the access did not happen).
  */
-export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, void, void> {
-  const tlb = k.machine.tlb;
-  const cached = tlb.lookup(rt.cpu, mm.id, vpn);
+export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
+  const cached = k.machine.tlb.lookup(rt.cpu, mm.id, vpn);
   if (cached >= 0 && (!write || (tlb_entry_flags(cached) & TLB_DIRTY) !== 0)) {
     if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, tlb_entry_pfn(cached), write);
-    return;
+    return 0;
   }
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
-  if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) yield* handle_mm_fault(k, rt, mm, vpn, write);
+  if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
+    const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
+    if ((fault & VM_FAULT_OOM) !== 0) return fault;
+  }
+  fill_tlb(k, rt, mm, vpn, write);
+  return 0;
+}
+
+/**
+ * access when no fault is needed, as a plain function for hot callers: true when it did the
+ * access (a TLB hit, or a page walk finding the PTE present); false, having done nothing,
+ * when the page must be faulted in (the caller then runs access).
+ */
+export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): boolean {
+  const cached = k.machine.tlb.lookup(rt.cpu, mm.id, vpn);
+  if (cached >= 0 && (!write || (tlb_entry_flags(cached) & TLB_DIRTY) !== 0)) {
+    if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, tlb_entry_pfn(cached), write);
+    return true;
+  }
+  if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
+  rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
+  fill_tlb(k, rt, mm, vpn, write);
+  return true;
+}
+
+/** The page walk's end: set the PTE's accessed (and dirty) bit, cache the translation, do the access. */
+function fill_tlb(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): void {
+  const tlb = k.machine.tlb;
   const pte = (mm.pte[vpn] as number) | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
   const pfn = mm.pte_val[vpn] as number;
   mm.pte[vpn] = pte;
@@ -32,10 +69,13 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
   if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, pfn, write);
 }
 
-/** handle_mm_fault for an anonymous VMA: first touch or swap-in, retried until the PTE is present. */
-function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, void, void> {
+/**
+ * handle_mm_fault for an anonymous VMA: first touch or swap-in, retried until the PTE is
+ * present, or until the fault fails for want of memory (VM_FAULT_OOM).
+ */
+function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
   const start_ns = rt.task.now_ns;
-  let major = false;
+  let fault = 0;
   while (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     k.pgdat.vm.pgfault++;
     rt.task.now_ns += k.machine.cost.page_fault_ns;
@@ -43,10 +83,12 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
     // handle_pte_fault reads the PTE again under its lock: another thread may have mapped it.
     const pte = mm.pte[vpn] as number;
     if ((pte & PTE_PRESENT) !== 0) break;
-    if ((pte & PTE_SWAP) !== 0) major = (yield* do_swap_page(k, rt, mm, vpn, write)) || major;
-    else do_anonymous_page(k, rt.cpu, mm, vpn, write);
+    if ((pte & PTE_SWAP) !== 0) fault |= yield* do_swap_page(k, rt, mm, vpn, write);
+    else fault |= yield* do_anonymous_page(k, rt, mm, vpn, write);
+    if ((fault & VM_FAULT_OOM) !== 0) break;
   }
-  k.machine.tracer?.page_fault?.(rt.cpu, start_ns, rt.task.now_ns - start_ns, major);
+  k.machine.tracer?.page_fault?.(rt.cpu, start_ns, rt.task.now_ns - start_ns, (fault & VM_FAULT_MAJOR) !== 0);
+  return fault;
 }
 
 /** Maps `pfn` at `vpn` as a private anonymous page (folio_add_new_anon_rmap / folio_add_anon_rmap_pte). */
@@ -61,15 +103,52 @@ function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: bool
   mm.nr_anon_pages++;
 }
 
-/**
- * do_anonymous_page: a new zeroed folio, mapped writable (dirty on a write fault), queued for
- * the LRU on this CPU. Its allocation reference becomes the mapping's.
- */
-export function do_anonymous_page(k: Kernel, cpu: number, mm: MmStruct, vpn: number, write: boolean): void {
-  const pfn = k.pgdat.folios.alloc();
-  assert(pfn !== NIL, 'out of memory: reclaim on allocation is not modelled yet');
+/** The new folio's mapping and LRU batch: its allocation reference becomes the mapping's. */
+function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
   map_anon(k, mm, vpn, pfn, write);
-  k.pgdat.lruvec.folio_add_lru(cpu, pfn);
+  k.pgdat.fbatches.folio_add_lru(cpu, pfn);
+}
+
+/**
+ * A page of `vm` written once before time starts (the experiment's setup): a new folio mapped
+ * as do_anonymous_page maps it, with no watermark check, charge or reclaim.
+ */
+export function populate_anon_page(k: Kernel, cpu: number, mm: MmStruct, vpn: number, write: boolean): void {
+  const pfn = k.pgdat.folios.alloc();
+  assert(pfn !== NIL, 'out of memory while populating the scenario\'s memory');
+  map_new_anon_folio(k, cpu, mm, vpn, pfn, write);
+}
+
+/** folio_put of a new folio that was never mapped nor listed: uncharge and free it. */
+function free_new_folio(k: Kernel, pfn: number): void {
+  const pgdat = k.pgdat;
+  const f = pgdat.folios;
+  assert(f.put(pfn), `new folio ${pfn} has other references`);
+  f.flags[pfn] = 0;
+  mem_cgroup_uncharge(f, pgdat.memcgs, pfn);
+  pgdat.vm.pgfree += f.nr(pfn);
+  f.free(pfn);
+}
+
+/**
+ * do_anonymous_page (mm/memory.c): a new zeroed folio (alloc_pages, which may wake kswapd or
+ * reclaim directly), charged to the mm's cgroup (which may reclaim from it, or fail:
+ * VM_FAULT_OOM), mapped writable (dirty on a write fault) unless another thread mapped the
+ * page meanwhile, and queued for the LRU on this CPU.
+ */
+function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
+  let pfn = alloc_pages_fast(k);
+  if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+  if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
+    free_new_folio(k, pfn);
+    return VM_FAULT_OOM;
+  }
+  if (((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_SWAP)) !== 0) {
+    free_new_folio(k, pfn);
+    return VM_FAULT_RETRY_PTE;
+  }
+  map_new_anon_folio(k, rt.cpu, mm, vpn, pfn, write);
+  return 0;
 }
 
 /** folio_lock: sleep until the lock is free (here: check again every FOLIO_LOCK_POLL_NS), then take it. */
@@ -88,16 +167,19 @@ function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, 
  * swap cache for a synchronous device whose slot only this PTE references (zram), through
  * the swap cache otherwise — counting a major fault. Then drop the PTE's slot reference, free
  * the swap copy on a write fault or when swap is over half full (should_try_to_free_swap),
- * and map the folio writable (it is exclusive), dirty on a write. Returns whether it read from
- * the device; leaves the PTE unchanged when the fault must be retried.
+ * and map the folio writable (it is exclusive), dirty on a write. A new folio comes from
+ * alloc_pages and is charged to the mm's cgroup (mem_cgroup_swapin_charge_folio) before it
+ * enters the swap cache; if either waited, the PTE and swap cache are looked at again.
+ * Returns VM_FAULT_MAJOR when it read from the device, VM_FAULT_OOM when the charge failed;
+ * leaves the PTE unchanged when the fault must be retried.
  */
-function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, boolean, void> {
+function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
   const pgdat = k.pgdat;
   const f = pgdat.folios;
   const swap = pgdat.swap;
   const slot = mm.pte_val[vpn] as number;
   let pfn = swap.swap_cache[slot] as number;
-  let major = false;
+  let major = 0;
   if (pfn !== NIL) {
     f.get(pfn);
     yield* folio_lock(k, rt, pfn);
@@ -106,21 +188,33 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
       // The folio left the swap cache, or someone else mapped the page: retry the fault.
       f.unlock(pfn);
       f.put(pfn);
-      return false;
+      return VM_FAULT_RETRY_PTE;
     }
   } else {
-    pfn = f.alloc();
-    assert(pfn !== NIL, 'out of memory: reclaim on allocation is not modelled yet');
+    pfn = alloc_pages_fast(k);
+    if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+    if (swap_pte_changed(k, mm, vpn, slot)) {
+      free_new_folio(k, pfn);
+      return VM_FAULT_RETRY_PTE;
+    }
+    if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
+      free_new_folio(k, pfn);
+      return VM_FAULT_OOM;
+    }
+    if (swap_pte_changed(k, mm, vpn, slot)) {
+      free_new_folio(k, pfn);
+      return VM_FAULT_RETRY_PTE;
+    }
     f.set(pfn, PG_locked | PG_anon | PG_swapbacked);
     const bypass = swap.synchronous_io && swap.swap_count(slot) === 1;
     if (!bypass) {
       swap.swap_map[slot] = (swap.swap_map[slot] as number) | SWAP_HAS_CACHE;
       swap.add_to_swap_cache(f, pfn, slot);
     }
-    pgdat.lruvec.folio_add_lru(rt.cpu, pfn);
+    pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
     yield* k.swap_io.swap_read_folio(rt.task, rt.cpu, pfn, slot);
     pgdat.vm.pgmajfault++;
-    major = true;
+    major = VM_FAULT_MAJOR;
   }
   swap.swap_free(slot);
   mm.nr_swap_ents--;
@@ -128,4 +222,9 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   map_anon(k, mm, vpn, pfn, write);
   f.unlock(pfn);
   return major;
+}
+
+/** After waiting for memory: the PTE no longer holds `slot`, or the slot's folio is now cached (another thread swapped it in). */
+function swap_pte_changed(k: Kernel, mm: MmStruct, vpn: number, slot: number): boolean {
+  return ((mm.pte[vpn] as number) & PTE_SWAP) === 0 || mm.pte_val[vpn] !== slot || k.pgdat.swap.swap_cache[slot] !== NIL;
 }

@@ -1,6 +1,6 @@
 import type { Kernel } from '../reclaim/kernel.js';
 import type { MmStruct, Vma } from '../mm/mm_struct.js';
-import { do_anonymous_page } from './fault.js';
+import { populate_anon_page } from './fault.js';
 
 /**
  * Setup before time starts: every page of `vma` written once (a write fault each), as the
@@ -11,7 +11,7 @@ import { do_anonymous_page } from './fault.js';
 export function populate_written(k: Kernel, cpu: number, mm: MmStruct, vma: Vma): void {
   const vm = k.pgdat.vm;
   const pgfault = vm.pgfault;
-  for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) do_anonymous_page(k, cpu, mm, vpn, true);
-  k.pgdat.lruvec.lru_add_drain(cpu);
+  for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) populate_anon_page(k, cpu, mm, vpn, true);
+  k.pgdat.fbatches.lru_add_drain(cpu);
   vm.pgfault = pgfault;
 }

@@ -1,0 +1,580 @@
+/**
+ * LRU reclaim of the classic (non-MGLRU) LRU lists, mm/vmscan.c: the scan targets, the
+ * isolation of up to SWAP_CLUSTER_MAX folios from the inactive tail, shrink_folio_list on
+ * them (the one strategy pipeline), put-back, aging of the active list, the walk over memory
+ * cgroups, and the two entries of synchronous reclaim: try_to_free_pages (direct reclaim) and
+ * try_to_free_mem_cgroup_pages (memcg limit reclaim). kswapd's balance_pgdat is in kswapd.ts.
+ *
+ * Debian enables MGLRU (kernel-spec E2); this models the classic LRU, which is what 6.12 runs
+ * with lru_gen disabled. Only anonymous folios exist, so the file lists stay empty.
+ */
+import { assert } from '../engine/assert.js';
+import { Yield } from '../engine/simulator.js';
+import { BlkPlug } from '../block/blk_mq.js';
+import { FolioList, NIL, PG_active, PG_lru, PG_unevictable, PG_workingset } from '../mm/folio.js';
+import {
+  LRU_ACTIVE,
+  LRU_ACTIVE_ANON,
+  LRU_ACTIVE_FILE,
+  LRU_INACTIVE_ANON,
+  LRU_INACTIVE_FILE,
+  type Lruvec,
+} from '../mm/lru.js';
+import { mem_cgroup_uncharge, ROOT_MEM_CGROUP, type MemCgroup } from '../mm/memcontrol.js';
+import { PGDAT_DIRTY, PGDAT_WRITEBACK, type PgData } from '../mm/pgdat.js';
+import { int_sqrt } from '../mm/zone.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { folio_mapped, folio_referenced } from './rmap.js';
+import {
+  DEACTIVATE_ANON,
+  DEACTIVATE_FILE,
+  DEF_PRIORITY,
+  DEFAULT_SWAPPINESS,
+  make_reclaim_stat,
+  make_scan_control,
+  MAX_SWAPPINESS,
+  NO_TARGET_MEMCG,
+  SWAP_CLUSTER_MAX,
+  type ScanControl,
+} from './scan_control.js';
+import { shrink_folio_list } from './vmscan.js';
+
+/** enum scan_balance */
+const SCAN_EQUAL = 0;
+const SCAN_FRACT = 1;
+const SCAN_ANON = 2;
+const SCAN_FILE = 3;
+
+/** Pages per GiB: inactive_is_low's size unit (1 << (30 - PAGE_SHIFT)). */
+const PAGES_PER_GB = 1 << 18;
+
+/** A bound on the passes of one reclaim loop; far above any scenario's need. */
+const RECLAIM_LOOPS_MAX = 10_000_000;
+
+/** cgroup_reclaim(sc): reclaim on behalf of a memory cgroup's limit. */
+function cgroup_reclaim(sc: ScanControl): boolean {
+  return sc.target_memcg !== NO_TARGET_MEMCG;
+}
+
+/** The lruvec whose totals steer this reclaim (mem_cgroup_lruvec(sc->target_mem_cgroup)). */
+function target_lruvec(pgdat: PgData, sc: ScanControl): Lruvec {
+  return pgdat.lruvecs[cgroup_reclaim(sc) ? sc.target_memcg : ROOT_MEM_CGROUP] as Lruvec;
+}
+
+/**
+ * lruvec_page_state(lruvec, NR_LRU_BASE + lru): cgroup statistics are hierarchical, so the
+ * root cgroup's lruvec counts the pages of every cgroup on the node.
+ */
+function lruvec_page_state(pgdat: PgData, lruvec: Lruvec, lru: number): number {
+  return lruvec.memcg_id === ROOT_MEM_CGROUP ? pgdat.node_lru_pages(lru) : lruvec.lru_size(lru);
+}
+
+/** The cgroup charged for an lruvec's pages, for its memory.stat counters (null: the root). */
+function lruvec_memcg(pgdat: PgData, lruvec: Lruvec): MemCgroup | null {
+  return pgdat.memcgs[lruvec.memcg_id] ?? null;
+}
+
+/** can_reclaim_anon_pages: a swap slot is free (no memcg swap limit is modelled). */
+function can_reclaim_anon_pages(pgdat: PgData): boolean {
+  return pgdat.swap.get_nr_swap_pages() > 0;
+}
+
+/** can_age_anon_pages: aging the anon LRU is worth it when there is swap. */
+function can_age_anon_pages(pgdat: PgData): boolean {
+  return pgdat.swap.nr_slots > 1;
+}
+
+/**
+ * inactive_is_low (mm/vmscan.c): the inactive list is too small against the active one for
+ * the memory size (ratio int_sqrt(10 × GiB), 1 below 1 GiB).
+ */
+export function inactive_is_low(pgdat: PgData, lruvec: Lruvec, inactive_lru: number): boolean {
+  const inactive = lruvec_page_state(pgdat, lruvec, inactive_lru);
+  const active = lruvec_page_state(pgdat, lruvec, inactive_lru + LRU_ACTIVE);
+  const gb = Math.floor((inactive + active) / PAGES_PER_GB);
+  const inactive_ratio = gb > 0 ? int_sqrt(10 * gb) : 1;
+  return inactive * inactive_ratio < active;
+}
+
+/** Scanned pages of the last isolate_lru_folios call (its *nr_scanned out-parameter). */
+let isolate_nr_scanned = 0;
+
+/**
+ * isolate_lru_folios (mm/vmscan.c; kernel-spec E1), under the LRU lock: from the tail of the
+ * list, take up to `nr_to_scan` pages' worth of folios onto `dst` (each at dst's head, so
+ * shrink_folio_list, which takes from the tail, meets them oldest first), clearing PG_lru and
+ * taking a reference; folios that may not be unmapped go back to the list's head. Returns
+ * the pages taken; the pages scanned are left in isolate_nr_scanned.
+ */
+function isolate_lru_folios(k: Kernel, nr_to_scan: number, lruvec: Lruvec, dst: FolioList, sc: ScanControl, lru: number): number {
+  const f = k.pgdat.folios;
+  const src = lruvec.lists[lru] as FolioList;
+  let nr_taken = 0;
+  let scan = 0;
+  while (scan < nr_to_scan && src.tail !== NIL) {
+    const pfn = src.tail;
+    const nr_pages = f.nr(pfn);
+    scan += nr_pages;
+    src.del(pfn);
+    assert(f.test(pfn, PG_lru) && (f.refcount[pfn] as number) > 0, `folio ${pfn} on an LRU list without PG_lru or a reference`);
+    if (!sc.may_unmap && folio_mapped(k, pfn)) {
+      src.add(pfn);
+      continue;
+    }
+    f.clear(pfn, PG_lru);
+    f.get(pfn);
+    nr_taken += nr_pages;
+    dst.add(pfn);
+  }
+  isolate_nr_scanned = scan;
+  return nr_taken;
+}
+
+/**
+ * move_folios_to_lru (mm/vmscan.c; kernel-spec E3): each folio of `list`, from its tail, back
+ * at the head of its LRU list (active or inactive by its flag), dropping the isolation
+ * reference; one whose last reference that was is uncharged and freed instead. Returns the
+ * pages moved.
+ */
+function move_folios_to_lru(k: Kernel, rt: ReclaimTask, list: FolioList): number {
+  const pgdat = k.pgdat;
+  const f = pgdat.folios;
+  let nr_moved = 0;
+  for (let pfn = list.pop_tail(); pfn !== NIL; pfn = list.pop_tail()) {
+    rt.task.now_ns += k.machine.cost.putback_folio_ns;
+    if (f.test(pfn, PG_unevictable)) {
+      pgdat.fbatches.folio_putback_lru(rt.cpu, pfn);
+      continue;
+    }
+    f.set(pfn, PG_lru);
+    if (f.put(pfn)) {
+      f.clear(pfn, PG_lru | PG_active | PG_unevictable);
+      mem_cgroup_uncharge(f, pgdat.memcgs, pfn);
+      pgdat.vm.pgfree += f.nr(pfn);
+      f.free(pfn);
+      continue;
+    }
+    pgdat.fbatches.folio_lruvec(pfn).add_folio(pfn);
+    nr_moved += f.nr(pfn);
+  }
+  return nr_moved;
+}
+
+/**
+ * lru_note_cost (mm/swap.c): reclaim of this list cost `nr_io` writes (weighted by
+ * SWAP_CLUSTER_MAX) and `nr_rotated` rotations; recorded on the lruvec and its parents,
+ * halving both averages whenever they exceed a quarter of the lruvec's pages.
+ */
+function lru_note_cost(pgdat: PgData, lruvec: Lruvec, file: boolean, nr_io: number, nr_rotated: number): void {
+  const cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
+  for (let vec: Lruvec | null = lruvec; vec !== null; vec = vec.memcg_id === ROOT_MEM_CGROUP ? null : pgdat.lruvec) {
+    if (file) vec.file_cost += cost;
+    else vec.anon_cost += cost;
+    const lrusize = lruvec_page_state(pgdat, vec, LRU_INACTIVE_ANON) + lruvec_page_state(pgdat, vec, LRU_ACTIVE_ANON)
+      + lruvec_page_state(pgdat, vec, LRU_INACTIVE_FILE) + lruvec_page_state(pgdat, vec, LRU_ACTIVE_FILE);
+    if (vec.file_cost + vec.anon_cost > Math.floor(lrusize / 4)) {
+      vec.file_cost = Math.floor(vec.file_cost / 2);
+      vec.anon_cost = Math.floor(vec.anon_cost / 2);
+    }
+  }
+}
+
+/** PGSCAN_KSWAPD/PGSCAN_DIRECT (global reclaim only) and the cgroup's, plus PGSCAN_ANON. */
+function count_pgscan(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_scanned: number): void {
+  const vm = k.pgdat.vm;
+  const memcg = lruvec_memcg(k.pgdat, lruvec);
+  if (rt.is_kswapd) {
+    if (!cgroup_reclaim(sc)) vm.pgscan_kswapd += nr_scanned;
+    if (memcg !== null) memcg.stat.pgscan_kswapd += nr_scanned;
+  } else {
+    if (!cgroup_reclaim(sc)) vm.pgscan_direct += nr_scanned;
+    if (memcg !== null) memcg.stat.pgscan_direct += nr_scanned;
+  }
+  vm.pgscan_anon += nr_scanned;
+}
+
+/** PGSTEAL_KSWAPD/PGSTEAL_DIRECT (global reclaim only) and the cgroup's, plus PGSTEAL_ANON. */
+function count_pgsteal(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_reclaimed: number): void {
+  const vm = k.pgdat.vm;
+  const memcg = lruvec_memcg(k.pgdat, lruvec);
+  if (rt.is_kswapd) {
+    if (!cgroup_reclaim(sc)) vm.pgsteal_kswapd += nr_reclaimed;
+    if (memcg !== null) memcg.stat.pgsteal_kswapd += nr_reclaimed;
+  } else {
+    if (!cgroup_reclaim(sc)) vm.pgsteal_direct += nr_reclaimed;
+    if (memcg !== null) memcg.stat.pgsteal_direct += nr_reclaimed;
+  }
+  vm.pgsteal_anon += nr_reclaimed;
+}
+
+/**
+ * shrink_inactive_list (mm/vmscan.c; kernel-spec E1, E3): drain this CPU's LRU batches,
+ * isolate up to `nr_to_scan` pages from the inactive tail (PGSCAN_*), one
+ * shrink_folio_list(ignore_references = false) over them — where the reclaim strategy
+ * applies — then put the survivors back (PGSTEAL_*), note the cost and add up the call's
+ * statistics into sc->nr. Throttling on too many isolated folios is not modelled.
+ */
+function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lruvec: Lruvec, sc: ScanControl, lru: number): Generator<Yield, number, void> {
+  if (must_sync(k, rt)) yield Yield.resume;
+  k.pgdat.fbatches.lru_add_drain(rt.cpu);
+  const folio_list = new FolioList(k.pgdat.folios);
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, lruvec, folio_list, sc, lru);
+  const nr_scanned = isolate_nr_scanned;
+  rt.task.now_ns += nr_scanned * k.machine.cost.isolate_folio_ns;
+  count_pgscan(k, rt, sc, lruvec, nr_scanned);
+  if (nr_taken === 0) return 0;
+  const stat = make_reclaim_stat();
+  const nr_reclaimed = yield* shrink_folio_list(k, rt, folio_list, sc, stat, false);
+  if (must_sync(k, rt)) yield Yield.resume;
+  move_folios_to_lru(k, rt, folio_list);
+  count_pgsteal(k, rt, sc, lruvec, nr_reclaimed);
+  lru_note_cost(k.pgdat, lruvec, false, stat.nr_pageout, nr_scanned - nr_reclaimed);
+  // stat.nr_unqueued_dirty == nr_taken would wake the flusher threads: anon folios are never
+  // counted unqueued-dirty (A7), so it does not happen here.
+  sc.nr.dirty += stat.nr_dirty;
+  sc.nr.congested += stat.nr_congested;
+  sc.nr.unqueued_dirty += stat.nr_unqueued_dirty;
+  sc.nr.writeback += stat.nr_writeback;
+  sc.nr.immediate += stat.nr_immediate;
+  sc.nr.taken += nr_taken;
+  return nr_reclaimed;
+}
+
+/**
+ * shrink_active_list (mm/vmscan.c): isolate up to `nr_to_scan` pages from the active tail
+ * (PGREFILL), check each folio's references (clearing its PTE's accessed bit; only
+ * executable file folios keep their place, so every anon folio goes), deactivate it with
+ * PG_workingset, and put the lists back (PGDEACTIVATE).
+ */
+function* shrink_active_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lruvec: Lruvec, sc: ScanControl, lru: number): Generator<Yield, void, void> {
+  const pgdat = k.pgdat;
+  const f = pgdat.folios;
+  if (must_sync(k, rt)) yield Yield.resume;
+  pgdat.fbatches.lru_add_drain(rt.cpu);
+  const l_hold = new FolioList(f);
+  isolate_lru_folios(k, nr_to_scan, lruvec, l_hold, sc, lru);
+  const nr_scanned = isolate_nr_scanned;
+  rt.task.now_ns += nr_scanned * k.machine.cost.isolate_folio_ns;
+  const memcg = lruvec_memcg(pgdat, lruvec);
+  if (!cgroup_reclaim(sc)) pgdat.vm.pgrefill += nr_scanned;
+  if (memcg !== null) memcg.stat.pgrefill += nr_scanned;
+  const l_active = new FolioList(f);
+  const l_inactive = new FolioList(f);
+  for (let pfn = l_hold.pop_tail(); pfn !== NIL; pfn = l_hold.pop_tail()) {
+    if (must_sync(k, rt)) yield Yield.resume;
+    rt.task.now_ns += k.machine.cost.deactivate_folio_ns;
+    if (f.test(pfn, PG_unevictable)) {
+      pgdat.fbatches.folio_putback_lru(rt.cpu, pfn);
+      continue;
+    }
+    // Referenced or not, an anon folio is deactivated (only VM_EXEC file folios rotate).
+    folio_referenced(k, pfn);
+    f.clear(pfn, PG_active);
+    f.set(pfn, PG_workingset);
+    l_inactive.add(pfn);
+  }
+  if (must_sync(k, rt)) yield Yield.resume;
+  move_folios_to_lru(k, rt, l_active);
+  const nr_deactivate = move_folios_to_lru(k, rt, l_inactive);
+  pgdat.vm.pgdeactivate += nr_deactivate;
+  if (memcg !== null) memcg.stat.pgdeactivate += nr_deactivate;
+}
+
+/** shrink_list: age an active list (if sc->may_deactivate allows) or shrink an inactive one. */
+function* shrink_list(k: Kernel, rt: ReclaimTask, lru: number, nr_to_scan: number, lruvec: Lruvec, sc: ScanControl): Generator<Yield, number, void> {
+  if (lru === LRU_ACTIVE_ANON || lru === LRU_ACTIVE_FILE) {
+    const file = lru === LRU_ACTIVE_FILE ? 1 : 0;
+    if ((sc.may_deactivate & (1 << file)) !== 0) yield* shrink_active_list(k, rt, nr_to_scan, lruvec, sc, lru);
+    else sc.skipped_deactivate = true;
+    return 0;
+  }
+  return yield* shrink_inactive_list(k, rt, nr_to_scan, lruvec, sc, lru);
+}
+
+/**
+ * prepare_scan_control (mm/vmscan.c): read the target lruvec's cost averages; let the active
+ * lists be aged where the inactive list is low (refault-driven deactivation is not
+ * modelled); no cache trim mode without page cache; for global reclaim, file_is_tiny when
+ * free pages plus the (absent) page cache are below the high watermark and the inactive anon
+ * list is worth scanning at this priority.
+ */
+function prepare_scan_control(k: Kernel, sc: ScanControl): void {
+  const pgdat = k.pgdat;
+  const target = target_lruvec(pgdat, sc);
+  sc.anon_cost = target.anon_cost;
+  sc.file_cost = target.file_cost;
+  if (!sc.force_deactivate) {
+    if (inactive_is_low(pgdat, target, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
+    else sc.may_deactivate &= ~DEACTIVATE_ANON;
+    if (inactive_is_low(pgdat, target, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
+    else sc.may_deactivate &= ~DEACTIVATE_FILE;
+  } else {
+    sc.may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
+  }
+  const inactive_file = lruvec_page_state(pgdat, target, LRU_INACTIVE_FILE);
+  sc.cache_trim_mode = Math.floor(inactive_file / 2 ** sc.priority) > 0 && (sc.may_deactivate & DEACTIVATE_FILE) === 0;
+  if (!cgroup_reclaim(sc)) {
+    const free = pgdat.folios.nr_free_pages;
+    const file = pgdat.node_lru_pages(LRU_ACTIVE_FILE) + pgdat.node_lru_pages(LRU_INACTIVE_FILE);
+    const anon = pgdat.node_lru_pages(LRU_INACTIVE_ANON);
+    sc.file_is_tiny = file + free <= pgdat.zone.high_wmark_pages()
+      && (sc.may_deactivate & DEACTIVATE_ANON) === 0
+      && Math.floor(anon / 2 ** sc.priority) > 0;
+  }
+}
+
+/**
+ * get_scan_count (mm/vmscan.c; kernel-spec E1): how many pages of each evictable list to
+ * scan at this priority: the list size >> priority, all of it for anon when the page cache
+ * is tiny (SCAN_ANON, the usual case of global reclaim here), equally at priority 0, and
+ * otherwise (memcg reclaim) scaled by the anon share of swappiness over the recent reclaim
+ * costs (SCAN_FRACT). memory.min/low protection is not modelled.
+ */
+function get_scan_count(k: Kernel, lruvec: Lruvec, sc: ScanControl, nr: number[]): void {
+  const swappiness = DEFAULT_SWAPPINESS;
+  let scan_balance: number;
+  let ap = 0;
+  let fp = 0;
+  if (!sc.may_swap || !can_reclaim_anon_pages(k.pgdat)) scan_balance = SCAN_FILE;
+  else if (sc.priority === 0) scan_balance = SCAN_EQUAL;
+  else if (sc.file_is_tiny) scan_balance = SCAN_ANON;
+  else if (sc.cache_trim_mode) scan_balance = SCAN_FILE;
+  else {
+    scan_balance = SCAN_FRACT;
+    const total = sc.anon_cost + sc.file_cost;
+    const anon_cost = total + sc.anon_cost;
+    const file_cost = total + sc.file_cost;
+    const total_cost = anon_cost + file_cost;
+    ap = Math.floor((swappiness * (total_cost + 1)) / (anon_cost + 1));
+    fp = Math.floor(((MAX_SWAPPINESS - swappiness) * (total_cost + 1)) / (file_cost + 1));
+  }
+  for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
+    const file = lru === LRU_INACTIVE_FILE || lru === LRU_ACTIVE_FILE;
+    let scan = Math.floor(lruvec.lru_size(lru) / 2 ** sc.priority);
+    if (scan_balance === SCAN_FRACT) {
+      const product = scan * (file ? fp : ap);
+      assert(Number.isSafeInteger(product), 'get_scan_count: scan fraction overflows');
+      scan = Math.floor(product / (ap + fp));
+    } else if (scan_balance === SCAN_FILE || scan_balance === SCAN_ANON) {
+      if ((scan_balance === SCAN_FILE) !== file) scan = 0;
+    }
+    nr[lru] = scan;
+  }
+}
+
+/**
+ * shrink_lruvec (mm/vmscan.c; kernel-spec E1), classic LRU: under one block plug, scan each
+ * evictable list SWAP_CLUSTER_MAX at a time until the targets are met — or, once
+ * nr_to_reclaim pages are reclaimed, stop (direct reclaim at DEF_PRIORITY scans its whole
+ * target) — then age the anon active list if the inactive one is low.
+ */
+function* shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl): Generator<Yield, void, void> {
+  const nr = [0, 0, 0, 0];
+  get_scan_count(k, lruvec, sc, nr);
+  const targets = nr.slice();
+  const nr_to_reclaim = sc.nr_to_reclaim;
+  const proportional_reclaim = !cgroup_reclaim(sc) && !rt.is_kswapd && sc.priority === DEF_PRIORITY;
+  // blk_start_plug: an outer plug (none today) would take precedence.
+  const own_plug = rt.plug === null;
+  if (own_plug) rt.plug = new BlkPlug();
+  let nr_reclaimed = 0;
+  for (let loops = 0; (nr[LRU_INACTIVE_ANON] as number) > 0 || (nr[LRU_ACTIVE_FILE] as number) > 0 || (nr[LRU_INACTIVE_FILE] as number) > 0; loops++) {
+    assert(loops < RECLAIM_LOOPS_MAX, 'shrink_lruvec does not converge');
+    for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
+      const left = nr[lru] as number;
+      if (left === 0) continue;
+      const nr_to_scan = Math.min(left, SWAP_CLUSTER_MAX);
+      nr[lru] = left - nr_to_scan;
+      nr_reclaimed += yield* shrink_list(k, rt, lru, nr_to_scan, lruvec, sc);
+    }
+    if (nr_reclaimed < nr_to_reclaim || proportional_reclaim) continue;
+    const nr_file = (nr[LRU_INACTIVE_FILE] as number) + (nr[LRU_ACTIVE_FILE] as number);
+    const nr_anon = (nr[LRU_INACTIVE_ANON] as number) + (nr[LRU_ACTIVE_ANON] as number);
+    if (nr_file === 0 || nr_anon === 0) break;
+    // Stop scanning the smaller side, scale the other to the share already scanned.
+    let smaller: number;
+    let percentage: number;
+    if (nr_file > nr_anon) {
+      smaller = LRU_INACTIVE_ANON;
+      percentage = Math.floor((nr_anon * 100) / ((targets[LRU_INACTIVE_ANON] as number) + (targets[LRU_ACTIVE_ANON] as number) + 1));
+    } else {
+      smaller = LRU_INACTIVE_FILE;
+      percentage = Math.floor((nr_file * 100) / ((targets[LRU_INACTIVE_FILE] as number) + (targets[LRU_ACTIVE_FILE] as number) + 1));
+    }
+    nr[smaller] = 0;
+    nr[smaller + LRU_ACTIVE] = 0;
+    const other = smaller === LRU_INACTIVE_FILE ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+    for (const lru of [other, other + LRU_ACTIVE]) {
+      const scanned = (targets[lru] as number) - (nr[lru] as number);
+      const next = Math.floor(((targets[lru] as number) * (100 - percentage)) / 100);
+      nr[lru] = next - Math.min(next, scanned);
+    }
+  }
+  if (own_plug) {
+    // blk_finish_plug
+    if (must_sync(k, rt)) yield Yield.resume;
+    k.swap_io.device?.flush_plug(rt.plug as BlkPlug, rt.cpu, rt.task.now_ns);
+    rt.plug = null;
+  }
+  sc.nr_reclaimed += nr_reclaimed;
+  if (can_age_anon_pages(k.pgdat) && inactive_is_low(k.pgdat, lruvec, LRU_INACTIVE_ANON)) {
+    yield* shrink_active_list(k, rt, SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
+  }
+}
+
+/** The ids of a cgroup's subtree in pre-order (css_next_descendant_pre): itself, then its children. */
+function memcg_subtree(pgdat: PgData, root: number): number[] {
+  if (root !== ROOT_MEM_CGROUP) return [root];
+  return pgdat.lruvecs.map((lruvec) => lruvec.memcg_id);
+}
+
+/** mem_cgroup_reclaim_cookie */
+interface ReclaimCookie {
+  generation: number;
+}
+
+/**
+ * mem_cgroup_iter with a reclaim cookie (mm/memcontrol.c): reclaimers of one subtree share a
+ * position, so each starts where the previous one stopped; a walk ends when the round it
+ * joined completes (the generation moves), and a walker that starts at the end of a round
+ * starts the next one. Returns the next cgroup id, or NIL.
+ */
+function mem_cgroup_iter(pgdat: PgData, root: number, subtree: readonly number[], prev: number, cookie: ReclaimCookie): number {
+  for (let restarts = 0; restarts < 2; restarts++) {
+    if (prev === NIL) cookie.generation = pgdat.memcg_iter_generation[root] as number;
+    else if (cookie.generation !== pgdat.memcg_iter_generation[root]) return NIL;
+    const pos = pgdat.memcg_iter_position[root] as number;
+    const next = pos + 1 < subtree.length ? pos + 1 : -1;
+    pgdat.memcg_iter_position[root] = next;
+    if (next !== -1) return subtree[next] as number;
+    pgdat.memcg_iter_generation[root] = (pgdat.memcg_iter_generation[root] as number) + 1;
+    if (prev !== NIL) return NIL;
+  }
+  return NIL;
+}
+
+/**
+ * shrink_node_memcgs (mm/vmscan.c): shrink the lruvec of each cgroup under the target (the
+ * root for global reclaim). kswapd and full walks visit all; direct and memcg reclaimers
+ * share a walk position and stop once they reclaimed enough. memory.min/low are not
+ * modelled; slab shrinkers neither.
+ */
+function* shrink_node_memcgs(k: Kernel, rt: ReclaimTask, sc: ScanControl): Generator<Yield, void, void> {
+  const pgdat = k.pgdat;
+  const root = cgroup_reclaim(sc) ? sc.target_memcg : ROOT_MEM_CGROUP;
+  const subtree = memcg_subtree(pgdat, root);
+  if (rt.is_kswapd || sc.memcg_full_walk) {
+    for (const id of subtree) yield* shrink_lruvec(k, rt, pgdat.lruvecs[id] as Lruvec, sc);
+    return;
+  }
+  const cookie: ReclaimCookie = { generation: 0 };
+  for (let memcg = mem_cgroup_iter(pgdat, root, subtree, NIL, cookie); memcg !== NIL; memcg = mem_cgroup_iter(pgdat, root, subtree, memcg, cookie)) {
+    yield* shrink_lruvec(k, rt, pgdat.lruvecs[memcg] as Lruvec, sc);
+    // mem_cgroup_iter_break: the shared position stays at this cgroup.
+    if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
+  }
+}
+
+/**
+ * shrink_node (mm/vmscan.c; kernel-spec E3, E4), classic LRU: one pass over the cgroups of
+ * the node; kswapd flags the node PGDAT_WRITEBACK when everything it took was under
+ * writeback, and PGDAT_DIRTY when all file folios it took were unqueued dirty; progress
+ * revives a failing kswapd. Reclaim throttling (reclaim_throttle) is not modelled.
+ */
+export function* shrink_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): Generator<Yield, void, void> {
+  const pgdat = k.pgdat;
+  const nr = sc.nr;
+  nr.dirty = nr.unqueued_dirty = nr.congested = nr.writeback = nr.immediate = nr.taken = nr.file_taken = 0;
+  const nr_reclaimed = sc.nr_reclaimed;
+  if (must_sync(k, rt)) yield Yield.resume;
+  prepare_scan_control(k, sc);
+  yield* shrink_node_memcgs(k, rt, sc);
+  const nr_node_reclaimed = sc.nr_reclaimed - nr_reclaimed;
+  if (rt.is_kswapd) {
+    if (nr.writeback > 0 && nr.writeback === nr.taken) pgdat.flags |= PGDAT_WRITEBACK;
+    if (nr.unqueued_dirty === nr.file_taken) pgdat.flags |= PGDAT_DIRTY;
+  }
+  if (nr_node_reclaimed > 0) pgdat.kswapd_failures = 0;
+}
+
+/**
+ * do_try_to_free_pages (mm/vmscan.c; kernel-spec E7): shrink the node at priority 12, 11, …,
+ * 0 until nr_to_reclaim pages are reclaimed (ALLOCSTALL for global reclaim); if nothing was,
+ * try again with a full cgroup walk, then with forced deactivation.
+ */
+function* do_try_to_free_pages(k: Kernel, rt: ReclaimTask, sc: ScanControl): Generator<Yield, number, void> {
+  const initial_priority = sc.priority;
+  for (let attempt = 0; ; attempt++) {
+    assert(attempt < 3, 'do_try_to_free_pages retried more than its three variants');
+    if (!cgroup_reclaim(sc)) k.pgdat.vm.allocstall_normal++;
+    do {
+      sc.nr_scanned = 0;
+      yield* shrink_node(k, rt, sc);
+      if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
+      if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = true;
+    } while (--sc.priority >= 0);
+    if (sc.nr_reclaimed > 0) return sc.nr_reclaimed;
+    if (!sc.memcg_full_walk) {
+      sc.priority = initial_priority;
+      sc.memcg_full_walk = true;
+      continue;
+    }
+    if (sc.skipped_deactivate) {
+      sc.priority = initial_priority;
+      sc.force_deactivate = true;
+      sc.skipped_deactivate = false;
+      continue;
+    }
+    return 0;
+  }
+}
+
+/**
+ * try_to_free_pages (mm/vmscan.c; kernel-spec E7): direct reclaim in the allocating task,
+ * nr_to_reclaim = SWAP_CLUSTER_MAX, priority from DEF_PRIORITY down. The pfmemalloc
+ * throttle does not apply: nothing in the model allocates below the min watermark.
+ */
+export function* try_to_free_pages(k: Kernel, rt: ReclaimTask): Generator<Yield, number, void> {
+  const sc = make_scan_control({
+    nr_to_reclaim: SWAP_CLUSTER_MAX,
+    priority: DEF_PRIORITY,
+    may_writepage: true,
+    may_unmap: true,
+    may_swap: true,
+  });
+  return yield* do_try_to_free_pages(k, rt, sc);
+}
+
+/**
+ * try_to_free_mem_cgroup_pages (mm/vmscan.c; kernel-spec E7): memcg limit reclaim in the
+ * charging task over the cgroup's own lruvec, nr_to_reclaim = max(nr_pages,
+ * SWAP_CLUSTER_MAX).
+ */
+export function* try_to_free_mem_cgroup_pages(k: Kernel, rt: ReclaimTask, memcg_id: number, nr_pages: number): Generator<Yield, number, void> {
+  const sc = make_scan_control({
+    nr_to_reclaim: Math.max(nr_pages, SWAP_CLUSTER_MAX),
+    target_memcg: memcg_id,
+    priority: DEF_PRIORITY,
+    may_writepage: true,
+    may_unmap: true,
+    may_swap: true,
+  });
+  return yield* do_try_to_free_pages(k, rt, sc);
+}
+
+/**
+ * kswapd_age_node (mm/vmscan.c): when the node's inactive anon list is low, age
+ * SWAP_CLUSTER_MAX pages of every cgroup's active anon list.
+ */
+export function* kswapd_age_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): Generator<Yield, void, void> {
+  const pgdat = k.pgdat;
+  if (!can_age_anon_pages(pgdat)) return;
+  if (!inactive_is_low(pgdat, pgdat.lruvec, LRU_INACTIVE_ANON)) return;
+  for (const lruvec of pgdat.lruvecs) yield* shrink_active_list(k, rt, SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
+}
+
+/** zone_reclaimable_pages: the node's anon LRU pages when swap has room (no page cache exists). */
+export function zone_reclaimable_pages(pgdat: PgData): number {
+  if (!can_reclaim_anon_pages(pgdat)) return 0;
+  return pgdat.node_lru_pages(LRU_INACTIVE_ANON) + pgdat.node_lru_pages(LRU_ACTIVE_ANON);
+}
