@@ -62,11 +62,13 @@ describe('kernel-check: scenario to guest experiment', () => {
     ]);
   });
 
-  it('passes the experiment to /init on the kernel command line, THP and zswap off', () => {
+  it('passes the experiment to /init on the kernel command line, THP and zswap off, CPUs but 0 isolated', () => {
     const { experiment } = plan_experiment(load_scenario('dirty-16m-chunked', ['swap.device=zram']));
     expect(guest_kernel_cmdline(experiment)).toBe(
-      'console=ttyS0 quiet panic=-1 transparent_hugepage=never zswap.enabled=0 rdinit=/init rsim.swap=zram rsim.swapsize=67108864 rsim.isolate=1 ' +
+      'console=ttyS0 quiet panic=-1 transparent_hugepage=never zswap.enabled=0 isolcpus=1 rdinit=/init rsim.swap=zram rsim.swapsize=67108864 rsim.isolate=1 ' +
         'rsim.args=--threads,1,--size,16777216,--chunk,2M,--mode,dirty',
     );
+    expect(guest_kernel_cmdline({ ...experiment, cpus: 4 })).toContain(' isolcpus=1-3 ');
+    expect(guest_kernel_cmdline({ ...experiment, cpus: 1, threads: 0 })).not.toContain('isolcpus');
   });
 });

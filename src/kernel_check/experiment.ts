@@ -102,10 +102,16 @@ export function guest_program_args(e: GuestExperiment): string[] {
   return e.lazy_cpu === null ? args : [...args, '--lazy-cpu', String(e.lazy_cpu)];
 }
 
-/** The guest kernel's command line: serial console, no THP, no zswap, and /init's parameters. */
+/**
+ * The guest kernel's command line: serial console, no THP, no zswap, /init's parameters, and
+ * every CPU but 0 isolated. A kernel thread that runs on a spinner's CPU (the per-CPU
+ * vmstat_update every second, load balancing) makes it lazy, and flushes skip lazy CPUs: on a
+ * busy emulating host a 16 MiB pageout lost up to 4 % of its shootdowns that way.
+ */
 export function guest_kernel_cmdline(e: GuestExperiment): string {
+  const isolated = e.cpus === 1 ? [] : [`isolcpus=${e.cpus === 2 ? '1' : `1-${e.cpus - 1}`}`];
   return [
-    'console=ttyS0', 'quiet', 'panic=-1', 'transparent_hugepage=never', 'zswap.enabled=0', 'rdinit=/init',
+    'console=ttyS0', 'quiet', 'panic=-1', 'transparent_hugepage=never', 'zswap.enabled=0', ...isolated, 'rdinit=/init',
     `rsim.swap=${e.swap}`, `rsim.swapsize=${e.swap_bytes}`, 'rsim.isolate=1', `rsim.args=${guest_program_args(e).join(',')}`,
   ].join(' ');
 }
