@@ -35,6 +35,24 @@ function interrupt_rows(result: RunResult): string[] {
   return lines;
 }
 
+/** Watermarks, kswapd's CPU and the cgroup's memory.events and memory.stat, when the run reports them. */
+function format_reclaim(result: RunResult): string[] {
+  const r = result.reclaim;
+  if (r === undefined) return [];
+  const lines = [
+    `watermarks (pages): min ${r.watermark_min}, low ${r.watermark_low}, high ${r.watermark_high} ` +
+      `(min_free_kbytes ${r.min_free_kbytes}, watermark_scale_factor ${r.watermark_scale_factor}); ` +
+      `${r.nr_free_pages} free at the end; kswapd ${r.kswapd_cpu === null ? 'not running' : `on CPU ${r.kswapd_cpu}`}`,
+  ];
+  const m = r.memcg;
+  if (m !== undefined) {
+    lines.push(`memcg ${m.name}: memory.max ${size(m.max_bytes)}, memory.peak ${size(m.peak_bytes)}, memory.current ${size(m.current_bytes)}`);
+    lines.push(`  memory.events: max ${m.events.max}, oom ${m.events.oom}, oom_kill ${m.events.oom_kill}`);
+    lines.push(`  memory.stat: ${Object.entries(m.stat).map(([key, value]) => `${key} ${value}`).join(', ')}`);
+  }
+  return lines;
+}
+
 /** The oracle's verdict, and each violation code with its count, rule and first occurrence. */
 export function format_oracle(result: RunResult): string[] {
   const o = result.oracle;
@@ -53,15 +71,27 @@ export function format_run(result: RunResult): string {
   const s = result.scenario;
   const w = s.workload;
   const lines: string[] = [];
+  const stress = w.kind === 'stress';
   lines.push(`reclaimsim: ${s.name}  strategy=${result.strategy}  seed=${result.seed}`);
-  lines.push(
-    `machine: ${s.machine.cpus} CPUs, ${size(s.machine.memory)} RAM, swap on ${s.swap.device}; ` +
-      `${w.threads} ${w.access} thread(s) over ${size(w.region)} (${w.process} process); ` +
-      `pageout of ${size(s.pageout.size)} ${s.pageout.mode}, ${s.pageout.chunk === 'whole' ? 'one call' : `${size(s.pageout.chunk)} calls`}, CPU ${s.pageout.cpu}`,
-  );
-  lines.push(`measured pageout: ${ms(result.sim_pageout_ns)} simulated`);
+  if (stress) {
+    const workers = s.stress?.workers ?? 4;
+    lines.push(
+      `machine: ${s.machine.cpus} CPUs, ${size(s.machine.memory)} RAM, swap on ${s.swap.device}; ` +
+        `stress-ng --vm ${workers} --vm-bytes ${size(s.stress?.bytes ?? 16 * 1024 * 1024)} --vm-keep on CPUs 0-${workers - 1}` +
+        (s.memcg === undefined ? '' : ` in memcg ${s.memcg.name} (memory.max ${size(s.memcg.max)})`),
+    );
+    lines.push(`run: ${ms(result.sim_pageout_ns)} simulated`);
+  } else {
+    lines.push(
+      `machine: ${s.machine.cpus} CPUs, ${size(s.machine.memory)} RAM, swap on ${s.swap.device}; ` +
+        `${w.threads} ${w.access} thread(s) over ${size(w.region)} (${w.process} process); ` +
+        `pageout of ${size(s.pageout.size)} ${s.pageout.mode}, ${s.pageout.chunk === 'whole' ? 'one call' : `${size(s.pageout.chunk)} calls`}, CPU ${s.pageout.cpu}`,
+    );
+    lines.push(`measured pageout: ${ms(result.sim_pageout_ns)} simulated`);
+  }
+  lines.push(...format_reclaim(result));
   lines.push('');
-  lines.push('/proc/vmstat deltas over the measured pageout and its writeback:');
+  lines.push(stress ? '/proc/vmstat deltas over the run:' : '/proc/vmstat deltas over the measured pageout and its writeback:');
   for (const [key, value] of Object.entries(result.vmstat)) {
     if (value !== 0 || !key.startsWith('sim_')) lines.push(`  ${key.padEnd(32)}${String(value).padStart(14)}`);
   }
@@ -70,10 +100,12 @@ export function format_run(result: RunResult): string {
   lines.push(...interrupt_rows(result));
   if (result.tasks.length > 0) {
     lines.push('');
-    lines.push(`application threads      ${'baseline ops/s'.padStart(15)}${'pageout ops/s'.padStart(15)}${'change'.padStart(10)}`);
+    if (stress) lines.push(`stress workers (bogo-ops/s) ${'first pass'.padStart(12)}${'after it'.padStart(15)}${'change'.padStart(10)}`);
+    else lines.push(`application threads      ${'baseline ops/s'.padStart(15)}${'pageout ops/s'.padStart(15)}${'change'.padStart(10)}`);
     for (const t of result.tasks) {
       lines.push(
-        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}`,
+        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}` +
+          (t.oom_killed === true ? '  OOM-killed' : ''),
       );
     }
   }

@@ -29,7 +29,7 @@ export interface Kernel {
 export interface KswapdHandle {
   /** wakeup_kswapd from a task whose clock reads `t_ns`. */
   wakeup_kswapd(t_ns: number): void;
-  /** The experiment is over: kswapd ends when it next would sleep. */
+  /** The experiment is over: kswapd finishes balancing the node, then ends rather than sleeps. */
   stop(): void;
 }
 

@@ -106,28 +106,36 @@ export class Kswapd implements KswapdHandle {
     this.sim.wake(this.task, at_ns);
   }
 
-  /** The experiment is over: kswapd ends when it next would sleep. */
+  /** The experiment is over: kswapd finishes balancing the node, then ends rather than sleeps. */
   stop(): void {
     this.stopped = true;
   }
 
   private nap_timeout(seq: number): void {
     if (this.state !== KSWAPD_NAPPING || seq !== this.nap_seq) return;
+    if (this.stopped && this.prepare_kswapd_sleep()) return;
     this.state = KSWAPD_RUNNING;
     this.woken_early = false;
     this.sim.wake(this.task as Task, this.sim.now_ns);
   }
 
-  /** kswapd(): reclaim, try to sleep, repeat. */
+  /**
+   * kswapd(): reclaim, try to sleep, repeat. Once the experiment is over it still reclaims
+   * until the node is balanced (or hopeless), then ends instead of sleeping.
+   */
   private *kswapd(rt: ReclaimTask): TaskBody {
     rt.is_kswapd = true;
     this.k.machine.enter_lazy_tlb(this.cpu);
     for (let round = 0; ; round++) {
       assert(round < KSWAPD_ROUNDS_MAX, 'kswapd never sleeps');
       yield* balance_pgdat(this.k, rt);
-      if (this.stopped) return;
+      if (this.stopped) {
+        if (must_sync(this.k, rt)) yield Yield.resume;
+        if (this.prepare_kswapd_sleep()) return;
+        this.k.pgdat.vm.kswapd_high_wmark_hit_quickly++;
+        continue;
+      }
       yield* this.kswapd_try_to_sleep(rt);
-      if (this.stopped) return;
     }
   }
 
@@ -161,7 +169,6 @@ export class Kswapd implements KswapdHandle {
       this.nap_seq++;
       this.sim.schedule(rt.task.now_ns + KSWAPD_NAP_NS, Priority.default, this.nap_timeout_kind, this.nap_seq);
       yield Yield.sleep;
-      if (this.stopped) return;
       remaining = this.woken_early;
       if (must_sync(k, rt)) yield Yield.resume;
     }
