@@ -93,6 +93,9 @@ class FolioBatch {
 export class CpuFbatches {
   private readonly lru_add: FolioBatch[] = [];
   private readonly lru_move_tail: FolioBatch[] = [];
+  /** The root cgroup's lruvec, the only one when no cgroup is configured. */
+  private readonly root: Lruvec;
+  private readonly single_lruvec: boolean;
 
   constructor(
     private readonly folios: FolioTable,
@@ -105,10 +108,13 @@ export class CpuFbatches {
       this.lru_add.push(new FolioBatch());
       this.lru_move_tail.push(new FolioBatch());
     }
+    this.root = lruvecs[0] as Lruvec;
+    this.single_lruvec = lruvecs.length === 1;
   }
 
   /** folio_lruvec: the lruvec of the memory cgroup the folio is charged to. */
   folio_lruvec(pfn: number): Lruvec {
+    if (this.single_lruvec) return this.root;
     return this.lruvecs[this.folios.memcg[pfn] as number] as Lruvec;
   }
 

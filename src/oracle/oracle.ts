@@ -24,10 +24,10 @@ interface StaleTranslation {
   invlpg_cpus: number[] | null;
 }
 
-/** One shrink_folio_list call: its input folios and the pages freed during it. */
+/** One shrink_folio_list call: its serial number, its input folios and the pages freed during it. */
 interface ShrinkCall {
+  serial: number;
   input: number[];
-  freed: Set<number>;
   freed_pages: number;
 }
 
@@ -51,7 +51,12 @@ export class Oracle implements Probe {
    * one, the call it belongs to until it is freed or the call ends.
    */
   private readonly calls = new Map<ShrinkContext, ShrinkCall>();
-  private readonly call_of_folio = new Map<number, ShrinkCall>();
+  /**
+   * Per page frame: the serial of the call it was handed to, negated once that call freed it
+   * (0: none).
+   */
+  private readonly call_mark: Int32Array;
+  private call_serial = 0;
   /**
    * Data integrity shadow: the version of the data each page frame holds, the version each
    * swap slot holds (captured when writeback starts), and per address space the last version
@@ -68,6 +73,7 @@ export class Oracle implements Probe {
   ) {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
     this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
+    this.call_mark = new Int32Array(k.pgdat.folios.nr_pages);
     this.slot_version = new Float64Array(k.pgdat.swap.nr_slots);
   }
 
@@ -211,20 +217,23 @@ export class Oracle implements Probe {
       if (holders.length > 0) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${holders.join(',')} may still translate vpn ${t.vpn} to it`);
       this.stale.delete(pfn);
     }
-    const call = this.call_of_folio.get(pfn);
-    if (call !== undefined) {
-      call.freed.add(pfn);
+    const serial = this.call_mark[pfn] as number;
+    if (serial <= 0) return;
+    for (const call of this.calls.values()) {
+      if (call.serial !== serial) continue;
+      this.call_mark[pfn] = -serial;
       call.freed_pages += this.k.pgdat.folios.nr(pfn);
-      this.call_of_folio.delete(pfn);
+      return;
     }
+    this.call_mark[pfn] = 0;
   }
 
   shrink_begin(ctx: ShrinkContext): void {
     const f = this.k.pgdat.folios;
-    const call: ShrinkCall = { input: [], freed: new Set(), freed_pages: 0 };
+    const call: ShrinkCall = { serial: ++this.call_serial, input: [], freed_pages: 0 };
     for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) {
       call.input.push(pfn);
-      this.call_of_folio.set(pfn, call);
+      this.call_mark[pfn] = call.serial;
     }
     this.calls.set(ctx, call);
   }
@@ -232,24 +241,28 @@ export class Oracle implements Probe {
   shrink_end(ctx: ShrinkContext, nr_reclaimed: number): void {
     const call = this.calls.get(ctx) as ShrinkCall;
     this.calls.delete(ctx);
-    for (const pfn of call.input) if (this.call_of_folio.get(pfn) === call) this.call_of_folio.delete(pfn);
+    const serial = call.serial;
     const f = this.k.pgdat.folios;
     const now = ctx.now_ns;
-    const returned = new Set<number>();
-    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) returned.add(pfn);
     let activated = 0;
-    for (const pfn of call.input) {
-      if (call.freed.has(pfn)) continue;
-      if (!returned.has(pfn)) {
-        this.report('LEAKED_FOLIO', pfn, `neither freed nor returned (refcount ${f.refcount[pfn]}, flags 0x${(f.flags[pfn] as number).toString(16)})`, now);
-        continue;
-      }
+    // The returned folios first: those still marked as this call's.
+    for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) {
+      if (this.call_mark[pfn] !== serial) continue;
+      this.call_mark[pfn] = 0;
       if (f.test(pfn, PG_locked)) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
       // Its isolation reference, its mappings' and the swap cache's; others (a fault waiting
       // for the lock) may hold more.
       const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);
       if ((f.refcount[pfn] as number) < expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, at least ${expected} expected`, now);
       if (f.test(pfn, PG_active)) activated += f.nr(pfn);
+    }
+    // Then every input folio is either freed by the call (or since reused by another) or leaked.
+    for (const pfn of call.input) {
+      const mark = this.call_mark[pfn] as number;
+      if (mark === -serial) this.call_mark[pfn] = 0;
+      if (mark !== serial) continue;
+      this.call_mark[pfn] = 0;
+      this.report('LEAKED_FOLIO', pfn, `neither freed nor returned (refcount ${f.refcount[pfn]}, flags 0x${(f.flags[pfn] as number).toString(16)})`, now);
     }
     if (nr_reclaimed !== call.freed_pages) {
       this.report('NR_RECLAIMED_MISMATCH', call.input[0] ?? NIL, `nr_reclaimed ${nr_reclaimed}, pages freed ${call.freed_pages}`, now);

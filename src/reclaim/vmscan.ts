@@ -106,6 +106,23 @@ export function* shrink_folio_list(
   return nr_reclaimed;
 }
 
+/**
+ * A8: a locked folio already under writeback is activated. Case 1: kswapd meets a folio it
+ * marked for reclaim before, on a node flagged as cycling through folios under writeback
+ * (nr_immediate). Case 2 (global reclaim and cgroup v2 have sane writeback throttling): mark
+ * it PG_reclaim (nr_writeback). Case 3 is cgroup v1 only.
+ */
+function folio_under_writeback(ctx: ShrinkContext, pfn: number, nr_pages: number): void {
+  const f = ctx.folios;
+  if (ctx.rt.is_kswapd && f.test(pfn, PG_reclaim) && (ctx.k.pgdat.flags & PGDAT_WRITEBACK) !== 0) {
+    ctx.stat.nr_immediate += nr_pages;
+    return ctx.activate_locked(pfn);
+  }
+  f.set(pfn, PG_reclaim);
+  ctx.stat.nr_writeback += nr_pages;
+  ctx.activate_locked(pfn);
+}
+
 /** The per-folio decision chain of shrink_folio_list from A4 on, for a locked folio. */
 function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: boolean): Generator<Yield, void, void> {
   const { k, rt, sc, stat } = ctx;
@@ -118,18 +135,7 @@ function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: b
   if (!sc.may_unmap && ctx.mapped(pfn)) return ctx.keep_locked(pfn);
   // A7: swap-backed folios report neither dirty nor writeback (folio_check_dirty_writeback).
   // A8
-  if (f.test(pfn, PG_writeback)) {
-    // Case 1: kswapd meets a folio it already marked for reclaim on a node flagged as cycling
-    // through folios under writeback.
-    if (rt.is_kswapd && f.test(pfn, PG_reclaim) && (k.pgdat.flags & PGDAT_WRITEBACK) !== 0) {
-      stat.nr_immediate += nr_pages;
-      return ctx.activate_locked(pfn);
-    }
-    // Case 2: global reclaim and cgroup v2 have sane writeback throttling.
-    f.set(pfn, PG_reclaim);
-    stat.nr_writeback += nr_pages;
-    return ctx.activate_locked(pfn);
-  }
+  if (f.test(pfn, PG_writeback)) return folio_under_writeback(ctx, pfn, nr_pages);
   // A9, A10
   let references = FOLIOREF_RECLAIM;
   if (!ignore_references) {
