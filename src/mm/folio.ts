@@ -129,12 +129,14 @@ export class FolioTable {
   trylock(pfn: number): boolean {
     if (this.test(pfn, PG_locked)) return false;
     this.set(pfn, PG_locked);
+    if (this.probe !== null) this.probe.folio_locked(pfn);
     return true;
   }
 
   unlock(pfn: number): void {
     assert(this.test(pfn, PG_locked), `unlock of unlocked folio ${pfn}`);
     this.clear(pfn, PG_locked);
+    if (this.probe !== null) this.probe.folio_unlocked(pfn);
   }
 
   get(pfn: number): void {

@@ -4,4 +4,8 @@ export interface MmProbe {
   folio_freed(pfn: number): void;
   /** A folio was allocated (and zero-filled or about to be filled by a read). */
   folio_allocated(pfn: number): void;
+  /** folio_trylock took the folio's lock (for the task running now). */
+  folio_locked(pfn: number): void;
+  /** folio_unlock released it. */
+  folio_unlocked(pfn: number): void;
 }

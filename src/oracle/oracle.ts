@@ -57,6 +57,8 @@ export class Oracle implements Probe {
    */
   private readonly call_mark: Int32Array;
   private call_serial = 0;
+  /** Per page frame: 1 + the id of the task that took its lock with folio_trylock (0: unknown or unlocked). */
+  private readonly lock_owner: Int32Array;
   /**
    * Data integrity shadow: the version of the data each page frame holds, the version each
    * swap slot holds (captured when writeback starts), and per address space the last version
@@ -74,6 +76,7 @@ export class Oracle implements Probe {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
     this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
     this.call_mark = new Int32Array(k.pgdat.folios.nr_pages);
+    this.lock_owner = new Int32Array(k.pgdat.folios.nr_pages);
     this.slot_version = new Float64Array(k.pgdat.swap.nr_slots);
   }
 
@@ -173,6 +176,14 @@ export class Oracle implements Probe {
 
   // --- data -----------------------------------------------------------------------------
 
+  folio_locked(pfn: number): void {
+    this.lock_owner[pfn] = (this.sim.current_task?.id ?? -1) + 1;
+  }
+
+  folio_unlocked(pfn: number): void {
+    this.lock_owner[pfn] = 0;
+  }
+
   folio_allocated(pfn: number): void {
     // clear_page for a new anonymous page; a swap-in overwrites it in swap_read.
     this.frame_version[pfn] = 0;
@@ -249,7 +260,8 @@ export class Oracle implements Probe {
     for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) {
       if (this.call_mark[pfn] !== serial) continue;
       this.call_mark[pfn] = 0;
-      if (f.test(pfn, PG_locked)) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
+      // Another task (a fault waiting for the folio) may hold its lock; the call must not.
+      if (f.test(pfn, PG_locked) && this.lock_owner[pfn] === ctx.rt.task.id + 1) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
       // Its isolation reference, its mappings' and the swap cache's; others (a fault waiting
       // for the lock) may hold more.
       const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);

@@ -13,7 +13,8 @@ function pick<T>(prng: Prng, values: readonly T[]): T {
  * A random small scenario drawn entirely from one seed (swarm testing, as TigerBeetle's VOPR
  * does): CPU count, thread placement, lazy CPUs, same or separate process, swap device, region
  * size (whole and partial PMDs), chunking, dirty or clean pageout, and application reads or
- * writes of the region under reclaim at a random rate. The same seed gives the same scenario.
+ * writes of the region under reclaim at a random rate; or, one time in four, the stress workload
+ * with memcg limit reclaim. The same seed gives the same scenario.
  */
 export function swarm_scenario(seed: number): Scenario {
   const prng = Prng.stream(seed, 0);
@@ -22,7 +23,7 @@ export function swarm_scenario(seed: number): Scenario {
   const process = prng.chance(3, 4) ? 'same' : 'separate';
   const lazy_cpus = threads + 1 < cpus && prng.chance(1, 3) ? [threads + 1] : [];
   const pages = prng.range_inclusive(1, 1536);
-  return scenario_schema.parse({
+  const input = {
     name: `swarm-${seed}`,
     seed,
     machine: { cpus, memory: '32MiB' },
@@ -36,5 +37,28 @@ export function swarm_scenario(seed: number): Scenario {
       pageout_access_interval: `${prng.range_inclusive(1, 50)}us`,
     },
     pageout: { size: `${pages * 4}KiB`, chunk: pick(prng, CHUNKS), mode: prng.chance(1, 2) ? 'dirty' : 'clean' },
-  });
+  };
+  // Drawn last, so that every MADV_PAGEOUT scenario stays what it was for its seed.
+  if (prng.chance(1, 4)) return scenario_schema.parse(stress_variant(prng, input));
+  return scenario_schema.parse(input);
+}
+
+/**
+ * The stress workload on the same machine: 1..4 stress-ng workers writing 64 KiB..1 MiB each,
+ * 1..3 passes, in a cgroup holding 50%..100% of their memory, kswapd present or not.
+ */
+function stress_variant(prng: Prng, input: { name: string; seed: number; machine: { cpus: number; memory: string }; swap: { device: string } }): object {
+  const workers = prng.range_inclusive(1, Math.min(4, input.machine.cpus));
+  const pages = prng.range_inclusive(16, 256);
+  const max_pages = prng.range_inclusive(Math.ceil((workers * pages) / 2), workers * pages);
+  return {
+    name: input.name,
+    seed: input.seed,
+    machine: input.machine,
+    swap: input.swap,
+    workload: { kind: 'stress' },
+    stress: { workers, bytes: `${pages * 4}KiB`, passes: prng.range_inclusive(1, 3) },
+    memcg: { max: `${max_pages * 4}KiB` },
+    ...(prng.chance(1, 2) ? { reclaim: { kswapd_cpu: 'none' } } : {}),
+  };
 }
