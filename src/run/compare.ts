@@ -25,8 +25,16 @@ function figures_of(run: RunResult): Map<string, number> {
   out.set('CAL interrupts (all CPUs)', run.interrupts.CAL.reduce((a, b) => a + b, 0));
   for (const [key, value] of Object.entries(run.vmstat)) out.set(key, value);
   out.set('sim_pageout_ns', run.sim_pageout_ns);
+  const memcg = run.reclaim?.memcg;
+  if (memcg !== undefined) {
+    // The cgroup's own files: limit reclaim counts its scans and steals there only.
+    for (const [key, value] of Object.entries(memcg.events)) out.set(`memcg ${memcg.name} memory.events ${key}`, value);
+    for (const [key, value] of Object.entries(memcg.stat)) out.set(`memcg ${memcg.name} ${key}`, value);
+  }
+  const stress = run.scenario.workload.kind === 'stress';
+  if (stress) out.set('bogo-ops/s after the first pass (all workers)', run.tasks.reduce((sum, task) => sum + task.ops_per_sec, 0));
   for (const task of run.tasks) {
-    out.set(`${task.name} ops/s during pageout`, task.ops_per_sec);
+    out.set(stress ? `${task.name} bogo-ops/s after its first pass` : `${task.name} ops/s during pageout`, task.ops_per_sec);
     out.set(`${task.name} throughput change %`, task.throughput_change_pct);
   }
   return out;
