@@ -77,7 +77,7 @@ export function format_run(result: RunResult): string {
     const workers = s.stress?.workers ?? 4;
     lines.push(
       `machine: ${s.machine.cpus} CPUs, ${size(s.machine.memory)} RAM, swap on ${s.swap.device}; ` +
-        `stress-ng --vm ${workers} --vm-bytes ${size(s.stress?.bytes ?? 16 * 1024 * 1024)} --vm-keep on CPUs 0-${workers - 1}` +
+        `stress-ng --vm ${workers} --vm-bytes ${size(s.stress?.bytes ?? 16 * 1024 * 1024)} --vm-keep on ${workers === 1 ? 'CPU 0' : `CPUs 0-${workers - 1}`}` +
         (s.memcg === undefined ? '' : ` in memcg ${s.memcg.name} (memory.max ${size(s.memcg.max)})`),
     );
     lines.push(`run: ${ms(result.sim_pageout_ns)} simulated`);
