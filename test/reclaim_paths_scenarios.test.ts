@@ -106,6 +106,16 @@ describe('stress-memcg: stress-ng --vm 4 --vm-bytes 16M --vm-keep in a 32 MiB cg
     expect(c).not.toBe(a);
   });
 
+  it('runs the same with a timeline sampler and a tracer attached, which see every worker', () => {
+    const plain = run_builtin('stress-memcg', ['stress.passes=2']);
+    const observed = run_builtin('stress-memcg', ['stress.passes=2'], { timeline: true, tracer: call_recorder([]) });
+    expect(observed.vmstat).toEqual(plain.vmstat);
+    expect(observed.interrupts).toEqual(plain.interrupts);
+    expect(observed.tasks).toEqual(plain.tasks);
+    expect(observed.timeline?.ops.length).toBe(4);
+    expect(observed.timeline?.ops[0]?.at(-1)).toBe(2);
+  });
+
   it('runs for a duration instead of a number of passes', () => {
     const r = run_builtin('stress-memcg', ['stress.duration=30ms']);
     expect(r.sim_time_ns).toBe(30_000_000);

@@ -104,13 +104,13 @@ export function simulate_stress(
     mm.memcg_id = memcg_id;
     const plan: StressWorkerPlan = { vma: mm.mmap_anon(name, pages), passes_max: stress.passes, end_ns: stress.duration_ns };
     machine.switch_mm(cpu, mm.context, 0);
-    const stats = new StressWorkerStats(name, cpu);
+    const stats = new StressWorkerStats(name, cpu, pages);
     machine.listeners[cpu] = stats;
     workers.push(stats);
     const start_ns = stress.start_spread_ns > 0 ? Prng.stream(seed, 1 + cpu).range_inclusive(0, stress.start_spread_ns) : 0;
     sim.spawn(name, start_ns, (task) => run_worker(k, new ReclaimTask(task, cpu), mm, plan, stats, marks));
   }
-  const timeline = options.timeline === true ? new TimelineSampler(sim, machine, []) : null;
+  const timeline = options.timeline === true ? new TimelineSampler(sim, machine, workers) : null;
   const passes_bound = Number.isFinite(stress.passes)
     ? stress.passes
     : Math.ceil(stress.duration_ns / (pages * machine.cost.stress_vm_page_ns)) + 1;

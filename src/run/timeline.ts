@@ -1,7 +1,11 @@
 import { Priority, type Simulator } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
-import type { AppThread } from '../workload/app_thread.js';
 import type { Timeline } from './result.js';
+
+/** What the sampler reads of a thread: its operations completed by a time (an AppThread, a stress worker). */
+export interface TimelineThread {
+  ops_at(t_ns: number): number;
+}
 
 /** First sampling interval, ns; it doubles whenever the samples would exceed SAMPLES_MAX. */
 const INTERVAL_NS_INITIAL = 10_000;
@@ -21,7 +25,7 @@ export class TimelineSampler {
   constructor(
     private readonly sim: Simulator,
     private readonly machine: Machine,
-    private readonly threads: readonly AppThread[],
+    private readonly threads: readonly TimelineThread[],
   ) {
     this.data = { t_ns: [], ops: threads.map(() => []), tlb: Array.from({ length: machine.nr_cpus }, () => []) };
     this.kind = sim.register(() => this.sample());

@@ -23,6 +23,8 @@ export interface StressWorkerPlan {
  */
 export class StressWorkerStats implements CpuListener {
   passes = 0;
+  /** Pages written in all passes so far. */
+  pages_written = 0;
   first_pass_end_ns = -1;
   last_pass_end_ns = -1;
   /** When the worker stopped (its last pass, the end of the run, or its OOM kill). */
@@ -35,7 +37,14 @@ export class StressWorkerStats implements CpuListener {
   constructor(
     readonly name: string,
     readonly cpu: number,
+    /** Pages of its region: one pass. */
+    readonly pages_per_pass: number,
   ) {}
+
+  /** Bogo-ops done so far, a pass in progress counting in part (for timelines; the worker's clock may run ahead of `t_ns`). */
+  ops_at(_t_ns: number): number {
+    return this.pages_written / this.pages_per_pass;
+  }
 
   on_interrupt(duration_ns: number): void {
     this.interrupted_ns += duration_ns;
@@ -74,9 +83,13 @@ export function* stress_vm_worker(
         return;
       }
       task.now_ns += page_ns;
-      if (access_fast(k, rt, mm, vpn, true)) continue;
+      if (access_fast(k, rt, mm, vpn, true)) {
+        stats.pages_written++;
+        continue;
+      }
       const fault = yield* access(k, rt, mm, vpn, true);
-      if ((fault & VM_FAULT_OOM) !== 0) {
+      if ((fault & VM_FAULT_OOM) === 0) stats.pages_written++;
+      else {
         // Killed: the CPU goes idle, keeping the mm loaded lazily.
         stats.oom_killed = true;
         stats.end_ns = task.now_ns;
