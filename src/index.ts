@@ -23,7 +23,7 @@ export { SimulationError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
 export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
-export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts } from './run/result.js';
+export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult } from './run/result.js';
 export type { RunOptions } from './run/run_scenario.js';
 export type { Comparison, ComparedFigure } from './run/compare.js';
 export type { ReclaimStrategy } from './reclaim/strategy.js';
