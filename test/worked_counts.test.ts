@@ -121,3 +121,16 @@ describe('worked count 4: single-threaded', () => {
     expect(r.interrupts.TLB).toEqual([0, 0]);
   });
 });
+
+describe('swap more than half full (vm_swap_full, A27, should_try_to_free_swap)', () => {
+  // A read fault drops the page's swap copy while fewer than half the usable slots are free;
+  // each drop frees a slot, so the rule stops after a count set by the swap size, and the
+  // re-pageout writes exactly those pages again.
+  it('drops one copy when one pageout leaves swap just over half used (32 MiB: 4095 of 8191 free)', () => {
+    expect(run_builtin('clean-16m', ['swap.size=32MiB']).vmstat.pswpout).toBe(1);
+  });
+
+  it('drops half the copies when one pageout fills swap (4096 usable slots: while 2 x freed < 4096)', () => {
+    expect(run_builtin('clean-16m', ['swap.size=16388KiB']).vmstat.pswpout).toBe(P / 2);
+  });
+});

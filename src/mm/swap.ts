@@ -103,8 +103,8 @@ export class SwapInfo {
     return this.nr_slots - 1 - this.inuse_pages;
   }
 
-  /** total swap more than half used (mem_cgroup_swap_full without a memcg). */
+  /** vm_swap_full: fewer than half the usable slots free (mem_cgroup_swap_full without a memcg limit). */
   swap_full(): boolean {
-    return this.inuse_pages * 2 > this.nr_slots;
+    return this.get_nr_swap_pages() * 2 < this.nr_slots - 1;
   }
 }

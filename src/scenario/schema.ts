@@ -37,7 +37,7 @@ const scenario_object = z
     swap: z
       .object({
         device: z.enum(['nvme', 'ssd', 'zram']).default('nvme').describe('swap device preset'),
-        size: page_size_multiple.optional().describe('swap area; default twice the pageout size'),
+        size: page_size_multiple.optional().describe('swap area; default four times the pageout size (stress: twice all workers\' bytes)'),
         latency_ns: count(0).optional(),
         bandwidth_mb_s: count(1).optional(),
         queue_depth: count(1).optional(),
