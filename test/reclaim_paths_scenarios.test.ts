@@ -152,8 +152,7 @@ describe('the oracle on the new reclaim paths', () => {
 
   it('finds the seed-v1 leak under kswapd reclaim with zram', () => {
     // One pass over 7992 of the 8192 pages leaves 200 free: below the low watermark (226),
-    // above the min (181), so kswapd alone reclaims (a direct reclaimer meeting the leak would
-    // loop until the node is out of memory, which ends a run). kswapd never balances the node:
+    // above the min (181), so kswapd alone reclaims. kswapd never balances the node:
     // every page it reclaims is leaked, until nothing is left on the LRU.
     const sets = ['swap.device=zram', 'stress.bytes=31968KiB', 'stress.passes=1'];
     const r = run_builtin('kswapd-48m', sets, { strategy: 'seed-v1' });
@@ -164,6 +163,17 @@ describe('the oracle on the new reclaim paths', () => {
     const up = run_builtin('kswapd-48m', sets);
     expect(up.oracle.violations).toEqual([]);
     expect([up.vmstat.pgsteal_kswapd, up.vmstat.pgfree, up.reclaim?.nr_free_pages]).toEqual([108, 108, 308]);
+  });
+
+  it('finds the seed-v1 and seed-v2 leaks under direct reclaim: the node runs out of memory and the OOM killer takes the writers', () => {
+    for (const strategy of ['seed-v1', 'seed-v2']) {
+      const r = run_builtin('direct-reclaim', [], { strategy });
+      expect(codes(r).LEAKED_FOLIO, strategy).toBeGreaterThan(0);
+      expect(r.vmstat.oom_kill, strategy).toBe(r.tasks.length);
+      expect(r.tasks.every((t) => t.oom_killed === true)).toBe(true);
+    }
+    const up = run_builtin('direct-reclaim', []);
+    expect([up.vmstat.oom_kill, up.oracle.violations]).toEqual([0, []]);
   });
 });
 

@@ -4,7 +4,7 @@
  * otherwise kswapd is woken, a page is taken if free pages stay above the min watermark,
  * and below it the allocating task reclaims directly and retries.
  */
-import { assert, SimAssertionError } from '../engine/assert.js';
+import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
 import { NIL } from '../mm/folio.js';
 import { zone_watermark_ok } from '../mm/zone.js';
@@ -24,8 +24,8 @@ function rmqueue(k: Kernel): number {
 
 /**
  * alloc_pages for one order-0 page of a user fault (GFP_HIGHUSER_MOVABLE): the fast path of
- * get_page_from_freelist with ALLOC_WMARK_LOW, else __alloc_pages_slowpath. Returns the pfn;
- * an allocation that cannot be satisfied ends the run (the OOM killer is not modelled).
+ * get_page_from_freelist with ALLOC_WMARK_LOW, else __alloc_pages_slowpath. Returns the pfn,
+ * or NIL when the allocation failed and the task was OOM-killed.
  */
 export function* alloc_pages(k: Kernel, rt: ReclaimTask): Generator<Yield, number, void> {
   const pfn = alloc_pages_fast(k);
@@ -47,7 +47,7 @@ export function alloc_pages_fast(k: Kernel): number {
  * the min watermark, else direct reclaim (__alloc_pages_direct_reclaim → try_to_free_pages,
  * ALLOCSTALL) and try again; should_reclaim_retry gives up after MAX_RECLAIM_RETRIES passes
  * without progress, or when even reclaiming everything reclaimable could not lift free pages
- * above the min watermark.
+ * above the min watermark; then the OOM killer takes the allocating task and NIL is returned.
  */
 export function* alloc_pages_slowpath(k: Kernel, rt: ReclaimTask): Generator<Yield, number, void> {
   const pgdat = k.pgdat;
@@ -65,11 +65,11 @@ export function* alloc_pages_slowpath(k: Kernel, rt: ReclaimTask): Generator<Yie
     no_progress_loops = progress > 0 ? 0 : no_progress_loops + 1;
     const available = zone_reclaimable_pages(pgdat) + pgdat.folios.nr_free_pages;
     if (no_progress_loops > MAX_RECLAIM_RETRIES || !zone_watermark_ok(available, zone.min_wmark_pages())) {
-      throw new SimAssertionError(
-        `out of memory: ${pgdat.folios.nr_free_pages} free pages, min watermark ${zone.min_wmark_pages()}, ` +
-          `${zone_reclaimable_pages(pgdat)} reclaimable, ${no_progress_loops} reclaim passes without progress; ` +
-          'the OOM killer is not modelled (give the scenario more machine.memory or swap.size)',
-      );
+      // __alloc_pages_may_oom → out_of_memory: the victim is modelled as the allocating task
+      // (as for the memcg OOM path); its memory is not reaped.
+      pgdat.vm.oom_kill++;
+      rt.oom_killed = true;
+      return NIL;
     }
   }
 }

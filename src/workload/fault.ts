@@ -139,6 +139,7 @@ function free_new_folio(k: Kernel, pfn: number): void {
 function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
   let pfn = alloc_pages_fast(k);
   if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+  if (pfn === NIL) return VM_FAULT_OOM;
   if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
     free_new_folio(k, pfn);
     return VM_FAULT_OOM;
@@ -193,6 +194,7 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   } else {
     pfn = alloc_pages_fast(k);
     if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+    if (pfn === NIL) return VM_FAULT_OOM;
     if (swap_pte_changed(k, mm, vpn, slot)) {
       free_new_folio(k, pfn);
       return VM_FAULT_RETRY_PTE;
