@@ -53,12 +53,21 @@ function format_reclaim(result: RunResult): string[] {
   return lines;
 }
 
+function us(ns: number): string {
+  return `${(ns / 1000).toFixed(ns < 10_000 ? 2 : 0)} us`;
+}
+
 /** The oracle's verdict, and each violation code with its count, rule and first occurrence. */
 export function format_oracle(result: RunResult): string[] {
   const o = result.oracle;
   if (!o.enabled) return ['oracle: off'];
-  if (o.violations.length === 0) return ['oracle: correct (no violation)'];
-  const lines = [`oracle: ${o.violations.reduce((n, v) => n + v.count, 0)} violation(s) of ${o.violations.length} rule(s)`];
+  const hold = o.lock_hold_ns;
+  const hold_line =
+    hold === undefined || hold.count === 0
+      ? []
+      : [`folio lock hold: ${hold.count} locks, median <= ${us(hold.p50_ns)}, p99 <= ${us(hold.p99_ns)}, max ${us(hold.max_ns)}`];
+  if (o.violations.length === 0) return ['oracle: correct (no violation)', ...hold_line];
+  const lines = [`oracle: ${o.violations.reduce((n, v) => n + v.count, 0)} violation(s) of ${o.violations.length} rule(s)`, ...hold_line];
   for (const v of o.violations) {
     lines.push(`  ${v.code} x${v.count} — ${v.rule}`);
     lines.push(`    first: folio ${v.first.folio} at ${v.first.sim_time_ns} ns (event ${v.first.event_seq}), seed ${v.first.seed}: ${v.first.detail}`);

@@ -7,6 +7,7 @@ import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
+import { LockHoldHistogram } from './lock_hold.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
 
 /**
@@ -59,6 +60,9 @@ export class Oracle implements Probe {
   private call_serial = 0;
   /** Per page frame: 1 + the id of the task that took its lock with folio_trylock (0: unknown or unlocked). */
   private readonly lock_owner: Int32Array;
+  /** When each folio's current lock was taken (by the task's clock), or -1. */
+  private readonly lock_since_ns: Float64Array;
+  readonly lock_hold = new LockHoldHistogram();
   /**
    * Data integrity shadow: the version of the data each page frame holds, the version each
    * swap slot holds (captured when writeback starts), and per address space the last version
@@ -77,6 +81,7 @@ export class Oracle implements Probe {
     this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
     this.call_mark = new Int32Array(k.pgdat.folios.nr_pages);
     this.lock_owner = new Int32Array(k.pgdat.folios.nr_pages);
+    this.lock_since_ns = new Float64Array(k.pgdat.folios.nr_pages).fill(-1);
     this.slot_version = new Float64Array(k.pgdat.swap.nr_slots);
   }
 
@@ -177,11 +182,17 @@ export class Oracle implements Probe {
   // --- data -----------------------------------------------------------------------------
 
   folio_locked(pfn: number): void {
-    this.lock_owner[pfn] = (this.sim.current_task?.id ?? -1) + 1;
+    const task = this.sim.current_task;
+    this.lock_owner[pfn] = (task?.id ?? -1) + 1;
+    this.lock_since_ns[pfn] = task?.now_ns ?? -1;
   }
 
   folio_unlocked(pfn: number): void {
     this.lock_owner[pfn] = 0;
+    const since = this.lock_since_ns[pfn] as number;
+    const task = this.sim.current_task;
+    if (since >= 0 && task !== null) this.lock_hold.record(task.now_ns - since);
+    this.lock_since_ns[pfn] = -1;
   }
 
   folio_allocated(pfn: number): void {

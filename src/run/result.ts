@@ -1,3 +1,4 @@
+import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
 /** Schema tag of the result contract (DESIGN.md section 6). Fields may be added, never renamed. */
@@ -65,6 +66,8 @@ export interface ReclaimResult {
 /** The oracle's verdict on a run and its findings grouped by code (DESIGN.md section 5). */
 export interface OracleResult {
   enabled: boolean;
+  /** Folio lock hold times (a cost finding, not a violation): count, median, 99th percentile, maximum. */
+  lock_hold_ns?: LockHoldSummary;
   verdict: 'correct' | 'violations' | 'not checked';
   violations: {
     code: string;

@@ -40,6 +40,7 @@ export function oracle_result(oracle: Oracle | null, seed: number, command: stri
     enabled: oracle !== null,
     verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',
     violations: (oracle?.result() ?? []).map((v) => ({ ...v, first: { ...v.first, seed, reproduce: command } })),
+    ...(oracle === null ? {} : { lock_hold_ns: oracle.lock_hold.summary() }),
   };
 }
 
