@@ -185,3 +185,21 @@ describe('folio lock hold times (a cost finding)', () => {
     expect(ours?.p99_ns).toBeLessThanOrEqual(upstream?.p99_ns as number);
   });
 });
+
+describe('zero-filled pages (the zeromap, 6.12)', () => {
+  it('are swapped out without I/O and freed in the same pass even on a block device — where seed-v1 leaks them', () => {
+    const up = run_builtin('dirty-16m', ['pageout.zero_pages=25'], { strategy: 'upstream' });
+    expect([up.vmstat.swpout_zero, up.vmstat.pswpout, up.vmstat.pgfree]).toEqual([P / 4, (3 * P) / 4, P / 4]);
+    expect(up.interrupts.TLB).toEqual([0, P + 7]);
+    expect(up.oracle.violations).toEqual([]);
+    const seed = run_builtin('dirty-16m', ['pageout.zero_pages=25'], { strategy: 'seed-v1' });
+    expect(codes(seed)).toMatchObject({ LEAKED_FOLIO: P / 4 });
+    expect(seed.vmstat.pgfree).toBe(0);
+    expect(run_builtin('dirty-16m', ['pageout.zero_pages=25'], { strategy: 'batched' }).oracle.violations).toEqual([]);
+  });
+
+  it('come back as zeros without I/O: swpin_zero, no pswpin, a major fault each', () => {
+    const read_back = run_builtin('clean-16m', ['pageout.zero_pages=50']).phases.find((p) => p.name === 'read-back');
+    expect([read_back?.vmstat.swpin_zero, read_back?.vmstat.pswpin, read_back?.vmstat.pgmajfault]).toEqual([P / 2, 0, P / 2]);
+  });
+});

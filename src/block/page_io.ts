@@ -30,9 +30,11 @@ export class SwapIo implements CompletionHandler {
   }
 
   /**
-   * swap_writepage (kernel-spec F2, F3): a slot no PTE refers to any more is just released;
-   * otherwise count PSWPOUT, set PG_writeback, unlock, and either compress inline and complete
-   * (zram, swap_writepage_bdev_sync) or submit one bio for the folio (swap_writepage_bdev_async).
+   * swap_writepage (kernel-spec F2, F3): a slot no PTE refers to any more is just released; a
+   * zero-filled folio only sets its slot's zeromap bit (no I/O: it comes back clean, unlocked
+   * and not under writeback, so reclaim frees it in the same pass); otherwise count PSWPOUT,
+   * set PG_writeback, unlock, and either compress inline and complete (zram,
+   * swap_writepage_bdev_sync) or submit one bio for the folio (swap_writepage_bdev_async).
    */
   *swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, void, void> {
     const pgdat = this.pgdat;
@@ -43,6 +45,16 @@ export class SwapIo implements CompletionHandler {
     }
     const slot = f.swap[pfn] as number;
     assert(slot !== NIL, `swap_writepage of folio ${pfn} outside the swap cache`);
+    if (f.zero_filled[pfn] === 1) {
+      // is_folio_zero_filled read the whole page; swap_zeromap_folio_set.
+      task.now_ns += this.machine.cost.zero_page_check_ns;
+      pgdat.swap.zeromap[slot] = 1;
+      pgdat.vm.swpout_zero += f.nr(pfn);
+      if (this.probe !== null) this.probe.writeback_start(pfn);
+      f.unlock(pfn);
+      return;
+    }
+    pgdat.swap.zeromap[slot] = 0;
     pgdat.vm.pswpout += f.nr(pfn);
     pgdat.vm.pgpgout += f.nr(pfn) * KIB_PER_PAGE;
     f.set(pfn, PG_writeback);
@@ -57,14 +69,23 @@ export class SwapIo implements CompletionHandler {
   }
 
   /**
-   * swap_read_folio for a locked folio newly allocated for `slot`: zram decompresses inline;
-   * a block device gets a read bio and the task sleeps until the read completes.
+   * swap_read_folio for a locked folio newly allocated for `slot`: a zeromap slot is filled
+   * with zeros without I/O (swap_read_folio_zeromap); otherwise zram decompresses inline and a
+   * block device gets a read bio while the task sleeps until the read completes.
    */
   *swap_read_folio(task: Task, cpu: number, pfn: number, slot: number): Generator<Yield, void, void> {
     const pgdat = this.pgdat;
+    if (this.probe !== null) this.probe.swap_read(pfn, slot);
+    if (pgdat.swap.zeromap[slot] === 1) {
+      pgdat.vm.swpin_zero++;
+      pgdat.folios.zero_filled[pfn] = 1;
+      pgdat.folios.set(pfn, PG_uptodate);
+      return;
+    }
+    // Only non-zero pages reach the device (zero ones took the zeromap).
+    pgdat.folios.zero_filled[pfn] = 0;
     pgdat.vm.pswpin++;
     pgdat.vm.pgpgin += KIB_PER_PAGE;
-    if (this.probe !== null) this.probe.swap_read(pfn, slot);
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_decompress_ns;
       pgdat.folios.set(pfn, PG_uptodate);

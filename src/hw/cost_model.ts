@@ -90,6 +90,10 @@ export const COST_PARAMS = {
     default_ns: 100,
     source: 'estimate: per bio end_swap_bio_write + folio_end_writeback',
   },
+  zero_page_check_ns: {
+    default_ns: 200,
+    source: 'estimate: is_folio_zero_filled reads a whole zero 4 KiB page (~20 GB/s); a non-zero page stops at its first word',
+  },
   zram_compress_ns: {
     default_ns: 4000,
     source: 'estimate: one 4 KiB page compressed by LZO-RLE/LZ4 at ~1 GB/s per core',

@@ -49,6 +49,11 @@ export class FolioTable {
    * 0 is the root cgroup, which is also what an uncharged folio reads.
    */
   readonly memcg: Uint8Array;
+  /**
+   * Whether the frame's bytes are all zero. The model keeps no page contents, only this:
+   * swap_writepage's is_folio_zero_filled reads it (the zeromap, 6.12).
+   */
+  readonly zero_filled: Uint8Array;
 
   /** Page allocator: a stack of freed pfns, and the first pfn never handed out. */
   private readonly free_stack: Int32Array;
@@ -69,6 +74,7 @@ export class FolioTable {
     this.rmap_mm = new Int32Array(nr_pages).fill(NIL);
     this.rmap_vpn = new Int32Array(nr_pages).fill(NIL);
     this.memcg = new Uint8Array(nr_pages);
+    this.zero_filled = new Uint8Array(nr_pages);
     this.free_stack = new Int32Array(nr_pages);
     this.nr_free_pages = nr_pages;
   }
@@ -82,6 +88,8 @@ export class FolioTable {
     this.nr_free_pages--;
     assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, `allocated pfn ${pfn} is not clean`);
     this.refcount[pfn] = 1;
+    // clear_page: a new anonymous page is zero until written (a swap-in overwrites it).
+    this.zero_filled[pfn] = 1;
     if (this.probe !== null) this.probe.folio_allocated(pfn);
     return pfn;
   }

@@ -13,6 +13,8 @@ export const SWAP_HAS_CACHE = 0x40;
 export class SwapInfo {
   readonly swap_map: Uint8Array;
   readonly swap_cache: Int32Array;
+  /** sis->zeromap: the slot holds a zero-filled page, stored without I/O. */
+  readonly zeromap: Uint8Array;
   inuse_pages = 0;
   private cursor = 1;
 
@@ -23,6 +25,7 @@ export class SwapInfo {
   ) {
     this.swap_map = new Uint8Array(nr_slots);
     this.swap_cache = new Int32Array(nr_slots).fill(NIL);
+    this.zeromap = new Uint8Array(nr_slots);
   }
 
   /** get_swap_pages for one slot, marked SWAP_HAS_CACHE; NIL when swap is full. Slot 0 is the header. */
@@ -37,6 +40,12 @@ export class SwapInfo {
       }
     }
     return NIL;
+  }
+
+  /** The slot is free again: its zeromap bit goes with it (swap_entry_range_free). */
+  private slot_freed(slot: number): void {
+    this.inuse_pages--;
+    this.zeromap[slot] = 0;
   }
 
   /** __swap_count: PTE references to the slot. */
@@ -54,14 +63,14 @@ export class SwapInfo {
   swap_free(slot: number): void {
     assert(this.swap_count(slot) > 0, `swap_free of slot ${slot} without references`);
     this.swap_map[slot] = (this.swap_map[slot] as number) - 1;
-    if (this.swap_map[slot] === 0) this.inuse_pages--;
+    if (this.swap_map[slot] === 0) this.slot_freed(slot);
   }
 
   /** put_swap_folio: the swap cache gives up the slot. */
   put_swap_folio(slot: number): void {
     assert(((this.swap_map[slot] as number) & SWAP_HAS_CACHE) !== 0, `put_swap_folio of slot ${slot} not cached`);
     this.swap_map[slot] = (this.swap_map[slot] as number) & ~SWAP_HAS_CACHE;
-    if (this.swap_map[slot] === 0) this.inuse_pages--;
+    if (this.swap_map[slot] === 0) this.slot_freed(slot);
   }
 
   /** add_to_swap_cache: the folio caches the slot (takes a reference, sets PG_swapcache). */

@@ -31,6 +31,9 @@ export interface VmEvents {
   kswapd_low_wmark_hit_quickly: number;
   kswapd_high_wmark_hit_quickly: number;
   oom_kill: number;
+  /** Zero-filled pages swapped out or in through the zeromap, without I/O (6.12). */
+  swpout_zero: number;
+  swpin_zero: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -68,6 +71,8 @@ export function make_vm_events(): VmEvents {
     kswapd_low_wmark_hit_quickly: 0,
     kswapd_high_wmark_hit_quickly: 0,
     oom_kill: 0,
+    swpout_zero: 0,
+    swpin_zero: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,

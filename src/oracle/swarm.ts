@@ -40,7 +40,9 @@ export function swarm_scenario(seed: number): Scenario {
   };
   // Drawn last, so that every MADV_PAGEOUT scenario stays what it was for its seed.
   if (prng.chance(1, 4)) return scenario_schema.parse(stress_variant(prng, input));
-  return scenario_schema.parse(input);
+  // Zero-filled pages (the zeromap) in one MADV_PAGEOUT scenario of three; drawn after the rest.
+  const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
+  return scenario_schema.parse({ ...input, pageout: { ...input.pageout, zero_pages } });
 }
 
 /**

@@ -72,7 +72,7 @@ export function simulate_madvise(
     threads.push(thread);
     machine.listeners[cpu] = thread;
   });
-  populate_written(k, scenario.pageout.cpu, mm, pageout_vma);
+  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();

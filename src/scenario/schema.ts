@@ -75,6 +75,9 @@ const scenario_object = z
           .union([z.literal('whole'), page_size_multiple])
           .default('whole')
           .describe('one madvise call for the whole region, or one call per chunk'),
+        zero_pages: count(0, 100)
+          .default(0)
+          .describe('percent of the region written with zeros (swapped out through the zeromap, without I/O)'),
         mode: z.enum(['dirty', 'clean']).default('dirty').describe('dirty: page out written memory; clean: page out, read back, page out again'),
       })
       .strict()

@@ -30,7 +30,7 @@ const VM_FAULT_RETRY_PTE = 0;
 export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
   const cached = k.machine.tlb.lookup(rt.cpu, mm.id, vpn);
   if (cached >= 0 && (!write || (tlb_entry_flags(cached) & TLB_DIRTY) !== 0)) {
-    if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, tlb_entry_pfn(cached), write);
+    user_access(k, rt, mm, vpn, tlb_entry_pfn(cached), write);
     return 0;
   }
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
@@ -50,7 +50,7 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
 export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): boolean {
   const cached = k.machine.tlb.lookup(rt.cpu, mm.id, vpn);
   if (cached >= 0 && (!write || (tlb_entry_flags(cached) & TLB_DIRTY) !== 0)) {
-    if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, tlb_entry_pfn(cached), write);
+    user_access(k, rt, mm, vpn, tlb_entry_pfn(cached), write);
     return true;
   }
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
@@ -66,6 +66,12 @@ function fill_tlb(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: 
   const pfn = mm.pte_val[vpn] as number;
   mm.pte[vpn] = pte;
   tlb.fill(rt.cpu, mm.id, vpn, pfn, ((pte & PTE_RW) !== 0 ? TLB_WRITABLE : 0) | ((pte & PTE_DIRTY) !== 0 ? TLB_DIRTY : 0));
+  user_access(k, rt, mm, vpn, pfn, write);
+}
+
+/** The access itself reaches page frame `pfn`: a write puts (non-zero) data there. */
+function user_access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+  if (write) k.pgdat.folios.zero_filled[pfn] = 0;
   if (k.probe !== null) k.probe.user_access(rt.cpu, mm, vpn, pfn, write);
 }
 
