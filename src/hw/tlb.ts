@@ -1,8 +1,9 @@
 /**
  * Explicit per-CPU TLB entries for the translations the model tracks one by one (pages that
- * reclaim and faults touch). Each entry is tagged with its address space and carries the
- * writable and dirty bits the CPU cached from the PTE (kernel-spec B7: a clean cached entry
- * cannot be written through without a page walk). Capacity-bounded, oldest evicted first.
+ * reclaim and faults touch). Each entry is tagged with its address space and holds the page
+ * frame it translates to plus the writable and dirty bits the CPU cached from the PTE
+ * (kernel-spec B7: a clean cached entry cannot be written through without a page walk; a
+ * dirty one can, even after the PTE is gone). Capacity-bounded, oldest evicted first.
  *
  * The bulk of an application's working set is not held here: its refill cost after a flush
  * is computed from its access pattern (workload/app_thread.ts).

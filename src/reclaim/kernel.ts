@@ -41,9 +41,9 @@ export class TlbflushUnmapBatch {
 }
 
 /**
- * A task that runs kernel reclaim code (the madvise caller, later kswapd and direct
- * reclaimers): its simulated thread, the CPU it is pinned to, its deferred-flush batch
- * (which persists across calls, B8) and its block plug.
+ * A task in kernel context (`current`): the madvise caller, kswapd, an application thread or
+ * stress worker in a fault or direct reclaim. Its simulated thread, the CPU it is pinned to,
+ * its deferred-flush batch (which persists across calls, B8) and its block plug.
  */
 export class ReclaimTask {
   readonly tlb_ubc = new TlbflushUnmapBatch();
