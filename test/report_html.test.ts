@@ -66,3 +66,15 @@ describe('CSV', () => {
     expect(runs_csv(compare_strategies(scenario, ['upstream', 'batched'], [1, 2]).runs)).toBe(csv);
   });
 });
+
+describe('report of a stress run', () => {
+  it('speaks of workers, passes and the whole run rather than a pageout window', () => {
+    const scenario = load_scenario('stress-memcg');
+    const traced = [record_run(scenario, { strategy: 'upstream' })];
+    const html = render_report({ command: 'reclaimsim run stress-memcg --report r.html', scenario, traced, runs: traced.map((t) => t.result) });
+    expect(html).toContain('bogo-ops/s, first pass');
+    expect(html).toContain('Stress workers: passes completed over time');
+    expect(html).not.toContain('ops/s during pageout');
+    expect(html).not.toContain('Shaded: the pageout window');
+  });
+});

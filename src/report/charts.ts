@@ -74,7 +74,9 @@ export function line_facets(opts: {
   const single = opts.strategies.length === 1;
   return render({
     title: opts.title,
-    caption: single ? 'Shaded: the pageout window.' : "Dashed lines: start and end of each strategy's pageout window, in its colour.",
+    ...(opts.bands.length === 0
+      ? {}
+      : { caption: single ? 'Shaded: the pageout window.' : "Dashed lines: start and end of each strategy's pageout window, in its colour." }),
     width: WIDTH,
     height: Math.max(170, 40 + 115 * opts.facets.length),
     marginLeft: 60,

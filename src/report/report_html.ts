@@ -93,7 +93,9 @@ function shootdown_chart(input: ReportInput, strategies: readonly string[]): str
   }
   const silent = nr_cpus - receiving.length;
   const notes = [
-    silent > 0 ? `${silent} CPU(s) received none (the pageout CPU sends them; idle CPUs are skipped).` : '',
+    silent > 0
+      ? `${silent} CPU(s) received none (${input.traced.some(({ result }) => is_stress(result)) ? 'a CPU in lazy TLB mode, like kswapd\'s or an idle one, is skipped' : 'the pageout CPU sends them; idle CPUs are skipped'}).`
+      : '',
     receiving.length > shown.length ? `Showing ${shown.length} of ${receiving.length} receiving CPUs; the tables give every CPU's total.` : '',
   ].filter((s) => s !== '');
   return (
@@ -109,9 +111,15 @@ function shootdown_chart(input: ReportInput, strategies: readonly string[]): str
   );
 }
 
+/** A stress run's workers complete whole passes (bogo-ops): a rate per sample would be spikes, so their count is charted. */
+function is_stress(result: RunResult): boolean {
+  return result.scenario.workload.kind === 'stress';
+}
+
 function throughput_chart(input: ReportInput, strategies: readonly string[]): string {
   const first = input.traced[0]?.result;
   if (first === undefined || first.tasks.length === 0) return '<p class="note">The scenario has no application threads.</p>';
+  const stress = is_stress(first);
   const shown = first.tasks.slice(0, FACETS_MAX).map((t) => t.name);
   const points: SeriesPoint[] = [];
   for (const { result } of input.traced) {
@@ -119,19 +127,22 @@ function throughput_chart(input: ReportInput, strategies: readonly string[]): st
     if (timeline === undefined) continue;
     result.tasks.forEach((task, i) => {
       if (!shown.includes(task.name)) return;
-      for (const p of rates(timeline.t_ns, timeline.ops[i] ?? [])) points.push({ x: p.t_ms, y: p.per_s / 1e6, strategy: result.strategy, facet: `${task.name} (CPU ${task.cpu})` });
+      const facet = `${task.name} (CPU ${task.cpu})`;
+      const ops = timeline.ops[i] ?? [];
+      if (stress) timeline.t_ns.forEach((t, j) => points.push({ x: t / 1e6, y: ops[j] ?? 0, strategy: result.strategy, facet }));
+      else for (const p of rates(timeline.t_ns, ops)) points.push({ x: p.t_ms, y: p.per_s / 1e6, strategy: result.strategy, facet });
     });
   }
   const more = first.tasks.length > shown.length ? `<p class="note">Showing ${shown.length} of ${first.tasks.length} threads; the tables give every thread's rates.</p>` : '';
   return (
     line_facets({
-      title: 'Application thread throughput over time',
+      title: stress ? 'Stress workers: passes completed over time' : 'Application thread throughput over time',
       points,
       facets: first.tasks.slice(0, FACETS_MAX).map((t) => `${t.name} (CPU ${t.cpu})`),
       strategies,
       bands: pageout_bands(input.traced, strategies.length > 1),
       x_label: 'simulated time (ms)',
-      y_label: 'million operations per second',
+      y_label: stress ? 'bogo-ops (passes) completed' : 'million operations per second',
     }) + more
   );
 }
@@ -282,6 +293,10 @@ function key_tables(result: RunResult): string {
     return [`CPU${cpu}`, num(tlb), num(result.interrupts.CAL[cpu] ?? 0), ...thread];
   });
   rows.push(['all', num(sum(result.interrupts.TLB)), num(sum(result.interrupts.CAL)), '', '', '', '', '']);
+  if (is_stress(result)) {
+    return table(['CPU', 'TLB', 'CAL', 'worker', 'bogo-ops/s, first pass', 'bogo-ops/s after', 'change', 'lost to interrupts (ms)'], rows) +
+      '<p class="note">TLB (TLB shootdowns) and CAL (function call interrupts) are the /proc/interrupts rows, as deltas over the whole run; the worker columns compare each stress worker\'s rate in its first pass (which faults its region in) and after it.</p>';
+  }
   return table(['CPU', 'TLB', 'CAL', 'task', 'ops/s before', 'ops/s during pageout', 'change', 'lost to interrupts (ms)'], rows) +
     '<p class="note">TLB (TLB shootdowns) and CAL (function call interrupts) are the /proc/interrupts rows, as deltas over the pageout and its writeback; the task columns compare each application thread\'s rate before and during pageout.</p>';
 }
