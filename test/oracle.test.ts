@@ -203,3 +203,31 @@ describe('zero-filled pages (the zeromap, 6.12)', () => {
     expect([read_back?.vmstat.swpin_zero, read_back?.vmstat.pswpin, read_back?.vmstat.pgmajfault]).toEqual([P / 2, 0, P / 2]);
   });
 });
+
+describe('zswap (store, load, and the writeback switch)', () => {
+  const zswap = ['swap.zswap.enabled=true', 'swap.zswap.writeback=false', 'swap.zswap.incompressible=50'];
+
+  it('stores what it can compress without I/O (freed in the same pass) and, with writeback off, keeps the rest active', () => {
+    const r = run_builtin('dirty-16m', zswap, { strategy: 'upstream' });
+    expect([r.vmstat.zswpout, r.vmstat.pswpout, r.vmstat.pgfree, r.vmstat.pgactivate]).toEqual([P / 2, 0, P / 2, P / 2]);
+    expect(r.oracle.violations).toEqual([]);
+  });
+
+  it('finds seed-v1 and seed-v2 skipping the activation (PAGE_ACTIVATE handled as PAGE_KEEP) and leaking the stored folios', () => {
+    for (const strategy of ['seed-v1', 'seed-v2']) {
+      const r = run_builtin('dirty-16m', zswap, { strategy });
+      expect(codes(r), strategy).toMatchObject({ ACTIVATION_SKIPPED: P / 2, LEAKED_FOLIO: P / 2 });
+      expect(r.vmstat.pgactivate).toBe(0);
+      expect(r.oracle.violations.find((v) => v.code === 'ACTIVATION_SKIPPED')?.rule).toMatch(/^A18\/A27/);
+    }
+  });
+
+  it('with writeback on, writes what it cannot store to the device, and loads stored pages back without I/O', () => {
+    const r = run_builtin('clean-16m', ['swap.zswap.enabled=true', 'swap.zswap.incompressible=25']);
+    const first = r.phases.find((p) => p.name === 'first-pageout');
+    const read_back = r.phases.find((p) => p.name === 'read-back');
+    expect([first?.vmstat.zswpout, first?.vmstat.pswpout]).toEqual([(3 * P) / 4, P / 4]);
+    expect([read_back?.vmstat.zswpin, read_back?.vmstat.pswpin]).toEqual([(3 * P) / 4, 0]);
+    expect(r.oracle.violations).toEqual([]);
+  });
+});

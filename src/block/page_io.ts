@@ -2,13 +2,25 @@ import { assert } from '../engine/assert.js';
 import { Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
 import { folio_end_writeback } from '../mm/filemap.js';
-import { NIL, PG_uptodate, PG_writeback } from '../mm/folio.js';
+import { NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import type { PgData } from '../mm/pgdat.js';
 import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
 import type { BlockProbe } from './probe.js';
 
 const KIB_PER_PAGE = 4;
+
+/** swap_writepage's "keep this folio active" answer (AOP_WRITEPAGE_ACTIVATE). */
+export const AOP_WRITEPAGE_ACTIVATE = 0x80000;
+
+/** zswap in front of the swap device (the scenario's swap.zswap). */
+export interface ZswapParams {
+  enabled: boolean;
+  /** memory.zswap.writeback of the cgroup: false keeps pages zswap cannot store out of swap. */
+  writeback: boolean;
+  /** Percent of pages zswap cannot store. */
+  incompressible: number;
+}
 
 /**
  * Swap I/O (mm/page_io.c): writing a locked swap-cache folio out and reading one in, on
@@ -25,6 +37,7 @@ export class SwapIo implements CompletionHandler {
     private readonly machine: Machine,
     private readonly pgdat: PgData,
     readonly params: SwapDeviceParams,
+    readonly zswap: ZswapParams,
   ) {
     this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, this);
   }
@@ -36,12 +49,12 @@ export class SwapIo implements CompletionHandler {
    * set PG_writeback, unlock, and either compress inline and complete (zram,
    * swap_writepage_bdev_sync) or submit one bio for the folio (swap_writepage_bdev_async).
    */
-  *swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, void, void> {
+  *swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, number, void> {
     const pgdat = this.pgdat;
     const f = pgdat.folios;
     if (pgdat.swap.folio_free_swap(f, pfn)) {
       f.unlock(pfn);
-      return;
+      return 0;
     }
     const slot = f.swap[pfn] as number;
     assert(slot !== NIL, `swap_writepage of folio ${pfn} outside the swap cache`);
@@ -52,9 +65,26 @@ export class SwapIo implements CompletionHandler {
       pgdat.vm.swpout_zero += f.nr(pfn);
       if (this.probe !== null) this.probe.writeback_start(pfn);
       f.unlock(pfn);
-      return;
+      return 0;
     }
     pgdat.swap.zeromap[slot] = 0;
+    pgdat.swap.zswapped[slot] = 0;
+    if (this.zswap.enabled) {
+      // zswap_store: compress; a page zswap cannot store goes to the device, unless the
+      // cgroup forbids zswap writeback (mem_cgroup_zswap_writeback_enabled).
+      task.now_ns += this.machine.cost.zswap_compress_ns;
+      if (!this.incompressible(pfn)) {
+        pgdat.swap.zswapped[slot] = 1;
+        pgdat.vm.zswpout += f.nr(pfn);
+        if (this.probe !== null) this.probe.writeback_start(pfn);
+        f.unlock(pfn);
+        return 0;
+      }
+      if (!this.zswap.writeback) {
+        f.set(pfn, PG_dirty);
+        return AOP_WRITEPAGE_ACTIVATE;
+      }
+    }
     pgdat.vm.pswpout += f.nr(pfn);
     pgdat.vm.pgpgout += f.nr(pfn) * KIB_PER_PAGE;
     f.set(pfn, PG_writeback);
@@ -63,9 +93,16 @@ export class SwapIo implements CompletionHandler {
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_compress_ns;
       this.end_bio(true, slot, cpu);
-      return;
+      return 0;
     }
     if (!this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true)) yield* this.device.submit_bio(task, cpu, plug, slot, true);
+    return 0;
+  }
+
+  /** Whether zswap cannot store the folio's data: `zswap.incompressible` percent of each region's pages, spread evenly by address. */
+  private incompressible(pfn: number): boolean {
+    const pct = this.zswap.incompressible;
+    return ((this.pgdat.folios.rmap_vpn[pfn] as number) * pct) % 100 < pct;
   }
 
   /**
@@ -82,8 +119,15 @@ export class SwapIo implements CompletionHandler {
       pgdat.folios.set(pfn, PG_uptodate);
       return;
     }
-    // Only non-zero pages reach the device (zero ones took the zeromap).
+    // Only non-zero pages reach zswap or the device (zero ones took the zeromap).
     pgdat.folios.zero_filled[pfn] = 0;
+    if (pgdat.swap.zswapped[slot] === 1) {
+      // zswap_load
+      task.now_ns += this.machine.cost.zswap_decompress_ns;
+      pgdat.vm.zswpin++;
+      pgdat.folios.set(pfn, PG_uptodate);
+      return;
+    }
     pgdat.vm.pswpin++;
     pgdat.vm.pgpgin += KIB_PER_PAGE;
     if (this.device === null) {

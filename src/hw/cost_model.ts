@@ -90,6 +90,14 @@ export const COST_PARAMS = {
     default_ns: 100,
     source: 'estimate: per bio end_swap_bio_write + folio_end_writeback',
   },
+  zswap_compress_ns: {
+    default_ns: 4000,
+    source: 'estimate: as zram_compress_ns (zswap compresses the page on the reclaiming CPU; spent also when the store fails)',
+  },
+  zswap_decompress_ns: {
+    default_ns: 1000,
+    source: 'estimate: as zram_decompress_ns',
+  },
   zero_page_check_ns: {
     default_ns: 200,
     source: 'estimate: is_folio_zero_filled reads a whole zero 4 KiB page (~20 GB/s); a non-zero page stops at its first word',

@@ -15,6 +15,8 @@ export class SwapInfo {
   readonly swap_cache: Int32Array;
   /** sis->zeromap: the slot holds a zero-filled page, stored without I/O. */
   readonly zeromap: Uint8Array;
+  /** The slot's page is held compressed by zswap, not on the device. */
+  readonly zswapped: Uint8Array;
   inuse_pages = 0;
   private cursor = 1;
 
@@ -26,6 +28,7 @@ export class SwapInfo {
     this.swap_map = new Uint8Array(nr_slots);
     this.swap_cache = new Int32Array(nr_slots).fill(NIL);
     this.zeromap = new Uint8Array(nr_slots);
+    this.zswapped = new Uint8Array(nr_slots);
   }
 
   /** get_swap_pages for one slot, marked SWAP_HAS_CACHE; NIL when swap is full. Slot 0 is the header. */
@@ -46,6 +49,7 @@ export class SwapInfo {
   private slot_freed(slot: number): void {
     this.inuse_pages--;
     this.zeromap[slot] = 0;
+    this.zswapped[slot] = 0;
   }
 
   /** __swap_count: PTE references to the slot. */

@@ -34,6 +34,9 @@ export interface VmEvents {
   /** Zero-filled pages swapped out or in through the zeromap, without I/O (6.12). */
   swpout_zero: number;
   swpin_zero: number;
+  /** Pages zswap stored and loaded (compressed in memory, no device I/O). */
+  zswpout: number;
+  zswpin: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -73,6 +76,8 @@ export function make_vm_events(): VmEvents {
     oom_kill: 0,
     swpout_zero: 0,
     swpin_zero: 0,
+    zswpout: 0,
+    zswpin: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,

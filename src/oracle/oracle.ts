@@ -1,7 +1,7 @@
 import type { Simulator } from '../engine/simulator.js';
 import type { Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
-import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_swapcache, PG_writeback } from '../mm/folio.js';
+import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
@@ -30,6 +30,8 @@ interface ShrinkCall {
   serial: number;
   input: number[];
   freed_pages: number;
+  /** Folios pageout answered PAGE_ACTIVATE for: they must leave activated (A18, A27). */
+  activate: number[];
 }
 
 /** Above this many tracked translations, the flushed ones are swept out. */
@@ -252,7 +254,7 @@ export class Oracle implements Probe {
 
   shrink_begin(ctx: ShrinkContext): void {
     const f = this.k.pgdat.folios;
-    const call: ShrinkCall = { serial: ++this.call_serial, input: [], freed_pages: 0 };
+    const call: ShrinkCall = { serial: ++this.call_serial, input: [], freed_pages: 0, activate: [] };
     for (let pfn = ctx.folio_list.tail; pfn !== NIL; pfn = f.lru_prev[pfn] as number) {
       call.input.push(pfn);
       this.call_mark[pfn] = call.serial;
@@ -260,8 +262,17 @@ export class Oracle implements Probe {
     this.calls.set(ctx, call);
   }
 
+  pageout_activate(pfn: number): void {
+    for (const [ctx, call] of this.calls) if (ctx.rt.task === this.sim.current_task) call.activate.push(pfn);
+  }
+
   shrink_end(ctx: ShrinkContext, nr_reclaimed: number): void {
     const call = this.calls.get(ctx) as ShrinkCall;
+    for (const pfn of call.activate) {
+      if (!this.k.pgdat.folios.test(pfn, PG_active) && !this.k.pgdat.folios.test(pfn, PG_mlocked)) {
+        this.report('ACTIVATION_SKIPPED', pfn, 'pageout answered PAGE_ACTIVATE, the folio left inactive (no PG_active, no PGACTIVATE)', ctx.now_ns);
+      }
+    }
     this.calls.delete(ctx);
     const serial = call.serial;
     const f = this.k.pgdat.folios;

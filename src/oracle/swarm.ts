@@ -42,7 +42,9 @@ export function swarm_scenario(seed: number): Scenario {
   if (prng.chance(1, 4)) return scenario_schema.parse(stress_variant(prng, input));
   // Zero-filled pages (the zeromap) in one MADV_PAGEOUT scenario of three; drawn after the rest.
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
-  return scenario_schema.parse({ ...input, pageout: { ...input.pageout, zero_pages } });
+  // zswap in one of four, with or without writeback; drawn after the rest too.
+  const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
+  return scenario_schema.parse({ ...input, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
 }
 
 /**

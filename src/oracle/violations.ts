@@ -7,6 +7,7 @@ export const VIOLATION_RULES = {
   NR_RECLAIMED_MISMATCH: 'A22: nr_reclaimed must equal the pages the call freed',
   RETURNED_LOCKED: 'A28: folios returned by shrink_folio_list must be unlocked',
   RETURNED_REFCOUNT: 'A29: a returned folio still holds its isolation reference (besides its mappings\' and the swap cache\'s)',
+  ACTIVATION_SKIPPED: 'A18/A27: a folio whose writepage answered AOP_WRITEPAGE_ACTIVATE (PAGE_ACTIVATE) must be activated and counted in PGACTIVATE',
   PGACTIVATE_MISMATCH: 'A27/A33: PGACTIVATE must count exactly the folios activated',
   FLUSH_BEFORE_IO: 'A17.5/B7: writeback must not start while a CPU may still hold a dirty writable translation of the folio',
   USE_AFTER_FREE: 'A22/A23: a folio must not be freed while a CPU may still translate to it',

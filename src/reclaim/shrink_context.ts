@@ -1,3 +1,4 @@
+import { AOP_WRITEPAGE_ACTIVATE } from '../block/page_io.js';
 import { Yield } from '../engine/simulator.js';
 import {
   FolioList,
@@ -153,7 +154,12 @@ export class ShrinkContext {
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
     if (must_sync(this.k, this.rt)) yield Yield.resume;
     this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
-    yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    const res = yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (res === AOP_WRITEPAGE_ACTIVATE) {
+      f.clear(pfn, PG_reclaim);
+      if (this.k.probe !== null) this.k.probe.pageout_activate(pfn);
+      return PAGE_ACTIVATE;
+    }
     if (!f.test(pfn, PG_writeback)) f.clear(pfn, PG_reclaim);
     this.k.pgdat.vm.nr_vmscan_write += f.nr(pfn);
     return PAGE_SUCCESS;

@@ -47,7 +47,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
       memcgs: scenario.memcg === undefined ? [] : [{ name: scenario.memcg.name, max_pages: scenario.memcg.max / PAGE_SIZE }],
     },
   );
-  const swap_io = new SwapIo(sim, machine, pgdat, device);
+  const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap);
   const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null };
   const cpu = kswapd_cpu(scenario);
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);

@@ -43,6 +43,14 @@ const scenario_object = z
         queue_depth: count(1).optional(),
         max_sectors_kb: count(4).optional(),
         max_segments: count(1).optional(),
+        zswap: z
+          .object({
+            enabled: z.boolean().default(false).describe('zswap in front of the swap device'),
+            writeback: z.boolean().default(true).describe("memory.zswap.writeback of the process's cgroup: false keeps pages zswap cannot store out of swap"),
+            incompressible: count(0, 100).default(0).describe('percent of the pages zswap cannot store (spread evenly over each region)'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
