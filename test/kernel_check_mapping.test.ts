@@ -38,6 +38,8 @@ describe('kernel-check: scenario to guest experiment', () => {
     expect(refusal('dirty-16m', ['workload.access=random'])).toMatch(/workload\.access: random is not supported by the guest program/);
     expect(refusal('dirty-16m', ['workload.process=separate'])).toMatch(/workload\.process: separate is not supported/);
     expect(refusal('dirty-16m', ['workload.pageout_access=read'])).toMatch(/workload\.pageout_access: read is not supported/);
+    expect(refusal('dirty-16m', ['pageout.zero_pages=10'])).toMatch(/pageout\.zero_pages: the guest program writes non-zero data/);
+    expect(refusal('dirty-16m', ['swap.zswap.enabled=true'])).toMatch(/swap\.zswap\.enabled: the guest boots with zswap off/);
     expect(refusal('dirty-16m', ['pageout.chunk=1MiB'])).toMatch(/pageout\.chunk: the guest pages out in one call \(whole\) or per 2MiB, got 1MiB/);
     expect(refusal('dirty-16m', ['machine.cpus=4', 'pageout.cpu=1', 'workload.threads=1'])).toMatch(/pageout\.cpu: the guest's madvise caller runs on CPU 0, got 1/);
     expect(refusal('single-thread-16m', ['machine.cpus=4', 'workload.lazy_cpus=[1,2]'])).toMatch(/workload\.lazy_cpus: at most one lazy CPU/);

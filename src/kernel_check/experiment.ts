@@ -70,6 +70,8 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   }
   if (workload.lazy_cpus.length > 1) issues.push(`workload.lazy_cpus: at most one lazy CPU in the guest, got ${workload.lazy_cpus.length}`);
   if (pageout.cpu !== 0) issues.push(`pageout.cpu: the guest's madvise caller runs on CPU 0, got ${pageout.cpu}`);
+  if (pageout.zero_pages !== 0) issues.push(`pageout.zero_pages: the guest program writes non-zero data to every page (use 0), got ${pageout.zero_pages}`);
+  if (swap.zswap.enabled) issues.push('swap.zswap.enabled: the guest boots with zswap off (use false)');
   const chunk = pageout.chunk === 'whole' || pageout.chunk >= pageout.size ? 'whole' : pageout.chunk === PMD_SIZE ? '2M' : null;
   if (chunk === null) issues.push(`pageout.chunk: the guest pages out in one call (whole) or per 2MiB, got ${format_size(pageout.chunk as number)}`);
   if (issues.length > 0) throw new KernelCheckError(`the guest cannot run this scenario:\n  ${issues.join('\n  ')}`);
