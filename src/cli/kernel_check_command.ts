@@ -70,6 +70,7 @@ export function register_kernel_check_command(program: Command): void {
           kvm: options.kvm,
           ...(options.timeout === undefined ? {} : { timeout_s: options.timeout }),
           on_progress: (line) => process.stderr.write(`reclaimsim kernel-check: ${line}\n`),
+          log_name: `${new Date().toISOString().replace(/[:.]/g, '-')}-${scenario.name}`,
         });
         process.stdout.write(formatKernelCheck(result, scenario.name));
         if (options.json !== undefined) write_json(options.json, kernelCheckJson(result));

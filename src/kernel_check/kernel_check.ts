@@ -28,6 +28,8 @@ export interface KernelCheckOptions {
   cache_dir?: string;
   /** Progress lines while building and booting (the CLI prints them on stderr). */
   on_progress?: (line: string) => void;
+  /** Names this run's console log (the CLI passes the wall-clock time; default: the scenario's name). */
+  log_name?: string;
 }
 
 /** The kernel's side of a check: added to the model's run record as `kernel` in the result contract. */
@@ -94,7 +96,6 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
     // A bare bzImage must have its drivers built in; the guest says so if a device is missing.
     modules: image.modules_dir === null ? [] : resolve_modules(image.modules_dir, drivers),
   });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const boot = await boot_guest({
     qemu,
     vmlinuz: image.vmlinuz,
@@ -103,7 +104,7 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
     kvm: options.kvm ?? 'auto',
     ...(options.timeout_s === undefined ? {} : { timeout_s: options.timeout_s }),
     log_dir: join(cache_dir, 'logs'),
-    run_name: `${stamp}-${scenario.name}`,
+    run_name: options.log_name ?? scenario.name,
     ...(options.on_progress === undefined ? {} : { on_progress: options.on_progress }),
   });
   const log = boot.outcome.log_path;
