@@ -57,7 +57,7 @@ export class SwapIo implements CompletionHandler {
       return 0;
     }
     const slot = f.swap[pfn] as number;
-    assert(slot !== NIL, `swap_writepage of folio ${pfn} outside the swap cache`);
+    assert(slot !== NIL, () => `swap_writepage of folio ${pfn} outside the swap cache`);
     if (f.zero_filled[pfn] === 1) {
       // is_folio_zero_filled read the whole page; swap_zeromap_folio_set.
       task.now_ns += this.machine.cost.zero_page_check_ns;
@@ -145,12 +145,12 @@ export class SwapIo implements CompletionHandler {
     const pgdat = this.pgdat;
     if (write) {
       const pfn = pgdat.swap.swap_cache[slot] as number;
-      assert(pfn !== NIL && pgdat.folios.test(pfn, PG_writeback), `write completion for slot ${slot} without its folio`);
+      assert(pfn !== NIL && pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio`);
       folio_end_writeback(pgdat, cpu, pfn);
       return;
     }
     const task = this.read_waiters.get(slot);
-    assert(task !== undefined, `read completion for slot ${slot} nobody waits for`);
+    assert(task !== undefined, () => `read completion for slot ${slot} nobody waits for`);
     this.read_waiters.delete(slot);
     const pfn = pgdat.swap.swap_cache[slot] as number;
     if (pfn !== NIL) pgdat.folios.set(pfn, PG_uptodate);

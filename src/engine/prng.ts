@@ -14,7 +14,7 @@ export class Prng {
 
   /** Stream `index` of the root `seed`: the generator jumped `index + 1` times. */
   static stream(seed: number, index: number): Prng {
-    assert(Number.isSafeInteger(seed) && seed >= 0, `seed must be a non-negative integer, got ${seed}`);
+    assert(Number.isSafeInteger(seed) && seed >= 0, () => `seed must be a non-negative integer, got ${seed}`);
     const generator = xoroshiro128plus(seed % 0x1_0000_0000 ^ Math.floor(seed / 0x1_0000_0000));
     for (let i = 0; i <= index; i++) generator.jump();
     return new Prng(generator);

@@ -72,8 +72,8 @@ export class Simulator {
   }
 
   schedule(time_ns: number, priority: number, kind: number, arg: number): void {
-    assert(Number.isSafeInteger(time_ns), `event time must be an integer ns, got ${time_ns}`);
-    assert(time_ns >= this.now_ns, `event scheduled in the past: ${time_ns} < ${this.now_ns}`);
+    assert(Number.isSafeInteger(time_ns), () => `event time must be an integer ns, got ${time_ns}`);
+    assert(time_ns >= this.now_ns, () => `event scheduled in the past: ${time_ns} < ${this.now_ns}`);
     this.queue.push(time_ns, priority, kind, arg);
   }
 
@@ -101,7 +101,7 @@ export class Simulator {
 
   /** Wakes a sleeping task at `at_ns` (for example when the I/O it waits for completes). */
   wake(task: Task, at_ns: number): void {
-    assert(task.sleeping, `wake of task ${task.name} that is not sleeping`);
+    assert(task.sleeping, () => `wake of task ${task.name} that is not sleeping`);
     task.sleeping = false;
     task.now_ns = Math.max(task.now_ns, at_ns);
     this.schedule(task.now_ns, Priority.task, this.task_resume_kind, task.id);
@@ -130,8 +130,8 @@ export class Simulator {
   }
 
   private step_task(task: Task): void {
-    assert(!task.finished, `resume of finished task ${task.name}`);
-    assert(task.now_ns === this.now_ns, `task ${task.name} resumed at ${this.now_ns}, its clock says ${task.now_ns}`);
+    assert(!task.finished, () => `resume of finished task ${task.name}`);
+    assert(task.now_ns === this.now_ns, () => `task ${task.name} resumed at ${this.now_ns}, its clock says ${task.now_ns}`);
     const body = task.body as TaskBody;
     this.current_task = task;
     let next: IteratorResult<Yield, void>;

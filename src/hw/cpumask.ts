@@ -12,7 +12,7 @@ export class Cpumask {
   readonly bits = new Uint32Array(WORDS);
 
   set(cpu: number): void {
-    assert(cpu >= 0 && cpu < NR_CPUS_MAX, `cpu ${cpu} out of range`);
+    assert(cpu >= 0 && cpu < NR_CPUS_MAX, () => `cpu ${cpu} out of range`);
     this.bits[cpu >>> 5] = ((this.bits[cpu >>> 5] as number) | (1 << (cpu & 31))) >>> 0;
   }
 

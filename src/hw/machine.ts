@@ -83,7 +83,7 @@ export class Machine {
   tracer: Tracer | null = null;
 
   constructor(params: MachineParams) {
-    assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, `nr_cpus ${params.nr_cpus} out of range`);
+    assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, () => `nr_cpus ${params.nr_cpus} out of range`);
     this.nr_cpus = params.nr_cpus;
     this.cost = params.cost;
     this.tlb_single_page_flush_ceiling = params.tlb_single_page_flush_ceiling;

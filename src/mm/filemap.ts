@@ -9,7 +9,7 @@ import type { PgData } from './pgdat.js';
  */
 export function folio_end_writeback(pgdat: PgData, cpu: number, pfn: number): void {
   const f = pgdat.folios;
-  assert(f.test(pfn, PG_writeback), `end of writeback on folio ${pfn} not under writeback`);
+  assert(f.test(pfn, PG_writeback), () => `end of writeback on folio ${pfn} not under writeback`);
   if (f.test_clear(pfn, PG_reclaim)) pgdat.fbatches.folio_rotate_reclaimable(cpu, pfn);
   f.clear(pfn, PG_writeback);
 }

@@ -86,7 +86,7 @@ export class FolioTable {
     else if (this.never_used < this.nr_pages) pfn = this.never_used++;
     else return NIL;
     this.nr_free_pages--;
-    assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, `allocated pfn ${pfn} is not clean`);
+    assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, () => `allocated pfn ${pfn} is not clean`);
     this.refcount[pfn] = 1;
     // clear_page: a new anonymous page is zero until written (a swap-in overwrites it).
     this.zero_filled[pfn] = 1;
@@ -96,10 +96,10 @@ export class FolioTable {
 
   /** Returns a folio whose last reference is gone to the allocator (free_unref_folios). */
   free(pfn: number): void {
-    assert(this.refcount[pfn] === 0, `free of pfn ${pfn} with refcount ${this.refcount[pfn]}`);
-    assert(this.mapcount[pfn] === 0, `free of mapped pfn ${pfn}`);
-    assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, `free of listed pfn ${pfn}`);
-    assert(this.memcg[pfn] === 0, `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
+    assert(this.refcount[pfn] === 0, () => `free of pfn ${pfn} with refcount ${this.refcount[pfn]}`);
+    assert(this.mapcount[pfn] === 0, () => `free of mapped pfn ${pfn}`);
+    assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, () => `free of listed pfn ${pfn}`);
+    assert(this.memcg[pfn] === 0, () => `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
     this.flags[pfn] = 0;
     this.swap[pfn] = NIL;
     this.rmap_mm[pfn] = NIL;
@@ -142,20 +142,20 @@ export class FolioTable {
   }
 
   unlock(pfn: number): void {
-    assert(this.test(pfn, PG_locked), `unlock of unlocked folio ${pfn}`);
+    assert(this.test(pfn, PG_locked), () => `unlock of unlocked folio ${pfn}`);
     this.clear(pfn, PG_locked);
     if (this.probe !== null) this.probe.folio_unlocked(pfn);
   }
 
   get(pfn: number): void {
-    assert((this.refcount[pfn] as number) > 0, `get of folio ${pfn} without a reference`);
+    assert((this.refcount[pfn] as number) > 0, () => `get of folio ${pfn} without a reference`);
     this.refcount[pfn] = (this.refcount[pfn] as number) + 1;
   }
 
   /** folio_put: drops a reference; true when it was the last (the caller frees). */
   put(pfn: number): boolean {
     const count = (this.refcount[pfn] as number) - 1;
-    assert(count >= 0, `put of folio ${pfn} without a reference`);
+    assert(count >= 0, () => `put of folio ${pfn} without a reference`);
     this.refcount[pfn] = count;
     return count === 0;
   }
@@ -175,7 +175,7 @@ export class FolioList {
   /** list_add: insert at the head. */
   add(pfn: number): void {
     const f = this.folios;
-    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, `folio ${pfn} already on a list`);
+    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, () => `folio ${pfn} already on a list`);
     f.lru_next[pfn] = this.head;
     if (this.head !== NIL) f.lru_prev[this.head] = pfn;
     else this.tail = pfn;
@@ -186,7 +186,7 @@ export class FolioList {
   /** list_add_tail: insert at the tail. */
   add_tail(pfn: number): void {
     const f = this.folios;
-    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, `folio ${pfn} already on a list`);
+    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, () => `folio ${pfn} already on a list`);
     f.lru_prev[pfn] = this.tail;
     if (this.tail !== NIL) f.lru_next[this.tail] = pfn;
     else this.head = pfn;

@@ -132,7 +132,7 @@ export class CpuFbatches {
 
   /** folio_add_lru: queue a folio for the LRU on this CPU's lru_add batch (takes a reference). */
   folio_add_lru(cpu: number, pfn: number): void {
-    assert(!this.folios.test(pfn, PG_lru), `folio_add_lru of folio ${pfn} already on the LRU`);
+    assert(!this.folios.test(pfn, PG_lru), () => `folio_add_lru of folio ${pfn} already on the LRU`);
     this.batch_add(this.lru_add[cpu] as FolioBatch, pfn, 'lru_add');
   }
 
@@ -140,7 +140,7 @@ export class CpuFbatches {
   folio_putback_lru(cpu: number, pfn: number): void {
     this.folio_add_lru(cpu, pfn);
     const last = this.folios.put(pfn);
-    assert(!last, `putback dropped the last reference of folio ${pfn}`);
+    assert(!last, () => `putback dropped the last reference of folio ${pfn}`);
   }
 
   /**
@@ -199,7 +199,7 @@ export class CpuFbatches {
     }
     for (let i = 0; i < batch.count; i++) {
       const pfn = batch.folios[i] as number;
-      assert(!f.put(pfn), `LRU batch dropped the last reference of folio ${pfn}`);
+      assert(!f.put(pfn), () => `LRU batch dropped the last reference of folio ${pfn}`);
     }
     batch.count = 0;
   }

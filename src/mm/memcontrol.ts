@@ -61,7 +61,7 @@ export class MemCgroup {
 
   /** page_counter_uncharge */
   page_counter_uncharge(nr_pages: number): void {
-    assert(this.usage >= nr_pages, `memcg ${this.name}: uncharge of ${nr_pages} pages with ${this.usage} charged`);
+    assert(this.usage >= nr_pages, () => `memcg ${this.name}: uncharge of ${nr_pages} pages with ${this.usage} charged`);
     this.usage -= nr_pages;
   }
 

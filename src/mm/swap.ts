@@ -59,27 +59,27 @@ export class SwapInfo {
 
   /** swap_duplicate: a PTE now refers to the slot. */
   swap_duplicate(slot: number): void {
-    assert(this.swap_map[slot] !== 0, `swap_duplicate of free slot ${slot}`);
+    assert(this.swap_map[slot] !== 0, () => `swap_duplicate of free slot ${slot}`);
     this.swap_map[slot] = (this.swap_map[slot] as number) + 1;
   }
 
   /** swap_free: a PTE reference is gone; the slot is freed when nothing refers to it. */
   swap_free(slot: number): void {
-    assert(this.swap_count(slot) > 0, `swap_free of slot ${slot} without references`);
+    assert(this.swap_count(slot) > 0, () => `swap_free of slot ${slot} without references`);
     this.swap_map[slot] = (this.swap_map[slot] as number) - 1;
     if (this.swap_map[slot] === 0) this.slot_freed(slot);
   }
 
   /** put_swap_folio: the swap cache gives up the slot. */
   put_swap_folio(slot: number): void {
-    assert(((this.swap_map[slot] as number) & SWAP_HAS_CACHE) !== 0, `put_swap_folio of slot ${slot} not cached`);
+    assert(((this.swap_map[slot] as number) & SWAP_HAS_CACHE) !== 0, () => `put_swap_folio of slot ${slot} not cached`);
     this.swap_map[slot] = (this.swap_map[slot] as number) & ~SWAP_HAS_CACHE;
     if (this.swap_map[slot] === 0) this.slot_freed(slot);
   }
 
   /** add_to_swap_cache: the folio caches the slot (takes a reference, sets PG_swapcache). */
   add_to_swap_cache(folios: FolioTable, pfn: number, slot: number): void {
-    assert(this.swap_cache[slot] === NIL, `slot ${slot} already cached`);
+    assert(this.swap_cache[slot] === NIL, () => `slot ${slot} already cached`);
     this.swap_cache[slot] = pfn;
     folios.swap[pfn] = slot;
     folios.set(pfn, PG_swapcache);
@@ -89,7 +89,7 @@ export class SwapInfo {
   /** __delete_from_swap_cache: drops the folio's swap-cache membership (the caller handles references). */
   delete_from_swap_cache(folios: FolioTable, pfn: number): void {
     const slot = folios.swap[pfn] as number;
-    assert(this.swap_cache[slot] === pfn, `folio ${pfn} not cached at slot ${slot}`);
+    assert(this.swap_cache[slot] === pfn, () => `folio ${pfn} not cached at slot ${slot}`);
     this.swap_cache[slot] = NIL;
     folios.swap[pfn] = NIL;
     folios.clear(pfn, PG_swapcache);

@@ -15,7 +15,7 @@ export const DEFAULT_WATERMARK_SCALE_FACTOR = 10;
 
 /** int_sqrt: the integer square root, rounded down. */
 export function int_sqrt(x: number): number {
-  assert(Number.isSafeInteger(x) && x >= 0, `int_sqrt of ${x}`);
+  assert(Number.isSafeInteger(x) && x >= 0, () => `int_sqrt of ${x}`);
   let r = Math.floor(Math.sqrt(x));
   while (r * r > x) r--;
   while ((r + 1) * (r + 1) <= x) r++;

@@ -28,7 +28,7 @@ function* try_charge_memcg(k: Kernel, rt: ReclaimTask, memcg: MemCgroup, nr_page
   let nr_retries = MAX_RECLAIM_RETRIES;
   let drained = false;
   for (let loops = 0; ; loops++) {
-    assert(loops < CHARGE_LOOPS_MAX, `memcg ${memcg.name}: the charge never fits`);
+    assert(loops < CHARGE_LOOPS_MAX, () => `memcg ${memcg.name}: the charge never fits`);
     if (memcg.consume_stock(rt.cpu, nr_pages)) return true;
     if (memcg.page_counter_try_charge(batch)) {
       if (batch > nr_pages) memcg.refill_stock(rt.cpu, batch - nr_pages);
@@ -79,7 +79,7 @@ export function* mem_cgroup_charge(k: Kernel, rt: ReclaimTask, pfn: number, memc
  */
 export function mem_cgroup_charge_fast(k: Kernel, rt: ReclaimTask, pfn: number, memcg_id: number): boolean {
   const f = k.pgdat.folios;
-  assert(f.memcg[pfn] === ROOT_MEM_CGROUP, `folio ${pfn} charged twice`);
+  assert(f.memcg[pfn] === ROOT_MEM_CGROUP, () => `folio ${pfn} charged twice`);
   if (memcg_id === ROOT_MEM_CGROUP) return true;
   const memcg = k.pgdat.memcgs[memcg_id] as MemCgroup;
   const nr_pages = f.nr(pfn);

@@ -32,8 +32,8 @@ export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: num
   const f = k.pgdat.folios;
   const vpn = f.rmap_vpn[pfn] as number;
   const pteval = mm.pte[vpn] as number;
-  assert((pteval & PTE_PRESENT) !== 0 && mm.pte_val[vpn] === pfn, `folio ${pfn}: rmap and PTE disagree`);
-  assert(f.test(pfn, PG_swapcache), `try_to_unmap of anon folio ${pfn} outside the swap cache`);
+  assert((pteval & PTE_PRESENT) !== 0 && mm.pte_val[vpn] === pfn, () => `folio ${pfn}: rmap and PTE disagree`);
+  assert(f.test(pfn, PG_swapcache), () => `try_to_unmap of anon folio ${pfn} outside the swap cache`);
   mm.pte[vpn] = 0;
   const deferred = should_defer_flush(mm, rt.cpu, flags);
   if (k.probe !== null) k.probe.pte_cleared(mm, vpn, pfn, pteval, deferred, rt.cpu);

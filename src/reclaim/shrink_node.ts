@@ -116,7 +116,7 @@ function isolate_lru_folios(k: Kernel, nr_to_scan: number, lruvec: Lruvec, dst: 
     const nr_pages = f.nr(pfn);
     scan += nr_pages;
     src.del(pfn);
-    assert(f.test(pfn, PG_lru) && (f.refcount[pfn] as number) > 0, `folio ${pfn} on an LRU list without PG_lru or a reference`);
+    assert(f.test(pfn, PG_lru) && (f.refcount[pfn] as number) > 0, () => `folio ${pfn} on an LRU list without PG_lru or a reference`);
     if (!sc.may_unmap && folio_mapped(k, pfn)) {
       src.add(pfn);
       continue;

@@ -87,7 +87,7 @@ export function* shrink_folio_list(
       ctx.keep(pfn);
       continue;
     }
-    assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), `folio ${pfn}: only swap-backed anon folios are modelled`);
+    assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), () => `folio ${pfn}: only swap-backed anon folios are modelled`);
     sc.nr_scanned += f.nr(pfn);
     yield* shrink_one_folio(ctx, pfn, ignore_references);
   }

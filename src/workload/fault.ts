@@ -129,7 +129,7 @@ export function populate_anon_page(k: Kernel, cpu: number, mm: MmStruct, vpn: nu
 function free_new_folio(k: Kernel, pfn: number): void {
   const pgdat = k.pgdat;
   const f = pgdat.folios;
-  assert(f.put(pfn), `new folio ${pfn} has other references`);
+  assert(f.put(pfn), () => `new folio ${pfn} has other references`);
   f.flags[pfn] = 0;
   mem_cgroup_uncharge(f, pgdat.memcgs, pfn);
   pgdat.vm.pgfree += f.nr(pfn);
@@ -162,7 +162,7 @@ function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
 function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, void, void> {
   const f = k.pgdat.folios;
   for (let polls = 0; !f.trylock(pfn); polls++) {
-    assert(polls < FOLIO_LOCK_POLLS_MAX, `folio ${pfn} stays locked`);
+    assert(polls < FOLIO_LOCK_POLLS_MAX, () => `folio ${pfn} stays locked`);
     rt.task.now_ns += FOLIO_LOCK_POLL_NS;
     yield Yield.resume;
   }

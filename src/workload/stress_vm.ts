@@ -75,7 +75,7 @@ export function* stress_vm_worker(
   let written = 0;
   for (let pass = 0; pass < plan.passes_max; pass++) {
     for (let vpn = plan.vma.start_vpn; vpn < plan.vma.end_vpn; vpn++) {
-      assert(++written < PAGES_WRITTEN_MAX, `${stats.name} never stops`);
+      assert(++written < PAGES_WRITTEN_MAX, () => `${stats.name} never stops`);
       if (must_sync(k, rt)) yield Yield.resume;
       if (task.now_ns >= plan.end_ns) {
         stats.end_ns = plan.end_ns;
