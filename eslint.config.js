@@ -15,6 +15,13 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'Model randomness must come from a seeded stream (DESIGN.md section 7).' },
         { object: 'Date', property: 'now', message: 'No wall clock in model code (DESIGN.md section 7).' },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='assert'] > TemplateLiteral",
+          message: 'Pass an interpolated assertion message as a function (() => `…`): a template literal is built on every call.',
+        },
+      ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       // Strategy hooks are generators by contract; some never need to wait.
