@@ -8,22 +8,8 @@ import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
 import { LockHoldHistogram } from './lock_hold.js';
+import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
-
-/**
- * A translation some CPUs may still cache after reclaim cleared its PTE: the CPUs that had
- * the mm loaded and were not lazy (a lazy CPU runs no user code, and flushes when it leaves
- * lazy mode), and the oracle event at which it was cleared. A CPU whose last full flush comes
- * after that event, or that INVLPGed the page, no longer holds it.
- */
-interface StaleTranslation {
-  mm_id: number;
-  vpn: number;
-  dirty: boolean;
-  cpus: readonly number[];
-  event: number;
-  invlpg_cpus: number[] | null;
-}
 
 /** One shrink_folio_list call: its serial number, its input folios and the pages freed during it. */
 interface ShrinkCall {
@@ -46,11 +32,11 @@ export class Oracle implements Probe {
   private readonly violations = new Map<ViolationCode, Violation>();
   private readonly last_full_flush_event: Float64Array;
   private event = 0;
-  private readonly stale = new Map<number, StaleTranslation>();
-  /** running_cpus' scratch bitmap, and the set it answered last (shared between translations). */
+  private readonly stale: StaleTranslations;
+  /** running_cpu_set's scratch bitmap, the set it answered last, and that set's index. */
   private readonly running_bits = new Uint32Array(NR_CPUS_MAX / 32);
   private readonly last_running_bits = new Uint32Array(NR_CPUS_MAX / 32);
-  private last_running_cpus: readonly number[] = [];
+  private last_running_set = -1;
   /**
    * The shrink_folio_list calls in progress — several reclaimers (kswapd, direct and memcg
    * reclaim in different tasks) may be inside one at a time — and, for each folio handed to
@@ -84,6 +70,7 @@ export class Oracle implements Probe {
   ) {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
     this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
+    this.stale = new StaleTranslations(k.pgdat.folios.nr_pages);
     this.call_mark = new Int32Array(k.pgdat.folios.nr_pages);
     this.lock_owner = new Int32Array(k.pgdat.folios.nr_pages);
     this.lock_since_ns = new Float64Array(k.pgdat.folios.nr_pages).fill(-1);
@@ -135,64 +122,75 @@ export class Oracle implements Probe {
 
   tlb_flush_one(cpu: number, mm_id: number, vpn: number): void {
     this.event++;
-    for (const t of this.stale.values()) {
-      if (t.mm_id === mm_id && t.vpn === vpn) (t.invlpg_cpus ??= []).push(cpu);
-    }
+    const stale = this.stale;
+    stale.for_each((pfn) => {
+      if (stale.mm_id[pfn] !== mm_id || stale.vpn[pfn] !== vpn) return;
+      const cpus = stale.invlpg_cpus.get(pfn);
+      if (cpus === undefined) stale.invlpg_cpus.set(pfn, [cpu]);
+      else cpus.push(cpu);
+    });
   }
 
   /**
-   * CPUs (of those recorded) that may still use the translation. A CPU that has since gone
-   * lazy (its task ended or slept; kernel-spec C2) still caches it but runs no user code, and
-   * flushes when it leaves lazy mode, since the deferred unmap moved the mm's generation.
+   * Whether `cpu`, recorded for the frame's stale translation, may still use it: not if its
+   * last full flush or an INVLPG of the page came after the PTE was cleared, nor while it is
+   * lazy — a CPU whose task ended or slept (kernel-spec C2) still caches it but runs no user
+   * code, and flushes when it leaves lazy mode, since the deferred unmap moved the mm's
+   * generation.
    */
-  private holders(t: StaleTranslation): number[] {
-    return t.cpus.filter(
-      (cpu) =>
-        (this.last_full_flush_event[cpu] as number) < t.event &&
-        !(t.invlpg_cpus?.includes(cpu) ?? false) &&
-        this.machine.is_lazy[cpu] === 0,
+  private holds(pfn: number, cpu: number, invlpg_cpus: readonly number[] | undefined): boolean {
+    return (
+      (this.last_full_flush_event[cpu] as number) < (this.stale.event[pfn] as number) &&
+      !(invlpg_cpus?.includes(cpu) ?? false) &&
+      this.machine.is_lazy[cpu] === 0
     );
+  }
+
+  private has_holder(pfn: number): boolean {
+    const invlpg_cpus = this.stale.invlpg_cpus.get(pfn);
+    for (const cpu of this.recorded_cpus(pfn)) if (this.holds(pfn, cpu, invlpg_cpus)) return true;
+    return false;
+  }
+
+  /** The CPUs that may still use the frame's stale translation (for a finding's detail). */
+  private holders(pfn: number): number[] {
+    const invlpg_cpus = this.stale.invlpg_cpus.get(pfn);
+    return this.recorded_cpus(pfn).filter((cpu) => this.holds(pfn, cpu, invlpg_cpus));
+  }
+
+  private recorded_cpus(pfn: number): readonly number[] {
+    return this.stale.cpu_sets[this.stale.cpu_set[pfn] as number] as readonly number[];
   }
 
   // --- reclaim ----------------------------------------------------------------------------
 
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, _deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
-    this.stale.set(pfn, {
-      mm_id: mm.id,
-      vpn,
-      dirty: (pteval & PTE_DIRTY) !== 0,
-      cpus: this.running_cpus(mm.context.cpumask),
-      event: ++this.event,
-      invlpg_cpus: null,
-    });
-    if (this.stale.size > STALE_SWEEP_THRESHOLD) this.sweep_stale();
+    this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context.cpumask), ++this.event);
+    if (this.stale.size > STALE_SWEEP_THRESHOLD) this.stale.sweep((stale_pfn) => this.has_holder(stale_pfn));
   }
 
   /**
-   * The non-lazy CPUs of a cpumask. Consecutive PTE clears almost always see the same set, so
-   * the running set is built as a bitmap and the last array is shared while the bitmap repeats
-   * (a string key per PTE cost a tenth of a 64-CPU run).
+   * The set of a cpumask's non-lazy CPUs, as an index into the stale translations' sets.
+   * Consecutive PTE clears almost always see the same set, so it is built as a bitmap and
+   * the last set is shared while the bitmap repeats (a string key per PTE cost a tenth of a
+   * 64-CPU run).
    */
-  private running_cpus(mask: Cpumask): readonly number[] {
+  private running_cpu_set(mask: Cpumask): number {
     const bits = this.running_bits;
     bits.fill(0);
     for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) {
       if (mask.test(cpu) && this.machine.is_lazy[cpu] === 0) bits[cpu >>> 5] = ((bits[cpu >>> 5] as number) | (1 << (cpu & 31))) >>> 0;
     }
     const last = this.last_running_bits;
-    let same = true;
+    let same = this.last_running_set >= 0;
     for (let i = 0; i < bits.length; i++) if (bits[i] !== last[i]) same = false;
-    if (same) return this.last_running_cpus;
+    if (same) return this.last_running_set;
     last.set(bits);
     const cpus: number[] = [];
     for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) if ((((bits[cpu >>> 5] as number) >>> (cpu & 31)) & 1) === 1) cpus.push(cpu);
-    this.last_running_cpus = cpus;
-    return cpus;
-  }
-
-  private sweep_stale(): void {
-    for (const [pfn, t] of this.stale) if (this.holders(t).length === 0) this.stale.delete(pfn);
+    this.last_running_set = this.stale.cpu_sets.push(cpus) - 1;
+    return this.last_running_set;
   }
 
   // --- data -----------------------------------------------------------------------------
@@ -240,19 +238,13 @@ export class Oracle implements Probe {
 
   writeback_start(pfn: number): void {
     this.slot_version[this.k.pgdat.folios.swap[pfn] as number] = this.frame_version[pfn] as number;
-    const t = this.stale.get(pfn);
-    if (t === undefined || !t.dirty) return;
-    const holders = this.holders(t);
-    if (holders.length > 0) {
-      this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${holders.join(',')} may still write through a dirty translation of vpn ${t.vpn}`);
-    }
+    if (this.stale.dirty[pfn] === 0 || !this.stale.has(pfn) || !this.has_holder(pfn)) return;
+    this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[pfn]}`);
   }
 
   folio_freed(pfn: number): void {
-    const t = this.stale.get(pfn);
-    if (t !== undefined) {
-      const holders = this.holders(t);
-      if (holders.length > 0) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${holders.join(',')} may still translate vpn ${t.vpn} to it`);
+    if (this.stale.has(pfn)) {
+      if (this.has_holder(pfn)) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${this.stale.vpn[pfn]} to it`);
       this.stale.delete(pfn);
     }
     const serial = this.call_mark[pfn] as number;
