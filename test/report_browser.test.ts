@@ -41,7 +41,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !in_ci)('HTML report in chromium', () =
     const comparison = compare_strategies(scenario, strategies, [1]);
     const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-browser-'));
     const file = join(dir, 'report.html');
-    writeFileSync(file, render_report({ command: 'reclaimsim compare dirty-16m --report report.html', scenario, traced, runs: comparison.runs, comparison }));
+    writeFileSync(file, await render_report({ command: 'reclaimsim compare dirty-16m --report report.html', scenario, traced, runs: comparison.runs, comparison }));
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

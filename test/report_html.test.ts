@@ -16,15 +16,15 @@ describe('HTML report', () => {
   const scenario = load_scenario('dirty-16m', [`name=${HOSTILE}`, `description=${HOSTILE}`]);
   let traced: ReportRun[];
   let html: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     traced = ['upstream', 'batched'].map((strategy) => record_run(scenario, { strategy }));
     const comparison = compare_strategies(scenario, ['upstream', 'batched'], [1]);
-    html = render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
+    html = await render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
   });
 
-  it('is the same bytes for the same runs', () => {
+  it('is the same bytes for the same runs', async () => {
     const comparison = compare_strategies(scenario, ['upstream', 'batched'], [1]);
-    const again = render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
+    const again = await render_report({ command: 'reclaimsim compare dirty-16m --strategies upstream,batched --report r.html', scenario, traced, runs: comparison.runs, comparison });
     expect(again).toBe(html);
   });
 
@@ -68,10 +68,10 @@ describe('CSV', () => {
 });
 
 describe('report of a stress run', () => {
-  it('speaks of workers, passes and the whole run rather than a pageout window', () => {
+  it('speaks of workers, passes and the whole run rather than a pageout window', async () => {
     const scenario = load_scenario('stress-memcg');
     const traced = [record_run(scenario, { strategy: 'upstream' })];
-    const html = render_report({ command: 'reclaimsim run stress-memcg --report r.html', scenario, traced, runs: traced.map((t) => t.result) });
+    const html = await render_report({ command: 'reclaimsim run stress-memcg --report r.html', scenario, traced, runs: traced.map((t) => t.result) });
     expect(html).toContain('bogo-ops/s, first pass');
     expect(html).toContain('Stress workers: passes completed over time');
     expect(html).not.toContain('ops/s during pageout');

@@ -70,9 +70,9 @@ function reproduce_command(argv: readonly string[], seed: number): string {
 }
 
 /** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
-function reporting_crashes(argv: readonly string[], body: () => void): void {
+async function reporting_crashes(argv: readonly string[], body: () => Promise<void>): Promise<void> {
   try {
-    body();
+    await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     process.stderr.write(
@@ -108,8 +108,8 @@ function build_program(argv: readonly string[]): Command {
     .action(async (scenario_arg: string, options: RunCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategy = await strategy_arg(options.strategy);
-      reporting_crashes(argv, () => {
-        const result = run_with_outputs(scenario, {
+      await reporting_crashes(argv, async () => {
+        const result = await run_with_outputs(scenario, {
           strategy,
           oracle: options.oracle,
           command: reproduce_command(argv, options.seed ?? scenario.seed),
@@ -138,8 +138,8 @@ function build_program(argv: readonly string[]): Command {
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
       if (options.seeds < 1) throw new InvalidArgumentError('--seeds must be at least 1');
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
-      reporting_crashes(argv, () => {
-        const comparison = compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
+      await reporting_crashes(argv, async () => {
+        const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
         if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;

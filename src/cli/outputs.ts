@@ -71,7 +71,7 @@ function progress_for(scenario: Scenario, label: string): RunProgress | null {
  * report or a trace is asked for, streaming the trace files as it goes, with a progress bar
  * on a terminal — then writes the report and the CSV.
  */
-export function run_with_outputs(scenario: Scenario, options: Omit<RunOptions, 'tracer' | 'timeline'>, out: OutputOptions): RunResult {
+export async function run_with_outputs(scenario: Scenario, options: Omit<RunOptions, 'tracer' | 'timeline'>, out: OutputOptions): Promise<RunResult> {
   const limits = trace_limits(out, scenario.machine.cpus);
   const strategy = resolve_strategy(options.strategy ?? 'upstream');
   const progress = progress_for(scenario, `${strategy.name}, seed ${options.seed ?? scenario.seed}`);
@@ -96,7 +96,7 @@ export function run_with_outputs(scenario: Scenario, options: Omit<RunOptions, '
     progress?.end();
   }
   if (out.report !== undefined && recorded !== null) {
-    writeFileSync(out.report, renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
+    writeFileSync(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
   }
   if (out.csv !== undefined) writeFileSync(out.csv, runsCsv([result]));
   return result;
@@ -108,14 +108,14 @@ export function run_with_outputs(scenario: Scenario, options: Omit<RunOptions, '
  * strategy runs once more on the first seed with them recorded (the same run: the model is
  * deterministic). A terminal shows a bar per recorded run and a line while the comparison runs.
  */
-export function compare_with_outputs(
+export async function compare_with_outputs(
   scenario: Scenario,
   strategies: readonly (string | ReclaimStrategy)[],
   seeds: readonly number[],
   options: { oracle: boolean },
   out: OutputOptions,
   command: string,
-): Comparison {
+): Promise<Comparison> {
   trace_limits(out, scenario.machine.cpus);
   if (out.trace !== undefined || out.ftrace !== undefined) throw new RangeError('--trace and --ftrace record one run: use them with `reclaimsim run`');
   const resolved = strategies.map(resolve_strategy);
@@ -139,7 +139,7 @@ export function compare_with_outputs(
   } finally {
     if (status) process.stderr.write('\r\x1b[K');
   }
-  if (out.report !== undefined) writeFileSync(out.report, renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
+  if (out.report !== undefined) writeFileSync(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
   if (out.csv !== undefined) writeFileSync(out.csv, runsCsv(comparison.runs));
   return comparison;
 }

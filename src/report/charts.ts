@@ -1,5 +1,4 @@
-import * as Plot from '@observablehq/plot';
-import { parseHTML } from 'linkedom';
+import type * as PlotModule from '@observablehq/plot';
 
 /**
  * Charts for the HTML report, drawn to static SVG when the report is written (Observable
@@ -28,9 +27,28 @@ export interface Band {
   label: string;
 }
 
-/** The two entry points used, typed without the DOM library (the project compiles for Node, where Plot draws on linkedom). */
-const parse_html = parseHTML as unknown as (html: string) => { document: object };
-const plot = Plot.plot as unknown as (options: Omit<Plot.PlotOptions, 'document'> & { document: object }) => { outerHTML: string };
+/** Plot's entry point and linkedom's, typed without the DOM library (the project compiles for Node, where Plot draws on linkedom). */
+type PlotFunction = (options: Omit<PlotModule.PlotOptions, 'document'> & { document: object }) => { outerHTML: string };
+type ParseHtml = (html: string) => { document: object };
+
+let Plot: typeof PlotModule;
+let plot: PlotFunction;
+let parse_html: ParseHtml;
+let loaded = false;
+
+/**
+ * Loads Observable Plot and linkedom when the first report is drawn: together they take a
+ * fifth of a second to load, which every command that draws none (a sweep, a run without
+ * --report) would otherwise pay at start.
+ */
+export async function load_chart_libraries(): Promise<void> {
+  if (loaded) return;
+  const [plot_module, linkedom] = await Promise.all([import('@observablehq/plot'), import('linkedom')]);
+  Plot = plot_module;
+  plot = plot_module.plot;
+  parse_html = linkedom.parseHTML;
+  loaded = true;
+}
 
 /**
  * Numbers in SVG geometry rounded to 0.1 px: Plot writes full doubles (57.99999999999999),
@@ -46,11 +64,12 @@ function compact(svg: string): string {
   });
 }
 
-function color_scale(strategies: readonly string[]): Plot.ScaleOptions {
+function color_scale(strategies: readonly string[]): PlotModule.ScaleOptions {
   return { domain: [...strategies], range: STRATEGY_COLORS.slice(0, Math.max(1, strategies.length)), legend: strategies.length > 1 };
 }
 
-function render(options: Plot.PlotOptions): string {
+function render(options: PlotModule.PlotOptions): string {
+  if (!loaded) throw new Error('charts drawn before load_chart_libraries()');
   const { document } = parse_html('<!DOCTYPE html><html><body></body></html>');
   return compact(plot({ ...options, document }).outerHTML);
 }

@@ -1,7 +1,7 @@
 import type { Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 import type { Scenario } from '../scenario/schema.js';
-import { dots, grouped_bars, line_facets, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
+import { dots, grouped_bars, line_facets, load_chart_libraries, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
 import { esc, flatten, num, pct, table } from './html.js';
 import type { ReportData } from './report_collector.js';
 
@@ -364,9 +364,11 @@ function oracle_section(input: ReportInput): string {
 /**
  * The HTML report of a run or a comparison: one self-contained file (inline style and SVG,
  * no script, no request), deterministic — no timestamp and no wall time, so the same runs
- * give the same bytes. Every piece of user text is escaped.
+ * give the same bytes. Every piece of user text is escaped. Asynchronous only because the
+ * chart libraries are loaded on first use.
  */
-export function render_report(input: ReportInput): string {
+export async function render_report(input: ReportInput): Promise<string> {
+  await load_chart_libraries();
   const s = input.scenario;
   const strategies = input.traced.map((r) => r.result.strategy);
   const seeds = [...new Set(input.runs.map((r) => r.seed))];
