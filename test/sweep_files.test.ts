@@ -75,14 +75,14 @@ describe('canonical lines and merge', () => {
     expect(c.lines.slice(4).map((l) => l.id)).toEqual(lines.slice(0, 4).map((l) => l.id));
   });
 
-  it('merge files given in any order into the canonical file, ignoring a cut-off last line', () => {
+  it('merge files given in any order into the canonical file, ignoring a cut-off last line', async () => {
     const dir = temp_dir();
     const a = join(dir, 'a.jsonl');
     const b = join(dir, 'b.jsonl');
     writeFileSync(a, lines.filter((_, i) => i % 2 === 1).reverse().map(line_text).join(''));
     writeFileSync(b, lines.filter((_, i) => i % 2 === 0).map(line_text).join(''));
     appendFileSync(b, '{"id":"cut');
-    const summary = merge_results([b, a, a], join(dir, 'all.jsonl'), join(dir, 'all.html'));
+    const summary = await merge_results([b, a, a], join(dir, 'all.jsonl'), join(dir, 'all.html'));
     expect(summary).toMatchObject({ runs: 8, duplicates: 4, conflicts: 0, partial_bytes: 10 });
     expect(readFileSync(join(dir, 'all.jsonl'), 'utf8')).toBe(lines.map(line_text).join(''));
     expect(readFileSync(join(dir, 'all.html'), 'utf8')).toContain('<svg');
@@ -90,24 +90,25 @@ describe('canonical lines and merge', () => {
 });
 
 describe('HTML report', () => {
-  it('charts each figure against each axis, one line per strategy, deterministically', () => {
-    const html = render_report('tiny <sweep>', lines);
-    expect(render_report('tiny <sweep>', lines)).toBe(html);
+  it('charts each figure against each axis, one line per strategy, deterministically', async () => {
+    const html = await render_report('tiny <sweep>', lines);
+    expect(await render_report('tiny <sweep>', lines)).toBe(html);
     expect(html).toContain('<title>tiny &#60;sweep&#62;</title>');
     expect(html.match(/<svg /g)).toHaveLength(2 * 7);
     expect(html).toMatch(/<h2>machine\.cpus<\/h2>/);
     expect(html).toMatch(/<h2>swap\.device<\/h2>/);
     // Two strategies: two lines in each chart.
     const first_chart = html.slice(html.indexOf('<svg '), html.indexOf('</svg>'));
-    expect(first_chart.match(/<path /g)).toHaveLength(2);
+    const lines_group = first_chart.slice(first_chart.indexOf('aria-label="line"'));
+    expect(lines_group.slice(0, lines_group.indexOf('</g>')).match(/<path /g)).toHaveLength(2);
     expect(first_chart).toContain('<title>upstream, 2: ');
     expect(html).not.toMatch(/wall/);
   });
 
-  it('lists model failures with the command that reproduces each', () => {
+  it('lists model failures with the command that reproduces each', async () => {
     const { result: _result, ...coordinates } = lines[0] as ResultLine;
     const failed: ResultLine = { ...coordinates, error: { message: 'boom', command: 'reclaimsim run dirty-16m --seed 1' } };
-    const html = render_report('t', [failed, ...lines.slice(1)]);
+    const html = await render_report('t', [failed, ...lines.slice(1)]);
     expect(html).toContain('<h2>Model failures</h2>');
     expect(html).toContain('<code>reclaimsim run dirty-16m --seed 1</code>');
   });

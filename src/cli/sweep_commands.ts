@@ -130,8 +130,8 @@ export function register_sweep_commands(program: Command): void {
     .requiredOption('--out <file.jsonl>', 'merged result file')
     .option('--report <file.html>', 'also write the HTML report')
     .action((files: string[], options: { out: string; report?: string }) =>
-      reporting('merge', () => {
-        const m = mergeResults(files, options.out, options.report ?? null);
+      reporting('merge', async () => {
+        const m = await mergeResults(files, options.out, options.report ?? null);
         process.stdout.write(`merged ${m.runs} runs into ${m.out}${m.duplicates > 0 ? ` (${m.duplicates} duplicate lines dropped)` : ''}\n`);
         if (m.report !== null) process.stdout.write(`report: ${m.report}\n`);
         if (m.partial_bytes > 0) process.stderr.write(`reclaimsim: ignored cut-off last lines (${m.partial_bytes} bytes) of interrupted runs\n`);

@@ -170,3 +170,40 @@ export function grouped_bars(opts: {
     marks: [Plot.barY(opts.rows, { fx: 'bucket', x: 'strategy', y: 'count', fill: 'strategy' }), Plot.ruleY([0])],
   });
 }
+
+/**
+ * One figure against the values of a sweep axis (ordinal, in the given order), one line
+ * with dots per strategy; a missing value breaks its line. Without a legend: a page of many
+ * such charts shows one key for all.
+ */
+export function category_lines(opts: {
+  title: string;
+  categories: readonly string[];
+  series: readonly { strategy: string; values: readonly (number | null)[] }[];
+  x_label: string;
+}): string {
+  const points = opts.series.flatMap((s) =>
+    s.values.map((y, i) => ({ strategy: s.strategy, category: opts.categories[i] as string, y: y ?? Number.NaN })),
+  );
+  const strategies = opts.series.map((s) => s.strategy);
+  return render({
+    title: opts.title,
+    width: 460,
+    height: 250,
+    marginLeft: 56,
+    x: { type: 'point', domain: [...opts.categories], label: opts.x_label, labelAnchor: 'center', padding: 0.3 },
+    y: { grid: true, nice: true, zero: true, label: null },
+    color: { ...color_scale(strategies), legend: false },
+    marks: [
+      Plot.frame({ stroke: '#ddd' }),
+      Plot.lineY(points, { x: 'category', y: 'y', z: 'strategy', stroke: 'strategy', strokeWidth: 2 }),
+      Plot.dot(points, {
+        x: 'category',
+        y: 'y',
+        fill: 'strategy',
+        r: 3,
+        title: (p: { strategy: string; category: string; y: number }) => `${p.strategy}, ${p.category}: ${Number(p.y.toPrecision(4))}`,
+      }),
+    ],
+  });
+}

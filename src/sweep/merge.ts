@@ -20,7 +20,7 @@ export interface MergeSummary {
  * file: each run once, in grid order. The shards of a sweep merge into the same lines as one
  * local run of it, whatever order the files are given in.
  */
-export function merge_results(inputs: readonly string[], out: string, report: string | null = null): MergeSummary {
+export async function merge_results(inputs: readonly string[], out: string, report: string | null = null): Promise<MergeSummary> {
   const lines: ResultLine[] = [];
   let partial_bytes = 0;
   for (const input of inputs) {
@@ -30,6 +30,6 @@ export function merge_results(inputs: readonly string[], out: string, report: st
   }
   const merged = canonical_lines(lines);
   write_lines_atomic(out, merged.lines);
-  if (report !== null) write_report(report, report_title(merged.lines, out), merged.lines);
+  if (report !== null) await write_report(report, report_title(merged.lines, out), merged.lines);
   return { out, runs: merged.lines.length, duplicates: merged.duplicates, conflicts: merged.conflicts, partial_bytes, report };
 }

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { category_lines, load_chart_libraries, STRATEGY_COLORS } from '../report/charts.js';
+import { esc, num } from '../report/html.js';
 import { stable_json } from '../run/result.js';
 import { FIGURES, type Figure } from './figures.js';
 import type { ResultLine } from './result_line.js';
-import { escape_xml, format_number, render_line_chart, series_color } from './svg_chart.js';
 
 /** Model failures listed in full; the rest are counted. */
 const FAILURES_SHOWN = 20;
@@ -32,9 +33,11 @@ function mean_of(lines: readonly ResultLine[], figure: Figure): number | null {
  * values with one line per strategy, averaged over the other axes and the seeds; a table of
  * each figure per strategy; the runs the model failed on, with the command that reproduces
  * each. Axes and their order come from the lines' grid points, so a merged file reports
- * like the sweep. Deterministic: no timestamps, no wall times.
+ * like the sweep. Deterministic: no timestamps, no wall times. The charts are the run report's
+ * (Observable Plot, static SVG), loaded on first use.
  */
-export function render_report(title: string, lines: readonly ResultLine[]): string {
+export async function render_report(title: string, lines: readonly ResultLine[]): Promise<string> {
+  await load_chart_libraries();
   const strategies = distinct(lines.map((l) => l.strategy), (s) => s);
   const axes = distinct(lines.flatMap((l) => Object.keys(l.point)), (a) => a);
   const seeds = distinct(lines.map((l) => l.seed), String);
@@ -42,15 +45,15 @@ export function render_report(title: string, lines: readonly ResultLine[]): stri
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escape_xml(title)}</title>`,
-    '<style>body{font-family:sans-serif;margin:1.5em;max-width:1500px}figure{display:inline-block;margin:0 8px 8px 0}' +
+    `<title>${esc(title)}</title>`,
+    '<style>body{font-family:sans-serif;margin:1.5em;max-width:1500px}.chart{display:inline-block;vertical-align:top;width:460px;margin:0 12px 12px 0}.chart figure{margin:0}.chart h2{font-size:14px;margin:0 0 4px}' +
       'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th:first-child,td:first-child{text-align:left}' +
       '.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}code{font-size:90%}</style>',
     '</head><body>',
-    `<h1>${escape_xml(title)}</h1>`,
-    `<p>${lines.length} runs: ${strategies.length} strategies × ${seeds.length} seeds${axes.length > 0 ? ` × the grid of ${axes.map(escape_xml).join(', ')}` : ''}; ${failures.length} model failures. ` +
+    `<h1>${esc(title)}</h1>`,
+    `<p>${lines.length} runs: ${strategies.length} strategies × ${seeds.length} seeds${axes.length > 0 ? ` × the grid of ${axes.map((a) => esc(a)).join(', ')}` : ''}; ${failures.length} model failures. ` +
       'Each point is the mean over the other axes and the seeds.</p>',
-    `<p>${strategies.map((s, i) => `<span class="key" style="background:${series_color(i)}"></span>${escape_xml(s)}`).join('')}</p>`,
+    `<p>${strategies.map((s, i) => `<span class="key" style="background:${STRATEGY_COLORS[i % STRATEGY_COLORS.length] as string}"></span>${esc(s)}`).join('')}</p>`,
   ];
   for (const axis of axes) {
     const groups = new Map<string, { value: unknown; lines: ResultLine[] }>();
@@ -61,33 +64,33 @@ export function render_report(title: string, lines: readonly ResultLine[]): stri
       group.lines.push(line);
       groups.set(key, group);
     }
-    out.push(`<h2>${escape_xml(axis)}</h2>`);
+    out.push(`<h2>${esc(axis)}</h2>`);
     for (const figure of FIGURES) {
-      const chart = render_line_chart({
+      const chart = category_lines({
         title: figure.label,
         x_label: axis,
         categories: [...groups.values()].map((g) => label_of(g.value)),
         series: strategies.map((strategy) => ({
-          name: strategy,
+          strategy,
           values: [...groups.values()].map((g) => mean_of(g.lines.filter((l) => l.strategy === strategy), figure)),
         })),
       });
-      out.push(`<figure>${chart}</figure>`);
+      out.push(`<div class="chart">${chart}</div>`);
     }
   }
-  out.push('<h2>All runs</h2>', '<table>', `<tr><th>figure (mean)</th>${strategies.map((s) => `<th>${escape_xml(s)}</th>`).join('')}</tr>`);
+  out.push('<h2>All runs</h2>', '<table>', `<tr><th>figure (mean)</th>${strategies.map((s) => `<th>${esc(s)}</th>`).join('')}</tr>`);
   for (const figure of FIGURES) {
     const cells = strategies.map((s) => {
       const v = mean_of(lines.filter((l) => l.strategy === s), figure);
-      return `<td>${v === null ? '–' : format_number(v)}</td>`;
+      return `<td>${v === null ? '–' : num(v)}</td>`;
     });
-    out.push(`<tr><td>${escape_xml(figure.label)}</td>${cells.join('')}</tr>`);
+    out.push(`<tr><td>${esc(figure.label)}</td>${cells.join('')}</tr>`);
   }
   out.push('</table>');
   if (failures.length > 0) {
     out.push('<h2>Model failures</h2>', '<ul>');
     for (const line of failures.slice(0, FAILURES_SHOWN)) {
-      out.push(`<li>${escape_xml(line.error?.message ?? '')}<br><code>${escape_xml(line.error?.command ?? '')}</code></li>`);
+      out.push(`<li>${esc(line.error?.message ?? '')}<br><code>${esc(line.error?.command ?? '')}</code></li>`);
     }
     if (failures.length > FAILURES_SHOWN) out.push(`<li>and ${failures.length - FAILURES_SHOWN} more</li>`);
     out.push('</ul>');
@@ -102,6 +105,6 @@ export function report_title(lines: readonly ResultLine[], file: string): string
   return `reclaimsim sweep ${sweeps.length > 0 ? sweeps.join(', ') : basename(file)}`;
 }
 
-export function write_report(path: string, title: string, lines: readonly ResultLine[]): void {
-  writeFileSync(path, render_report(title, lines));
+export async function write_report(path: string, title: string, lines: readonly ResultLine[]): Promise<void> {
+  writeFileSync(path, await render_report(title, lines));
 }

@@ -98,7 +98,7 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
     results.rewrite(canonical.lines);
     const ids = new Set(runs.map((run) => run.id));
     const mine = canonical.lines.filter((line) => ids.has(line.id));
-    if (report !== null) write_report(report, report_title(mine, out), mine);
+    if (report !== null) await write_report(report, report_title(mine, out), mine);
     return {
       name: spec.name,
       out,
