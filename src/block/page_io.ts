@@ -12,6 +12,11 @@ const KIB_PER_PAGE = 4;
 
 /** swap_writepage's "keep this folio active" answer (AOP_WRITEPAGE_ACTIVATE). */
 export const AOP_WRITEPAGE_ACTIVATE = 0x80000;
+/**
+ * swap_writepage's answer when the folio's bio found no free tag: the write is started (the
+ * folio is under writeback and unlocked) and the caller finishes it with swap_writepage_wait.
+ */
+export const SWAP_WRITEPAGE_NO_TAG = -1;
 
 /** zswap in front of the swap device (the scenario's swap.zswap). */
 export interface ZswapParams {
@@ -48,8 +53,10 @@ export class SwapIo implements CompletionHandler {
    * and not under writeback, so reclaim frees it in the same pass); otherwise count PSWPOUT,
    * set PG_writeback, unlock, and either compress inline and complete (zram,
    * swap_writepage_bdev_sync) or submit one bio for the folio (swap_writepage_bdev_async).
+   * It never waits: a bio that finds no free tag is answered SWAP_WRITEPAGE_NO_TAG, so that
+   * the common path makes no generator per folio.
    */
-  *swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, number, void> {
+  swap_writepage(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): number {
     const pgdat = this.pgdat;
     const f = pgdat.folios;
     if (pgdat.swap.folio_free_swap(f, pfn)) {
@@ -95,7 +102,13 @@ export class SwapIo implements CompletionHandler {
       this.end_bio(true, slot, cpu);
       return 0;
     }
-    if (!this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true)) yield* this.device.submit_bio(task, cpu, plug, slot, true);
+    return this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true) ? 0 : SWAP_WRITEPAGE_NO_TAG;
+  }
+
+  /** The end of a swap_writepage answered SWAP_WRITEPAGE_NO_TAG: sleep in submit_bio until a tag frees. */
+  *swap_writepage_wait(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, number, void> {
+    assert(this.device !== null, 'only a block device runs out of tags');
+    yield* this.device.submit_bio(task, cpu, plug, this.pgdat.folios.swap[pfn] as number, true);
     return 0;
   }
 

@@ -1,4 +1,4 @@
-import { AOP_WRITEPAGE_ACTIVATE } from '../block/page_io.js';
+import { AOP_WRITEPAGE_ACTIVATE, SWAP_WRITEPAGE_NO_TAG } from '../block/page_io.js';
 import { Yield } from '../engine/simulator.js';
 import {
   FolioList,
@@ -154,7 +154,8 @@ export class ShrinkContext {
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
     if (must_sync(this.k, this.rt)) yield Yield.resume;
     this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
-    const res = yield* this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    let res = this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (res === SWAP_WRITEPAGE_NO_TAG) res = yield* this.k.swap_io.swap_writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
     if (res === AOP_WRITEPAGE_ACTIVATE) {
       f.clear(pfn, PG_reclaim);
       if (this.k.probe !== null) this.k.probe.pageout_activate(pfn);

@@ -51,10 +51,15 @@ export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield
   ubc.writable = false;
 }
 
-/** try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. */
-export function* try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
-  if (rt.tlb_ubc.writable) yield* try_to_unmap_flush(k, rt);
+/**
+ * try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. It hands back the
+ * flush itself rather than wrapping it: upstream calls this for every dirty folio.
+ */
+export function try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+  return rt.tlb_ubc.writable ? try_to_unmap_flush(k, rt) : no_flush();
 }
+
+function* no_flush(): Generator<Yield, void, void> {}
 
 /**
  * flush_tlb_batched_pending (B12): called under the PTE lock by operations that could race

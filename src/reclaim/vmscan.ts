@@ -89,7 +89,9 @@ export function* shrink_folio_list(
     }
     assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), () => `folio ${pfn}: only swap-backed anon folios are modelled`);
     sc.nr_scanned += f.nr(pfn);
-    yield* shrink_one_folio(ctx, pfn, ignore_references);
+    const next = shrink_one_folio(ctx, pfn, ignore_references);
+    if (next === WRITE_DIRTY) yield* k.strategy.dirty_folio(ctx, pfn);
+    else if (next === FREE) yield* ctx.folio_free(pfn);
   }
   yield* k.strategy.after_main_loop(ctx);
   // A32 (demotion) does not apply: no memory tiers are modelled.
@@ -123,34 +125,43 @@ function folio_under_writeback(ctx: ShrinkContext, pfn: number, nr_pages: number
   ctx.activate_locked(pfn);
 }
 
-/** The per-folio decision chain of shrink_folio_list from A4 on, for a locked folio. */
-function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: boolean): Generator<Yield, void, void> {
+/** What shrink_one_folio leaves to its caller: nothing, the dirty-folio path, or the free path. */
+const DECIDED = 0;
+const WRITE_DIRTY = 1;
+const FREE = 2;
+
+/**
+ * The per-folio decision chain of shrink_folio_list from A4 on, for a locked folio. It never
+ * waits: the two steps that may (writing a dirty folio, freeing one) are returned for the
+ * caller to take, so that no generator is made per folio for the decisions alone.
+ */
+function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: boolean): number {
   const { k, rt, sc, stat } = ctx;
   const f = k.pgdat.folios;
   const cost = k.machine.cost;
   const nr_pages = f.nr(pfn);
   // A4
-  if (f.test(pfn, PG_unevictable) || f.test(pfn, PG_mlocked)) return ctx.activate_locked(pfn);
+  if (f.test(pfn, PG_unevictable) || f.test(pfn, PG_mlocked)) return decided(ctx.activate_locked(pfn));
   // A5
-  if (!sc.may_unmap && ctx.mapped(pfn)) return ctx.keep_locked(pfn);
+  if (!sc.may_unmap && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
   // A7: swap-backed folios report neither dirty nor writeback (folio_check_dirty_writeback).
   // A8
-  if (f.test(pfn, PG_writeback)) return folio_under_writeback(ctx, pfn, nr_pages);
+  if (f.test(pfn, PG_writeback)) return decided(folio_under_writeback(ctx, pfn, nr_pages));
   // A9, A10
   let references = FOLIOREF_RECLAIM;
   if (!ignore_references) {
     references = folio_check_references(k, pfn);
-    if (references === FOLIOREF_ACTIVATE) return ctx.activate_locked(pfn);
+    if (references === FOLIOREF_ACTIVATE) return decided(ctx.activate_locked(pfn));
     if (references === FOLIOREF_KEEP) {
       stat.nr_ref_keep += nr_pages;
-      return ctx.keep_locked(pfn);
+      return decided(ctx.keep_locked(pfn));
     }
   }
   // A12
   if (!f.test(pfn, PG_swapcache)) {
-    if (!sc.gfp_io) return ctx.keep_locked(pfn);
+    if (!sc.gfp_io) return decided(ctx.keep_locked(pfn));
     rt.task.now_ns += cost.add_to_swap_ns;
-    if (!add_to_swap(k, pfn)) return ctx.activate_locked(pfn);
+    if (!add_to_swap(k, pfn)) return decided(ctx.activate_locked(pfn));
   }
   // A14
   if (ctx.mapped(pfn)) {
@@ -158,18 +169,23 @@ function* shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: b
     try_to_unmap(k, rt, pfn, TTU_BATCH_FLUSH);
     if (ctx.mapped(pfn)) {
       stat.nr_unmap_fail += nr_pages;
-      return ctx.activate_locked(pfn);
+      return decided(ctx.activate_locked(pfn));
     }
   }
   // A17
   if (f.test(pfn, PG_dirty)) {
-    if (references === FOLIOREF_RECLAIM_CLEAN) return ctx.keep_locked(pfn);
-    if (!sc.may_writepage) return ctx.keep_locked(pfn);
+    if (references === FOLIOREF_RECLAIM_CLEAN) return decided(ctx.keep_locked(pfn));
+    if (!sc.may_writepage) return decided(ctx.keep_locked(pfn));
     // A17.5: flush before I/O (if a deferred PTE was dirty), then write — or the strategy's way.
-    return yield* k.strategy.dirty_folio(ctx, pfn);
+    return WRITE_DIRTY;
   }
   // A19-A22
-  yield* ctx.folio_free(pfn);
+  return FREE;
+}
+
+/** An exit taken (keep, activate): nothing left for the caller. */
+function decided(_exit: void): number {
+  return DECIDED;
 }
 
 /**
