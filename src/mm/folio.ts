@@ -1,5 +1,6 @@
 import { assert } from '../engine/assert.js';
 import type { MmProbe } from './probe.js';
+import { table } from '../engine/tables.js';
 
 /**
  * Folio flags (include/linux/page-flags.h), as bits of one word per folio. PG_anon stands for
@@ -64,18 +65,18 @@ export class FolioTable {
 
   constructor(nr_pages: number) {
     this.nr_pages = nr_pages;
-    this.flags = new Uint32Array(nr_pages);
-    this.refcount = new Int32Array(nr_pages);
-    this.mapcount = new Int32Array(nr_pages);
-    this.order = new Uint8Array(nr_pages);
-    this.lru_prev = new Int32Array(nr_pages).fill(NIL);
-    this.lru_next = new Int32Array(nr_pages).fill(NIL);
-    this.swap = new Int32Array(nr_pages).fill(NIL);
-    this.rmap_mm = new Int32Array(nr_pages).fill(NIL);
-    this.rmap_vpn = new Int32Array(nr_pages).fill(NIL);
-    this.memcg = new Uint8Array(nr_pages);
-    this.zero_filled = new Uint8Array(nr_pages);
-    this.free_stack = new Int32Array(nr_pages);
+    this.flags = table(Uint32Array, nr_pages);
+    this.refcount = table(Int32Array, nr_pages);
+    this.mapcount = table(Int32Array, nr_pages);
+    this.order = table(Uint8Array, nr_pages);
+    this.lru_prev = table(Int32Array, nr_pages).fill(NIL);
+    this.lru_next = table(Int32Array, nr_pages).fill(NIL);
+    this.swap = table(Int32Array, nr_pages).fill(NIL);
+    this.rmap_mm = table(Int32Array, nr_pages).fill(NIL);
+    this.rmap_vpn = table(Int32Array, nr_pages).fill(NIL);
+    this.memcg = table(Uint8Array, nr_pages);
+    this.zero_filled = table(Uint8Array, nr_pages);
+    this.free_stack = table(Int32Array, nr_pages);
     this.nr_free_pages = nr_pages;
   }
 

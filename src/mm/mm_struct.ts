@@ -1,4 +1,5 @@
 import { MmContext } from '../hw/machine.js';
+import { table } from '../engine/tables.js';
 
 /** PTE bits (arch/x86 _PAGE_*), plus the software marks of a swap PTE. */
 export const PTE_PRESENT = 1;
@@ -46,8 +47,8 @@ export class MmStruct {
     nr_virtual_pages: number,
   ) {
     this.context = new MmContext(id);
-    this.pte = new Uint8Array(nr_virtual_pages + PTRS_PER_PTE);
-    this.pte_val = new Int32Array(nr_virtual_pages + PTRS_PER_PTE);
+    this.pte = table(Uint8Array, nr_virtual_pages + PTRS_PER_PTE);
+    this.pte_val = table(Int32Array, nr_virtual_pages + PTRS_PER_PTE);
   }
 
   /** mmap of an anonymous region of `nr_pages`, 2 MiB-aligned (so it fills whole PMDs). */

@@ -1,5 +1,6 @@
 import { assert } from '../engine/assert.js';
 import { NIL, PG_dirty, PG_swapcache, PG_writeback, type FolioTable } from './folio.js';
+import { table } from '../engine/tables.js';
 
 /** SWAP_HAS_CACHE: the slot's swap_map byte flag for "a folio in the swap cache owns it". */
 export const SWAP_HAS_CACHE = 0x40;
@@ -25,10 +26,10 @@ export class SwapInfo {
     /** SWP_SYNCHRONOUS_IO: the device completes I/O inside submission (zram). */
     readonly synchronous_io: boolean,
   ) {
-    this.swap_map = new Uint8Array(nr_slots);
-    this.swap_cache = new Int32Array(nr_slots).fill(NIL);
-    this.zeromap = new Uint8Array(nr_slots);
-    this.zswapped = new Uint8Array(nr_slots);
+    this.swap_map = table(Uint8Array, nr_slots);
+    this.swap_cache = table(Int32Array, nr_slots).fill(NIL);
+    this.zeromap = table(Uint8Array, nr_slots);
+    this.zswapped = table(Uint8Array, nr_slots);
   }
 
   /** get_swap_pages for one slot, marked SWAP_HAS_CACHE; NIL when swap is full. Slot 0 is the header. */

@@ -10,6 +10,7 @@ import type { ShrinkContext } from '../reclaim/shrink_context.js';
 import { LockHoldHistogram } from './lock_hold.js';
 import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
+import { table } from '../engine/tables.js';
 
 /** One shrink_folio_list call: its serial number, its input folios and the pages freed during it. */
 interface ShrinkCall {
@@ -69,18 +70,18 @@ export class Oracle implements Probe {
     private readonly machine: Machine,
   ) {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
-    this.frame_version = new Float64Array(k.pgdat.folios.nr_pages);
+    this.frame_version = table(Float64Array, k.pgdat.folios.nr_pages);
     this.stale = new StaleTranslations(k.pgdat.folios.nr_pages);
-    this.call_mark = new Int32Array(k.pgdat.folios.nr_pages);
-    this.lock_owner = new Int32Array(k.pgdat.folios.nr_pages);
-    this.lock_since_ns = new Float64Array(k.pgdat.folios.nr_pages).fill(-1);
-    this.slot_version = new Float64Array(k.pgdat.swap.nr_slots);
+    this.call_mark = table(Int32Array, k.pgdat.folios.nr_pages);
+    this.lock_owner = table(Int32Array, k.pgdat.folios.nr_pages);
+    this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);
+    this.slot_version = table(Float64Array, k.pgdat.swap.nr_slots);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
     let versions = this.written_version.get(mm.id);
     if (versions === undefined) {
-      versions = new Float64Array(mm.pte.length);
+      versions = table(Float64Array, mm.pte.length);
       this.written_version.set(mm.id, versions);
     }
     return versions;

@@ -1,3 +1,5 @@
+import { table } from '../engine/tables.js';
+
 /**
  * The translations some CPUs may still cache after reclaim cleared their PTEs: at most one
  * per page frame, kept in arrays indexed by pfn. (As a Map of objects they lived long enough
@@ -26,13 +28,13 @@ export class StaleTranslations {
   size = 0;
 
   constructor(nr_pages: number) {
-    this.event = new Float64Array(nr_pages);
-    this.mm_id = new Int32Array(nr_pages);
-    this.vpn = new Int32Array(nr_pages);
-    this.dirty = new Uint8Array(nr_pages);
-    this.cpu_set = new Int32Array(nr_pages);
-    this.listed = new Int32Array(nr_pages);
-    this.in_list = new Uint8Array(nr_pages);
+    this.event = table(Float64Array, nr_pages);
+    this.mm_id = table(Int32Array, nr_pages);
+    this.vpn = table(Int32Array, nr_pages);
+    this.dirty = table(Uint8Array, nr_pages);
+    this.cpu_set = table(Int32Array, nr_pages);
+    this.listed = table(Int32Array, nr_pages);
+    this.in_list = table(Uint8Array, nr_pages);
   }
 
   has(pfn: number): boolean {

@@ -1,4 +1,5 @@
 import { SimAssertionError } from '../engine/assert.js';
+import { with_recycled_tables } from '../engine/tables.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
 import { workload_kind, type Scenario } from '../scenario/schema.js';
@@ -30,7 +31,8 @@ export class SimulationError extends Error {
  * Runs a validated scenario with one strategy and seed: builds the machine and the workload
  * of the scenario's kind (madvise_run.ts: the MADV_PAGEOUT experiment; stress_run.ts: the
  * stress-ng --vm workers under memory pressure), runs it to its end and returns the result
- * contract's run record.
+ * contract's run record. The run's tables are recycled for the next run in this thread
+ * (engine/tables.ts).
  */
 export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const strategy = resolve_strategy(options.strategy ?? 'upstream');
@@ -39,7 +41,9 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   try {
     const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
     const simulate = workload_kind(scenario) === 'stress' ? simulate_stress : simulate_madvise;
-    return simulate(scenario, strategy, seed, wall_start, options, command);
+    const run = (): RunResult => simulate(scenario, strategy, seed, wall_start, options, command);
+    // A caller that inspects the kernel may keep it: its tables are then its own.
+    return options.inspect === undefined ? with_recycled_tables(run) : run();
   } catch (error) {
     if (error instanceof SimAssertionError || error instanceof RangeError || error instanceof TypeError) {
       const where = error instanceof SimAssertionError && error.position !== undefined
