@@ -44,14 +44,14 @@ seeds: 200
 `,
 };
 /**
- * For contrast, an allocation-heavy sweep: 80 runs of 256 MiB pageouts on a 1 GiB, 2-CPU
- * machine (~100 ms each), where a run spends much of its time allocating (per-folio
- * generator frames, 30 MB of typed arrays) and V8's collector threads do a fifth of the work.
- * One worker has the second core to itself for them; two workers share it.
+ * An allocation-heavy sweep beside it: 240 runs of 256 MiB pageouts on a 1 GiB, 2-CPU machine
+ * (~65 ms each), most of reclaimsim's scenarios in shape. A run allocates (per-folio generator
+ * frames) and its tables are three times what it touches; V8's collector threads take a
+ * larger share of the work, which one worker runs on the idle second core and two must share.
  */
 const ALLOCATION_HEAVY = {
   name: 'allocation-heavy',
-  runs: 80,
+  runs: 240,
   what: '256 MiB pageouts on 2 CPUs',
   yaml: `name: allocation-heavy
 base: dirty-16m
@@ -61,7 +61,7 @@ set:
 axes:
   swap.device: [nvme, ssd]
 strategies: [upstream, batched]
-seeds: 20
+seeds: 60
 `,
 };
 /** Tiny runs (2 MiB pageouts on a 16 MiB machine, ~1 ms each): the overhead dominates. */
