@@ -121,14 +121,15 @@ export class Oracle implements Probe {
     this.last_full_flush_event[cpu] = ++this.event;
   }
 
+  /** An INVLPG by `cpu`: the page's stale translations lose it as a holder, and go once none holds them. */
   tlb_flush_one(cpu: number, mm_id: number, vpn: number): void {
     this.event++;
     const stale = this.stale;
-    stale.for_each((pfn) => {
-      if (stale.mm_id[pfn] !== mm_id || stale.vpn[pfn] !== vpn) return;
+    stale.for_each_on_page(mm_id, vpn, (pfn) => {
       const cpus = stale.invlpg_cpus.get(pfn);
       if (cpus === undefined) stale.invlpg_cpus.set(pfn, [cpu]);
       else cpus.push(cpu);
+      if (!this.has_holder(pfn)) stale.delete(pfn);
     });
   }
 

@@ -8,7 +8,9 @@ import { table } from '../engine/tables.js';
  *
  * For each entry: the oracle event at which the PTE was cleared, the mm and virtual page, the
  * PTE's dirty bit, and the CPUs that had the mm loaded and were not lazy then, as an index
- * into `cpu_sets` (a lazy CPU runs no user code, and flushes when it leaves lazy mode).
+ * into `cpu_sets` (a lazy CPU runs no user code, and flushes when it leaves lazy mode). The
+ * entries of one virtual page are chained, so an INVLPG finds its entries without a search
+ * (a single-threaded process flushes every page it unmaps that way).
  */
 export class StaleTranslations {
   /** The oracle event at which the PTE was cleared; 0 where the frame has no entry. */
@@ -19,12 +21,15 @@ export class StaleTranslations {
   readonly cpu_set: Int32Array;
   /** The distinct CPU sets entries refer to (few: consecutive PTE clears share one). */
   readonly cpu_sets: (readonly number[])[] = [];
-  /** CPUs that INVLPGed an entry's page since it was cleared, by pfn (rare: partial flushes only). */
+  /** CPUs that INVLPGed an entry's page since it was cleared, by pfn (partial flushes only). */
   readonly invlpg_cpus = new Map<number, number[]>();
   /** Frames that have (or recently had) an entry, each once; compacted by `sweep`. */
   private readonly listed: Int32Array;
   private readonly in_list: Uint8Array;
   private nr_listed = 0;
+  /** The first entry (pfn + 1) of each virtual page's chain, by page_key; the next entry's pfn + 1, or 0. */
+  private readonly page_first = new Map<number, number>();
+  private readonly page_next: Int32Array;
   size = 0;
 
   constructor(nr_pages: number) {
@@ -35,6 +40,11 @@ export class StaleTranslations {
     this.cpu_set = table(Int32Array, nr_pages);
     this.listed = table(Int32Array, nr_pages);
     this.in_list = table(Uint8Array, nr_pages);
+    this.page_next = table(Int32Array, nr_pages);
+  }
+
+  private static page_key(mm_id: number, vpn: number): number {
+    return mm_id * 2 ** 32 + vpn;
   }
 
   has(pfn: number): boolean {
@@ -43,13 +53,16 @@ export class StaleTranslations {
 
   /** Records (or replaces) the frame's entry; `event` must be positive. */
   set(pfn: number, mm_id: number, vpn: number, dirty: boolean, cpu_set: number, event: number): void {
-    if (this.event[pfn] === 0) this.size++;
+    this.delete(pfn);
+    this.size++;
     this.event[pfn] = event;
     this.mm_id[pfn] = mm_id;
     this.vpn[pfn] = vpn;
     this.dirty[pfn] = dirty ? 1 : 0;
     this.cpu_set[pfn] = cpu_set;
-    this.invlpg_cpus.delete(pfn);
+    const key = StaleTranslations.page_key(mm_id, vpn);
+    this.page_next[pfn] = this.page_first.get(key) ?? 0;
+    this.page_first.set(key, pfn + 1);
     if (this.in_list[pfn] === 0) {
       this.in_list[pfn] = 1;
       this.listed[this.nr_listed++] = pfn;
@@ -61,13 +74,25 @@ export class StaleTranslations {
     this.event[pfn] = 0;
     this.invlpg_cpus.delete(pfn);
     this.size--;
+    const key = StaleTranslations.page_key(this.mm_id[pfn] as number, this.vpn[pfn] as number);
+    const next = this.page_next[pfn] as number;
+    let link = this.page_first.get(key) as number;
+    if (link === pfn + 1) {
+      if (next === 0) this.page_first.delete(key);
+      else this.page_first.set(key, next);
+      return;
+    }
+    while (this.page_next[link - 1] !== pfn + 1) link = this.page_next[link - 1] as number;
+    this.page_next[link - 1] = next;
   }
 
-  /** Calls `visit` with the pfn of every entry. */
-  for_each(visit: (pfn: number) => void): void {
-    for (let i = 0; i < this.nr_listed; i++) {
-      const pfn = this.listed[i] as number;
-      if (this.event[pfn] !== 0) visit(pfn);
+  /** Calls `visit` with the pfn of every entry for the virtual page (it may delete that entry). */
+  for_each_on_page(mm_id: number, vpn: number, visit: (pfn: number) => void): void {
+    let link = this.page_first.get(StaleTranslations.page_key(mm_id, vpn)) ?? 0;
+    while (link !== 0) {
+      const pfn = link - 1;
+      link = this.page_next[pfn] as number;
+      visit(pfn);
     }
   }
 
