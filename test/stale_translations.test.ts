@@ -14,7 +14,7 @@ describe('StaleTranslations', () => {
   it('holds what a Map of entries would hold, through sets, deletes and sweeps', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-        const stale = new StaleTranslations(16);
+        const stale = new StaleTranslations(16, () => 10);
         const model = new Map<number, number>();
         let event = 0;
         for (const o of ops) {

@@ -71,7 +71,7 @@ export class Oracle implements Probe {
   ) {
     this.last_full_flush_event = new Float64Array(machine.nr_cpus).fill(-1);
     this.frame_version = table(Float64Array, k.pgdat.folios.nr_pages);
-    this.stale = new StaleTranslations(k.pgdat.folios.nr_pages);
+    this.stale = new StaleTranslations(k.pgdat.folios.nr_pages, (mm_id) => (k.pgdat.mms[mm_id] as MmStruct).pte.length);
     this.call_mark = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_owner = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);

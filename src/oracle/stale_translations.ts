@@ -27,12 +27,22 @@ export class StaleTranslations {
   private readonly listed: Int32Array;
   private readonly in_list: Uint8Array;
   private nr_listed = 0;
-  /** The first entry (pfn + 1) of each virtual page's chain, by page_key; the next entry's pfn + 1, or 0. */
-  private readonly page_first = new Map<number, number>();
+  /**
+   * Each virtual page's chain: per address space, by vpn, its first entry's pfn + 1 (0: none);
+   * per entry, the next one's pfn + 1, or 0.
+   */
+  private readonly page_first = new Map<number, Int32Array>();
   private readonly page_next: Int32Array;
+  /** The address space asked for last, and its chain heads (reclaim works through one at a time). */
+  private last_mm_id = -1;
+  private last_heads: Int32Array = new Int32Array(0);
   size = 0;
 
-  constructor(nr_pages: number) {
+  /** `nr_vpns` gives an address space's number of virtual pages (its page table's length). */
+  constructor(
+    nr_pages: number,
+    private readonly nr_vpns: (mm_id: number) => number,
+  ) {
     this.event = table(Float64Array, nr_pages);
     this.mm_id = table(Int32Array, nr_pages);
     this.vpn = table(Int32Array, nr_pages);
@@ -43,8 +53,17 @@ export class StaleTranslations {
     this.page_next = table(Int32Array, nr_pages);
   }
 
-  private static page_key(mm_id: number, vpn: number): number {
-    return mm_id * 2 ** 32 + vpn;
+  /** The chain heads of an address space, made on its first entry. */
+  private heads(mm_id: number): Int32Array {
+    if (mm_id === this.last_mm_id) return this.last_heads;
+    let heads = this.page_first.get(mm_id);
+    if (heads === undefined) {
+      heads = table(Int32Array, this.nr_vpns(mm_id));
+      this.page_first.set(mm_id, heads);
+    }
+    this.last_mm_id = mm_id;
+    this.last_heads = heads;
+    return heads;
   }
 
   has(pfn: number): boolean {
@@ -60,9 +79,9 @@ export class StaleTranslations {
     this.vpn[pfn] = vpn;
     this.dirty[pfn] = dirty ? 1 : 0;
     this.cpu_set[pfn] = cpu_set;
-    const key = StaleTranslations.page_key(mm_id, vpn);
-    this.page_next[pfn] = this.page_first.get(key) ?? 0;
-    this.page_first.set(key, pfn + 1);
+    const heads = this.heads(mm_id);
+    this.page_next[pfn] = heads[vpn] as number;
+    heads[vpn] = pfn + 1;
     if (this.in_list[pfn] === 0) {
       this.in_list[pfn] = 1;
       this.listed[this.nr_listed++] = pfn;
@@ -74,12 +93,12 @@ export class StaleTranslations {
     this.event[pfn] = 0;
     this.invlpg_cpus.delete(pfn);
     this.size--;
-    const key = StaleTranslations.page_key(this.mm_id[pfn] as number, this.vpn[pfn] as number);
+    const heads = this.heads(this.mm_id[pfn] as number);
+    const vpn = this.vpn[pfn] as number;
     const next = this.page_next[pfn] as number;
-    let link = this.page_first.get(key) as number;
+    let link = heads[vpn] as number;
     if (link === pfn + 1) {
-      if (next === 0) this.page_first.delete(key);
-      else this.page_first.set(key, next);
+      heads[vpn] = next;
       return;
     }
     while (this.page_next[link - 1] !== pfn + 1) link = this.page_next[link - 1] as number;
@@ -88,7 +107,7 @@ export class StaleTranslations {
 
   /** Calls `visit` with the pfn of every entry for the virtual page (it may delete that entry). */
   for_each_on_page(mm_id: number, vpn: number, visit: (pfn: number) => void): void {
-    let link = this.page_first.get(StaleTranslations.page_key(mm_id, vpn)) ?? 0;
+    let link = this.page_first.get(mm_id)?.[vpn] ?? 0;
     while (link !== 0) {
       const pfn = link - 1;
       link = this.page_next[pfn] as number;
