@@ -1,4 +1,5 @@
 import type { Simulator } from '../engine/simulator.js';
+import { table } from '../engine/tables.js';
 import { NR_CPUS_MAX, type Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_writeback } from '../mm/folio.js';
@@ -10,7 +11,6 @@ import type { ShrinkContext } from '../reclaim/shrink_context.js';
 import { LockHoldHistogram } from './lock_hold.js';
 import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
-import { table } from '../engine/tables.js';
 
 /** One shrink_folio_list call: its serial number, its input folios and the pages freed during it. */
 interface ShrinkCall {
