@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,5 +43,22 @@ describe('reclaimsim CLI (built dist/)', () => {
   it('lists scenarios and strategies', () => {
     expect(cli('scenarios').stdout).toMatch(/^madv-pageout\s+Seed author/m);
     expect(cli('strategies').stdout).toMatch(/^upstream$/m);
+  });
+
+  it('runs as `npx reclaimsim` in the package folder, as the README says (the built bin is executable)', () => {
+    const r = spawnSync('npx', ['--no-install', 'reclaimsim', 'strategies'], { cwd: resolve(CLI, '..', '..', '..'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^upstream$/m);
+  });
+
+  it('ends quietly when its reader goes away (`reclaimsim scenarios | head -1`)', async () => {
+    const child = spawn(process.execPath, [CLI, 'scenarios'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 });

@@ -214,4 +214,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`reclaimsim scenarios | head -1`) ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 await main(process.argv.slice(2));
