@@ -90,5 +90,7 @@ describe('reclaimsim sweep (local pool)', () => {
     const usage = cli(['sweep', 'small.yaml', '--queue', 'http://x'], dir);
     expect(usage.status).toBe(1);
     expect(usage.stderr).toBe('reclaimsim: --queue http://x: expected redis://host:port (or rediss://, optionally /db)\n');
+    expect(cli(['sweep', 'missing.yaml'], dir)).toMatchObject({ status: 1, stderr: 'reclaimsim: missing.yaml: no such sweep file\n' });
+    expect(cli(['merge', 'missing.jsonl', '--out', 'm.jsonl'], dir)).toMatchObject({ status: 1, stderr: 'reclaimsim: merge: missing.jsonl: no such result file\n' });
   });
 });

@@ -15,6 +15,7 @@ import {
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
+import { parse_positive } from './parse_positive.js';
 import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
 import { register_sweep_commands } from './sweep_commands.js';
 import { register_kernel_check_command } from './kernel_check_command.js';
@@ -149,7 +150,7 @@ function build_program(argv: readonly string[]): Command {
   program
     .command('swarm')
     .description('run the oracle over random small scenarios (one seed each) and report every violation')
-    .option('--runs <n>', 'number of random scenarios', parse_seed, 1000)
+    .option('--runs <n>', 'number of random scenarios', parse_positive, 1000)
     .option('--first-seed <n>', 'seed of the first scenario', parse_seed, 1)
     .option('--strategies <list>', 'comma-separated strategies', 'upstream,batched')
     .option('--json <file>', 'write the summary and findings as JSON')

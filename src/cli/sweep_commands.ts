@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_QUEUE_NAME,
   defaultWorkers,
@@ -13,6 +13,7 @@ import {
   type QueryFormat,
   type SweepSummary,
 } from '../index.js';
+import { parse_positive } from './parse_positive.js';
 
 /** Exit codes beyond main's: 3 some runs failed outside the model (rerun to retry), 4 the model failed on some runs. */
 const EXIT_USAGE = 1;
@@ -22,11 +23,6 @@ const EXIT_CRASH = 4;
 const LOCK_MS_DEFAULT = 30_000;
 /** Reasons of failed runs printed before the rest are counted. */
 const REASONS_SHOWN = 5;
-
-function parse_positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('a positive integer');
-  return Number(value);
-}
 
 /** Runs a command, printing the errors a user can act on without a stack trace. */
 async function reporting(what: string, body: () => Promise<void>): Promise<void> {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { canonical_lines } from './canonical.js';
 import { report_title, write_report } from './report_html.js';
 import type { ResultLine } from './result_line.js';
 import { read_result_lines, write_lines_atomic } from './results_file.js';
+import { SweepError } from './sweep_error.js';
 
 export interface MergeSummary {
   out: string;
@@ -24,6 +26,7 @@ export async function merge_results(inputs: readonly string[], out: string, repo
   const lines: ResultLine[] = [];
   let partial_bytes = 0;
   for (const input of inputs) {
+    if (!existsSync(input)) throw new SweepError(`merge: ${input}: no such result file`);
     const read = read_result_lines(input);
     lines.push(...read.lines);
     partial_bytes += read.partial_bytes;

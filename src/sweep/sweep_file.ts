@@ -6,6 +6,7 @@ import { stable_json } from '../run/result.js';
 import { resolve_strategy } from '../run/run_scenario.js';
 import { resolve_scenario_path, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import { is_scenario_field } from './scenario_field.js';
+import { SweepError } from './sweep_error.js';
 import { yaml_where } from './yaml_where.js';
 
 /** A scenario field and the value the sweep gives it, with where that value is written. */
@@ -94,6 +95,7 @@ function duplicates(values: readonly unknown[], path: (string | number)[], ctx: 
 
 /** Reads and validates a sweep file. */
 export function read_sweep_file(file: string): SweepSpec {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new SweepError(`${file}: no such sweep file`);
   return parse_sweep(readFileSync(file, 'utf8'), file);
 }
 
