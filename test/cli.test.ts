@@ -40,6 +40,17 @@ describe('reclaimsim CLI (built dist/)', () => {
     expect(cli('frobnicate').status).toBe(1);
   });
 
+  it('exits 1 naming a file it cannot write, or a count below 1, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-'));
+    const missing = join(dir, 'no-such-folder', 'r.json');
+    const r = cli('run', 'dirty-16m', '--json', missing);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`reclaimsim: ENOENT: no such file or directory, open '${missing}'\n`);
+    const seeds = cli('compare', 'dirty-16m', '--seeds', '0');
+    expect(seeds.status).toBe(1);
+    expect(seeds.stderr).toMatch(/^error: option '--seeds <n>' argument '0' is invalid\. a positive integer/);
+  });
+
   it('lists scenarios and strategies', () => {
     expect(cli('scenarios').stdout).toMatch(/^madv-pageout\s+Seed author/m);
     expect(cli('strategies').stdout).toMatch(/^upstream$/m);

@@ -127,7 +127,7 @@ function build_program(argv: readonly string[]): Command {
     .description('run several strategies on the same scenario and seeds and tabulate every figure')
     .argument('<scenario>', 'a scenario YAML file or the name of a built-in one')
     .option('--strategies <list>', 'comma-separated strategies or module paths; the first is the baseline', listStrategies().join(','))
-    .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_seed, 1)
+    .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_positive, 1)
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--json <file>', 'write every run in the result contract to a file')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
@@ -137,7 +137,6 @@ function build_program(argv: readonly string[]): Command {
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
-      if (options.seeds < 1) throw new InvalidArgumentError('--seeds must be at least 1');
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       await reporting_crashes(argv, async () => {
         const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
@@ -192,6 +191,11 @@ function build_program(argv: readonly string[]): Command {
   return program;
 }
 
+/** A file the command could not open (a missing folder, no permission): Node's message names the path and the reason. */
+function is_file_error(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const program = build_program(argv);
   try {
@@ -206,7 +210,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError) {
+    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || is_file_error(error)) {
       process.stderr.write(`reclaimsim: ${error.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
