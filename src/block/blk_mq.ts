@@ -64,38 +64,57 @@ export class BlockDevice {
   }
 
   /**
-   * submit_bio of a one-page bio for swap slot `slot` from a task on `cpu` (blk_mq_submit_bio),
-   * when it needs no wait: merge into the plug's last request if possible, else take a free
-   * tag and add the request to the plug (flushing it first when full or its first request is
-   * large), or dispatch it at once without a plug. False when no tag is free: the caller then
+   * submit_bio of a bio of `nr_pages` pages from swap slot `slot` (a folio: one page, or a
+   * large folio's contiguous run) from a task on `cpu` (blk_mq_submit_bio), when it needs no
+   * wait. A bio larger than a request may be is split first (bio_split_to_limits); each part
+   * merges into the plug's last request if possible, else takes a free tag and joins the plug
+   * (flushing it first when full or its first request is large), or is dispatched at once
+   * without a plug. False, having queued nothing, when the tags are too few: the caller then
    * sleeps in submit_bio.
    */
-  try_submit_bio(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): boolean {
-    if (plug !== null && plug.tags.length > 0) {
-      const last = plug.tags[plug.tags.length - 1] as number;
-      if (
-        this.rq_write[last] === (write ? 1 : 0) &&
-        (this.rq_first_slot[last] as number) + (this.rq_nr_pages[last] as number) === slot &&
-        (this.rq_nr_pages[last] as number) < this.max_pages_per_rq
-      ) {
-        this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
-        this.rq_nr_pages[last] = (this.rq_nr_pages[last] as number) + 1;
-        this.stats.bios++;
-        return true;
+  try_submit_bio(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, write: boolean, nr_pages = 1): boolean {
+    const max = this.max_pages_per_rq;
+    const first_part = Math.min(nr_pages, max);
+    const merges = plug !== null && this.can_merge(plug, slot, write, first_part);
+    const tags_needed = Math.ceil(nr_pages / max) - (merges ? 1 : 0);
+    if (this.free_tags.length < tags_needed) return false;
+    this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, nr_pages * SECTORS_PER_PAGE, write);
+    this.stats.bios++;
+    for (let done = 0; done < nr_pages; ) {
+      const part = Math.min(nr_pages - done, max);
+      if (done === 0 && merges) {
+        const last = (plug).tags[(plug).tags.length - 1] as number;
+        this.rq_nr_pages[last] = (this.rq_nr_pages[last] as number) + part;
+      } else {
+        this.queue_request(t_ns, cpu, plug, slot + done, part, write);
       }
+      done += part;
     }
-    if (this.free_tags.length === 0) return false;
-    this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
+    return true;
+  }
+
+  /** blk_attempt_plug_merge: the plug's last request ends where the bio starts and has room for it. */
+  private can_merge(plug: BlkPlug, slot: number, write: boolean, nr_pages: number): boolean {
+    if (plug.tags.length === 0) return false;
+    const last = plug.tags[plug.tags.length - 1] as number;
+    return (
+      this.rq_write[last] === (write ? 1 : 0) &&
+      (this.rq_first_slot[last] as number) + (this.rq_nr_pages[last] as number) === slot &&
+      (this.rq_nr_pages[last] as number) + nr_pages <= this.max_pages_per_rq
+    );
+  }
+
+  /** A new request on a free tag, added to the plug or dispatched at once. */
+  private queue_request(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, nr_pages: number, write: boolean): void {
     const tag = this.free_tags.pop() as number;
     this.rq_first_slot[tag] = slot;
-    this.rq_nr_pages[tag] = 1;
+    this.rq_nr_pages[tag] = nr_pages;
     this.rq_write[tag] = write ? 1 : 0;
     this.rq_cpu[tag] = cpu;
     this.nr_in_flight++;
-    this.stats.bios++;
     if (plug === null) {
       this.dispatch(tag, t_ns);
-      return true;
+      return;
     }
     // blk_add_rq_to_plug
     if (plug.tags.length > 0) {
@@ -105,15 +124,14 @@ export class BlockDevice {
       }
     }
     plug.tags.push(tag);
-    return true;
   }
 
   /**
-   * submit_bio, waiting for a tag when none is free: blk_mq_get_tag sleeps in io_schedule,
+   * submit_bio, waiting for tags when too few are free: blk_mq_get_tag sleeps in io_schedule,
    * which flushes the task's plug first.
    */
-  *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean): Generator<Yield, void, void> {
-    while (!this.try_submit_bio(task.now_ns, cpu, plug, slot, write)) {
+  *submit_bio(task: Task, cpu: number, plug: BlkPlug | null, slot: number, write: boolean, nr_pages = 1): Generator<Yield, void, void> {
+    while (!this.try_submit_bio(task.now_ns, cpu, plug, slot, write, nr_pages)) {
       if (plug !== null) this.flush_plug(plug, cpu, task.now_ns);
       this.tag_waiters.push(task);
       yield Yield.sleep;

@@ -2,7 +2,7 @@ import { assert } from '../engine/assert.js';
 import { Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
 import { folio_end_writeback } from '../mm/filemap.js';
-import { NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm/folio.js';
+import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import type { PgData } from '../mm/pgdat.js';
 import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
@@ -25,6 +25,18 @@ export interface ZswapParams {
   writeback: boolean;
   /** Percent of pages zswap cannot store. */
   incompressible: number;
+}
+
+/** is_folio_zero_filled: every page of the folio is zero. */
+function is_folio_zero_filled(zero_filled: Uint8Array, pfn: number, nr: number): boolean {
+  for (let page = pfn; page < pfn + nr; page++) if (zero_filled[page] !== 1) return false;
+  return true;
+}
+
+/** count_swpout_vm_event: THP_SWPOUT for a PMD-sized folio, and the order's mTHP swpout stat. */
+function count_swpout_vm_event(pgdat: PgData, order: number): void {
+  if (order === HPAGE_PMD_ORDER) pgdat.thp.thp_swpout++;
+  pgdat.mthp.count(order, 'swpout');
 }
 
 /**
@@ -65,24 +77,29 @@ export class SwapIo implements CompletionHandler {
     }
     const slot = f.swap[pfn] as number;
     assert(slot !== NIL, () => `swap_writepage of folio ${pfn} outside the swap cache`);
-    if (f.zero_filled[pfn] === 1) {
-      // is_folio_zero_filled read the whole page; swap_zeromap_folio_set.
-      task.now_ns += this.machine.cost.zero_page_check_ns;
-      pgdat.swap.zeromap[slot] = 1;
-      pgdat.vm.swpout_zero += f.nr(pfn);
+    const nr = f.nr(pfn);
+    const swap = pgdat.swap;
+    if (is_folio_zero_filled(f.zero_filled, pfn, nr)) {
+      // is_folio_zero_filled read the whole folio; swap_zeromap_folio_set.
+      task.now_ns += nr * this.machine.cost.zero_page_check_ns;
+      for (let s = slot; s < slot + nr; s++) swap.zeromap[s] = 1;
+      pgdat.vm.swpout_zero += nr;
       if (this.probe !== null) this.probe.writeback_start(pfn);
       f.unlock(pfn);
       return 0;
     }
-    pgdat.swap.zeromap[slot] = 0;
-    pgdat.swap.zswapped[slot] = 0;
-    if (this.zswap.enabled) {
+    for (let s = slot; s < slot + nr; s++) {
+      swap.zeromap[s] = 0;
+      swap.zswapped[s] = 0;
+    }
+    // zswap_store takes no large folio in 6.12: those go to the device.
+    if (this.zswap.enabled && nr === 1) {
       // zswap_store: compress; a page zswap cannot store goes to the device, unless the
       // cgroup forbids zswap writeback (mem_cgroup_zswap_writeback_enabled).
       task.now_ns += this.machine.cost.zswap_compress_ns;
       if (!this.incompressible(pfn)) {
-        pgdat.swap.zswapped[slot] = 1;
-        pgdat.vm.zswpout += f.nr(pfn);
+        swap.zswapped[slot] = 1;
+        pgdat.vm.zswpout += nr;
         if (this.probe !== null) this.probe.writeback_start(pfn);
         f.unlock(pfn);
         return 0;
@@ -92,23 +109,26 @@ export class SwapIo implements CompletionHandler {
         return AOP_WRITEPAGE_ACTIVATE;
       }
     }
-    pgdat.vm.pswpout += f.nr(pfn);
-    pgdat.vm.pgpgout += f.nr(pfn) * KIB_PER_PAGE;
+    pgdat.vm.pswpout += nr;
+    pgdat.vm.pgpgout += nr * KIB_PER_PAGE;
+    count_swpout_vm_event(pgdat, f.order[pfn] as number);
     f.set(pfn, PG_writeback);
     if (this.probe !== null) this.probe.writeback_start(pfn);
     f.unlock(pfn);
     if (this.device === null) {
-      task.now_ns += this.machine.cost.zram_compress_ns;
+      task.now_ns += nr * this.machine.cost.zram_compress_ns;
       this.end_bio(true, slot, cpu);
       return 0;
     }
-    return this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true) ? 0 : SWAP_WRITEPAGE_NO_TAG;
+    // One bio for the whole folio (swap_writepage_bdev_async).
+    return this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true, nr) ? 0 : SWAP_WRITEPAGE_NO_TAG;
   }
 
   /** The end of a swap_writepage answered SWAP_WRITEPAGE_NO_TAG: sleep in submit_bio until a tag frees. */
   *swap_writepage_wait(task: Task, cpu: number, plug: BlkPlug | null, pfn: number): Generator<Yield, number, void> {
     assert(this.device !== null, 'only a block device runs out of tags');
-    yield* this.device.submit_bio(task, cpu, plug, this.pgdat.folios.swap[pfn] as number, true);
+    const f = this.pgdat.folios;
+    yield* this.device.submit_bio(task, cpu, plug, f.swap[pfn] as number, true, f.nr(pfn));
     return 0;
   }
 
@@ -157,16 +177,20 @@ export class SwapIo implements CompletionHandler {
   end_bio(write: boolean, slot: number, cpu: number): void {
     const pgdat = this.pgdat;
     if (write) {
-      const pfn = pgdat.swap.swap_cache[slot] as number;
-      assert(pfn !== NIL && pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio`);
+      const page = pgdat.swap.swap_cache[slot] as number;
+      assert(page !== NIL, () => `write completion for slot ${slot} without its folio`);
+      // A large folio is one bio: its writeback ends with the bio's first slot, the folio's.
+      const pfn = pgdat.folios.folio_head(page);
+      if (pgdat.folios.swap[pfn] !== slot) return;
+      assert(pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio under writeback`);
       folio_end_writeback(pgdat, cpu, pfn);
       return;
     }
     const task = this.read_waiters.get(slot);
     assert(task !== undefined, () => `read completion for slot ${slot} nobody waits for`);
     this.read_waiters.delete(slot);
-    const pfn = pgdat.swap.swap_cache[slot] as number;
-    if (pfn !== NIL) pgdat.folios.set(pfn, PG_uptodate);
+    const page = pgdat.swap.swap_cache[slot] as number;
+    if (page !== NIL) pgdat.folios.set(pgdat.folios.folio_head(page), PG_uptodate);
     this.sim.wake(task, this.sim.now_ns);
   }
 }

@@ -62,6 +62,18 @@ export const COST_PARAMS = {
     default_ns: 350,
     source: 'estimate: anon rmap walk, PTE clear, swap PTE install, mmu notifier brackets',
   },
+  unmap_pte_ns: {
+    default_ns: 30,
+    source: 'estimate: each further PTE of a large folio in try_to_unmap_one (clear, swap PTE install, rmap and refcount update)',
+  },
+  split_huge_pmd_ns: {
+    default_ns: 2000,
+    source: 'estimate: __split_huge_pmd_locked besides its flush: withdraw the deposited page table, write 512 PTEs',
+  },
+  split_page_ns: {
+    default_ns: 20,
+    source: 'estimate: per page of __split_huge_page (new folio setup, swap-cache entry update, LRU insert)',
+  },
   pageout_ns: {
     default_ns: 700,
     source: 'estimate: pageout + swap_writepage + bio allocation and submit_bio (plugged)',

@@ -16,6 +16,8 @@ interface FlushTlbInfo {
   new_tlb_gen: number;
   initiating_cpu: number;
   freed_tables: boolean;
+  /** log2 of the pages one INVLPG covers: 0 for 4 KiB mappings, 9 for a 2 MiB PMD mapping. */
+  stride_shift: number;
 }
 
 /**
@@ -31,6 +33,7 @@ const info: FlushTlbInfo = {
   new_tlb_gen: TLB_GENERATION_INVALID,
   initiating_cpu: 0,
   freed_tables: false,
+  stride_shift: 0,
 };
 
 /**
@@ -67,7 +70,8 @@ function flush_tlb_func(m: Machine, cpu: number, at_ns: number): number {
     info.new_tlb_gen === local_gen + 1 &&
     info.new_tlb_gen === mm_gen
   ) {
-    const pages = info.end_vpn - info.start_vpn;
+    // One INVLPG per stride: a 2 MiB one drops the translations of its 512 pages.
+    const pages = (info.end_vpn - info.start_vpn) >> info.stride_shift;
     for (let vpn = info.start_vpn; vpn < info.end_vpn; vpn++) m.tlb.flush_one(cpu, loaded.id, vpn);
     work_ns += pages * cost.invlpg_ns;
     if (local) m.vm_events.nr_tlb_local_flush_one += pages;
@@ -114,7 +118,7 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
   const cost = m.cost;
   m.vm_events.nr_tlb_remote_flush++;
   if (m.tracer !== null) {
-    m.tracer.tlb_flush(cpu, t_ns, TLB_REMOTE_SEND_IPI, info.end_vpn === TLB_FLUSH_ALL ? TLB_FLUSH_ALL_PAGES : info.end_vpn - info.start_vpn);
+    m.tracer.tlb_flush(cpu, t_ns, TLB_REMOTE_SEND_IPI, info.end_vpn === TLB_FLUSH_ALL ? TLB_FLUSH_ALL_PAGES : (info.end_vpn - info.start_vpn) >> info.stride_shift);
   }
   let queued_ns = t_ns + cost.ipi_send_ns;
   let done_ns = queued_ns;
@@ -173,9 +177,10 @@ function set_info(
 }
 
 /**
- * flush_tlb_mm_range (kernel-spec C3): ranges above tlb_single_page_flush_ceiling become full
- * flushes; bump the mm's generation; IPI the other CPUs of mm_cpumask if there are any, else
- * flush locally if this CPU has the mm loaded. Returns the time the caller continues.
+ * flush_tlb_mm_range (kernel-spec C3): ranges of more than tlb_single_page_flush_ceiling
+ * strides (2^stride_shift pages each) become full flushes; bump the mm's generation; IPI the
+ * other CPUs of mm_cpumask if there are any, else flush locally if this CPU has the mm
+ * loaded. Returns the time the caller continues.
  */
 export function flush_tlb_mm_range(
   m: Machine,
@@ -185,13 +190,15 @@ export function flush_tlb_mm_range(
   start_vpn: number,
   end_vpn: number,
   freed_tables: boolean,
+  stride_shift = 0,
 ): number {
-  if (end_vpn === TLB_FLUSH_ALL || end_vpn - start_vpn > m.tlb_single_page_flush_ceiling) {
+  if (end_vpn === TLB_FLUSH_ALL || (end_vpn - start_vpn) >> stride_shift > m.tlb_single_page_flush_ceiling) {
     start_vpn = 0;
     end_vpn = TLB_FLUSH_ALL;
   }
   mm.tlb_gen++;
   set_info(mm, start_vpn, end_vpn, mm.tlb_gen, cpu, freed_tables);
+  info.stride_shift = stride_shift;
   if (mm.cpumask.any_but(cpu)) return flush_tlb_multi(m, cpu, t_ns, mm.cpumask);
   if (m.loaded_mm[cpu] === mm) return t_ns + local_flush_tlb_func(m, cpu, t_ns);
   return t_ns;
@@ -212,8 +219,11 @@ export function arch_tlbbatch_should_defer(mm: MmContext, cpu: number): boolean 
   return mm.cpumask.any_but(cpu);
 }
 
-/** arch_tlbbatch_add_pending (B6): bump the mm's generation, OR its cpumask into the batch. */
-export function arch_tlbbatch_add_pending(batch_mask: Cpumask, mm: MmContext): void {
+/**
+ * arch_tlbbatch_add_pending (B6): bump the mm's generation, OR its cpumask into the batch.
+ * x86 flushes the whole batch at once, so the unmapped page's address is not kept.
+ */
+export function arch_tlbbatch_add_pending(batch_mask: Cpumask, mm: MmContext, _vpn: number): void {
   mm.tlb_gen++;
   batch_mask.or(mm.cpumask);
 }
@@ -225,6 +235,7 @@ export function arch_tlbbatch_add_pending(batch_mask: Cpumask, mm: MmContext): v
  */
 export function arch_tlbbatch_flush(m: Machine, cpu: number, t_ns: number, batch_mask: Cpumask): number {
   set_info(null, 0, TLB_FLUSH_ALL, TLB_GENERATION_INVALID, cpu, false);
+  info.stride_shift = 0;
   let done_ns = t_ns;
   if (batch_mask.any_but(cpu)) done_ns = flush_tlb_multi(m, cpu, t_ns, batch_mask);
   else if (batch_mask.test(cpu)) done_ns = t_ns + local_flush_tlb_func(m, cpu, t_ns);

@@ -25,11 +25,23 @@ export const PG_anon = 1 << 13;
 /** No folio / no slot / no mapping. */
 export const NIL = -1;
 
+/** MAX_PAGE_ORDER for anonymous folios here: HPAGE_PMD_ORDER, a 2 MiB PMD-mappable THP. */
+export const HPAGE_PMD_ORDER = 9;
+export const HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
+
 /**
- * Every page frame of the machine as a folio (order 0 for now; `order` keeps room for large
- * folios), in struct-of-arrays form indexed by pfn: about 33 bytes per 4 KiB page against the
- * kernel's 64-byte struct page. List links are intrusive (`lru_prev`/`lru_next`, as
- * folio->lru), used by the LRU lists and by reclaim's private folio lists alike.
+ * Every page frame of the machine, in struct-of-arrays form indexed by pfn: about 41 bytes per
+ * 4 KiB page against the kernel's 64-byte struct page. A folio of order o is 2^o frames
+ * starting at a 2^o-aligned head pfn (as the buddy allocator hands them out); every page of
+ * it records the order, so `folio_head` finds the head from any page (compound_head).
+ *
+ * Per folio (read at the head, as the kernel keeps them in the folio): flags, refcount,
+ * mapcount (folio_mapcount: one per PTE mapping a page of it, one for a PMD mapping), LRU
+ * links, memcg. Per page: `swap` (page_swap_entry: the head's slot + i), the anon rmap
+ * (`rmap_mm`, `rmap_vpn`: the mm and virtual page mapping that page, as page->index) and
+ * `zero_filled`. Tail pages keep flags, refcount and mapcount at 0 (the kernel's tails
+ * point to the head instead). List links are intrusive (`lru_prev`/`lru_next`, as folio->lru),
+ * used by the LRU lists and by reclaim's private folio lists alike.
  */
 export class FolioTable {
   readonly nr_pages: number;
@@ -56,10 +68,13 @@ export class FolioTable {
    */
   readonly zero_filled: Uint8Array;
 
-  /** Page allocator: a stack of freed pfns, and the first pfn never handed out. */
+  /** Page allocator: a stack of freed order-0 pfns, and the first pfn never handed out. */
   private readonly free_stack: Int32Array;
   private free_top = 0;
   private never_used = 0;
+  /** Freed large blocks by order (1 … HPAGE_PMD_ORDER): stacks of head pfns, made on first use. */
+  private readonly free_large: (Int32Array | null)[] = [];
+  private readonly free_large_top = new Int32Array(HPAGE_PMD_ORDER + 1);
   nr_free_pages: number;
   probe: MmProbe | null = null;
 
@@ -78,6 +93,17 @@ export class FolioTable {
     this.zero_filled = table(Uint8Array, nr_pages);
     this.free_stack = table(Int32Array, nr_pages);
     this.nr_free_pages = nr_pages;
+    for (let order = 0; order <= HPAGE_PMD_ORDER; order++) this.free_large.push(null);
+  }
+
+  /** compound_head / page_folio: the head pfn of the folio the page belongs to. */
+  folio_head(pfn: number): number {
+    return pfn & ~((1 << (this.order[pfn] as number)) - 1);
+  }
+
+  /** folio_test_large */
+  large(pfn: number): boolean {
+    return this.order[pfn] !== 0;
   }
 
   /** Allocates one order-0 folio with a single reference, or NIL when memory is exhausted. */
@@ -85,7 +111,10 @@ export class FolioTable {
     let pfn: number;
     if (this.free_top > 0) pfn = this.free_stack[--this.free_top] as number;
     else if (this.never_used < this.nr_pages) pfn = this.never_used++;
-    else return NIL;
+    else {
+      pfn = this.take_large_block(1);
+      if (pfn === NIL) return NIL;
+    }
     this.nr_free_pages--;
     assert(this.flags[pfn] === 0 && this.refcount[pfn] === 0, () => `allocated pfn ${pfn} is not clean`);
     this.refcount[pfn] = 1;
@@ -95,19 +124,95 @@ export class FolioTable {
     return pfn;
   }
 
-  /** Returns a folio whose last reference is gone to the allocator (free_unref_folios). */
+  /**
+   * Allocates a folio of `order` (1 … HPAGE_PMD_ORDER), 2^order frames aligned to their size,
+   * with a single reference on the head; NIL when no such block is free (no compaction is
+   * modelled: the caller falls back to a smaller order, as alloc_anon_folio does). Order 0
+   * is `alloc`.
+   */
+  alloc_order(order: number): number {
+    if (order === 0) return this.alloc();
+    const nr = 1 << order;
+    let head = NIL;
+    const stack = this.free_large[order] ?? null;
+    if (stack !== null && (this.free_large_top[order] as number) > 0) {
+      this.free_large_top[order] = (this.free_large_top[order] as number) - 1;
+      head = stack[this.free_large_top[order]] as number;
+    } else {
+      const aligned = Math.ceil(this.never_used / nr) * nr;
+      if (aligned + nr <= this.nr_pages) {
+        // The frames skipped to align the block stay usable as order-0 pages.
+        for (let pfn = this.never_used; pfn < aligned; pfn++) this.free_stack[this.free_top++] = pfn;
+        head = aligned;
+        this.never_used = aligned + nr;
+      } else {
+        head = this.take_large_block(nr);
+      }
+    }
+    if (head === NIL) return NIL;
+    this.nr_free_pages -= nr;
+    assert(this.flags[head] === 0 && this.refcount[head] === 0, () => `allocated pfn ${head} is not clean`);
+    this.refcount[head] = 1;
+    for (let pfn = head; pfn < head + nr; pfn++) {
+      this.order[pfn] = order;
+      this.zero_filled[pfn] = 1;
+      if (this.probe !== null) this.probe.folio_allocated(pfn);
+    }
+    return head;
+  }
+
+  /**
+   * The first `nr` frames of the smallest freed large block of at least `nr` frames; the rest
+   * of the block goes back as free blocks of halving size (the buddy allocator's expand). NIL
+   * when there is none.
+   */
+  private take_large_block(nr: number): number {
+    for (let order = Math.max(1, Math.log2(nr)); order <= HPAGE_PMD_ORDER; order++) {
+      const stack = this.free_large[order] ?? null;
+      if (stack === null || (this.free_large_top[order] as number) === 0) continue;
+      this.free_large_top[order] = (this.free_large_top[order] as number) - 1;
+      const head = stack[this.free_large_top[order] as number] as number;
+      for (let size = (1 << order) >> 1; size >= nr; size >>= 1) this.push_free_block(head + size, size);
+      return head;
+    }
+    return NIL;
+  }
+
+  private push_free_block(head: number, nr: number): void {
+    if (nr === 1) {
+      this.free_stack[this.free_top++] = head;
+      return;
+    }
+    const order = Math.log2(nr);
+    let stack = this.free_large[order] as Int32Array | null;
+    if (stack === null) {
+      stack = table(Int32Array, Math.ceil(this.nr_pages / nr));
+      this.free_large[order] = stack;
+    }
+    stack[this.free_large_top[order] as number] = head;
+    this.free_large_top[order] = (this.free_large_top[order] as number) + 1;
+  }
+
+  /** Returns a folio whose last reference is gone to the allocator (free_unref_folios), all its pages. */
   free(pfn: number): void {
     assert(this.refcount[pfn] === 0, () => `free of pfn ${pfn} with refcount ${this.refcount[pfn]}`);
     assert(this.mapcount[pfn] === 0, () => `free of mapped pfn ${pfn}`);
     assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, () => `free of listed pfn ${pfn}`);
     assert(this.memcg[pfn] === 0, () => `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
+    assert(this.folio_head(pfn) === pfn, () => `free of tail page ${pfn}`);
+    const nr = this.nr(pfn);
     this.flags[pfn] = 0;
-    this.swap[pfn] = NIL;
-    this.rmap_mm[pfn] = NIL;
-    this.rmap_vpn[pfn] = NIL;
-    this.free_stack[this.free_top++] = pfn;
-    this.nr_free_pages++;
+    for (let page = pfn; page < pfn + nr; page++) {
+      this.swap[page] = NIL;
+      this.rmap_mm[page] = NIL;
+      this.rmap_vpn[page] = NIL;
+    }
+    // The probe sees the folio whole, before its pages forget their order.
     if (this.probe !== null) this.probe.folio_freed(pfn);
+    for (let page = pfn + 1; page < pfn + nr; page++) this.order[page] = 0;
+    this.order[pfn] = 0;
+    this.push_free_block(pfn, nr);
+    this.nr_free_pages += nr;
   }
 
   test(pfn: number, flag: number): boolean {
@@ -153,6 +258,20 @@ export class FolioTable {
     this.refcount[pfn] = (this.refcount[pfn] as number) + 1;
   }
 
+  /** folio_ref_add */
+  ref_add(pfn: number, nr: number): void {
+    assert((this.refcount[pfn] as number) > 0, () => `get of folio ${pfn} without a reference`);
+    this.refcount[pfn] = (this.refcount[pfn] as number) + nr;
+  }
+
+  /** folio_ref_sub_and_test: drops `nr` references; true when none is left (the caller frees). */
+  ref_sub(pfn: number, nr: number): boolean {
+    const count = (this.refcount[pfn] as number) - nr;
+    assert(count >= 0, () => `put of folio ${pfn} without a reference`);
+    this.refcount[pfn] = count;
+    return count === 0;
+  }
+
   /** folio_put: drops a reference; true when it was the last (the caller frees). */
   put(pfn: number): boolean {
     const count = (this.refcount[pfn] as number) - 1;
@@ -169,7 +288,10 @@ export class FolioTable {
 export class FolioList {
   head = NIL;
   tail = NIL;
+  /** Folios on the list. */
   count = 0;
+  /** Pages on the list (folio_nr_pages summed): what the LRU sizes count. */
+  pages = 0;
 
   constructor(private readonly folios: FolioTable) {}
 
@@ -182,6 +304,7 @@ export class FolioList {
     else this.tail = pfn;
     this.head = pfn;
     this.count++;
+    this.pages += f.nr(pfn);
   }
 
   /** list_add_tail: insert at the tail. */
@@ -193,6 +316,21 @@ export class FolioList {
     else this.head = pfn;
     this.tail = pfn;
     this.count++;
+    this.pages += f.nr(pfn);
+  }
+
+  /** list_add_tail(new, &pos->lru): insert `pfn` just before `pos`, on the head's side. */
+  add_before(pos: number, pfn: number): void {
+    const f = this.folios;
+    assert(f.lru_next[pfn] === NIL && f.lru_prev[pfn] === NIL && this.head !== pfn, () => `folio ${pfn} already on a list`);
+    const prev = f.lru_prev[pos] as number;
+    f.lru_next[pfn] = pos;
+    f.lru_prev[pfn] = prev;
+    f.lru_prev[pos] = pfn;
+    if (prev !== NIL) f.lru_next[prev] = pfn;
+    else this.head = pfn;
+    this.count++;
+    this.pages += f.nr(pfn);
   }
 
   /** list_del */
@@ -207,6 +345,7 @@ export class FolioList {
     f.lru_prev[pfn] = NIL;
     f.lru_next[pfn] = NIL;
     this.count--;
+    this.pages -= f.nr(pfn);
   }
 
   /** Removes and returns the tail folio (lru_to_folio + list_del), or NIL. */

@@ -65,9 +65,14 @@ export class Lruvec {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).del(pfn);
   }
 
-  /** lruvec_lru_size: pages on one list of this lruvec (order-0 folios: one page each). */
+  /** lruvec_lru_size: pages (not folios) on one list of this lruvec. */
   lru_size(lru: number): number {
-    return (this.lists[lru] as FolioList).count;
+    return (this.lists[lru] as FolioList).pages;
+  }
+
+  /** The list a listed folio is on (for a split that inserts its new folios beside it). */
+  folio_list(pfn: number): FolioList {
+    return this.lists[this.folio_lru_list(pfn)] as FolioList;
   }
 
   /** Pages on all four evictable lists. */

@@ -10,6 +10,13 @@ export const PTE_RW = 8;
 export const PTE_SWAP = 16;
 /** pte_swp_exclusive: the swapped page was exclusive to this mapping. */
 export const PTE_SWP_EXCLUSIVE = 32;
+/**
+ * The slot lies under a PMD that maps a THP (pmd_trans_huge). A PMD mapping is kept as its
+ * 512 slots, each present with this bit and naming its page in pte_val, so a user access
+ * reads and marks a slot as it would a PTE; the PMD's accessed and dirty bits are the OR of
+ * its slots' (pmd_young, pmd_dirty), and clearing them clears every slot's.
+ */
+export const PTE_PMD = 64;
 
 /** PTEs per page-table page (PTRS_PER_PTE): one PMD covers 512 pages, 2 MiB. */
 export const PTRS_PER_PTE = 512;

@@ -3,6 +3,7 @@ import { FolioTable } from './folio.js';
 import { CpuFbatches, Lruvec } from './lru.js';
 import { MemCgroup, ROOT_MEM_CGROUP } from './memcontrol.js';
 import { SwapInfo } from './swap.js';
+import { make_thp_events, MthpStats, type ThpEvents } from './thp_stats.js';
 import { make_vm_events, type VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_SCALE_FACTOR, Zone } from './zone.js';
 
@@ -27,6 +28,9 @@ export interface PgDataOptions {
  */
 export class PgData {
   readonly vm: VmEvents = make_vm_events();
+  /** The thp_* lines of /proc/vmstat, and the per-size mTHP stats. */
+  readonly thp: ThpEvents = make_thp_events();
+  readonly mthp = new MthpStats();
   readonly folios: FolioTable;
   readonly zone: Zone;
   /** mem_cgroup_lruvec of each memory cgroup by id; 0 is the root cgroup's. */
@@ -48,7 +52,7 @@ export class PgData {
   readonly memcg_iter_position: number[] = [-1];
   readonly memcg_iter_generation: number[] = [0];
 
-  constructor(nr_pages: number, nr_cpus: number, nr_swap_slots: number, swap_synchronous_io: boolean, options: PgDataOptions = {}) {
+  constructor(nr_pages: number, nr_cpus: number, nr_swap_slots: number, swap_synchronous_io: boolean, options: PgDataOptions = {}, swap_rotational = false) {
     this.folios = new FolioTable(nr_pages);
     this.zone = new Zone(nr_pages, options.min_free_kbytes, options.watermark_scale_factor ?? DEFAULT_WATERMARK_SCALE_FACTOR);
     this.lruvecs.push(new Lruvec(this.folios, ROOT_MEM_CGROUP));
@@ -60,7 +64,7 @@ export class PgData {
       this.memcg_iter_generation.push(0);
     }
     this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs);
-    this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io);
+    this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io, swap_rotational);
   }
 
   /** The root cgroup's lruvec (every folio when no cgroup is configured). */

@@ -223,10 +223,12 @@ export class Oracle implements Probe {
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
     const f = this.k.pgdat.folios;
     const versions = this.versions_of(mm);
-    const owner_ok = f.refcount[pfn] !== 0 && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    // The page's folio holds the references (a tail page's own count stays 0).
+    const in_use = f.refcount[f.folio_head(pfn)] !== 0;
+    const owner_ok = in_use && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
     if (write) {
-      if (!owner_ok && (f.refcount[pfn] === 0 || f.rmap_mm[pfn] !== NIL)) {
-        this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${f.refcount[pfn] === 0 ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
+      if (!owner_ok && (!in_use || f.rmap_mm[pfn] !== NIL)) {
+        this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${!in_use ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
       }
       const version = (versions[vpn] as number) + 1;
       versions[vpn] = version;
@@ -238,23 +240,31 @@ export class Oracle implements Probe {
     }
   }
 
+  /** The folio's I/O starts: each page's data lands in its slot; none may still be written through a dirty stale translation. */
   writeback_start(pfn: number): void {
-    this.slot_version[this.k.pgdat.folios.swap[pfn] as number] = this.frame_version[pfn] as number;
-    if (this.stale.dirty[pfn] === 0 || !this.stale.has(pfn) || !this.has_holder(pfn)) return;
-    this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[pfn]}`);
+    const f = this.k.pgdat.folios;
+    const nr = f.nr(pfn);
+    for (let page = pfn; page < pfn + nr; page++) {
+      this.slot_version[f.swap[page] as number] = this.frame_version[page] as number;
+      if (this.stale.dirty[page] === 0 || !this.stale.has(page) || !this.has_holder(page)) continue;
+      this.report('FLUSH_BEFORE_IO', page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
+    }
   }
 
+  /** A folio was freed: none of its pages may still be translated by a CPU. */
   folio_freed(pfn: number): void {
-    if (this.stale.has(pfn)) {
-      if (this.has_holder(pfn)) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${this.stale.vpn[pfn]} to it`);
-      this.stale.delete(pfn);
+    const nr = this.k.pgdat.folios.nr(pfn);
+    for (let page = pfn; page < pfn + nr; page++) {
+      if (!this.stale.has(page)) continue;
+      if (this.has_holder(page)) this.report('USE_AFTER_FREE', page, `CPU(s) ${this.holders(page).join(',')} may still translate vpn ${this.stale.vpn[page]} to it`);
+      this.stale.delete(page);
     }
     const serial = this.call_mark[pfn] as number;
     if (serial <= 0) return;
     for (const call of this.calls.values()) {
       if (call.serial !== serial) continue;
       this.call_mark[pfn] = -serial;
-      call.freed_pages += this.k.pgdat.folios.nr(pfn);
+      call.freed_pages += nr;
       return;
     }
     this.call_mark[pfn] = 0;
@@ -294,7 +304,7 @@ export class Oracle implements Probe {
       if (f.test(pfn, PG_locked) && this.lock_owner[pfn] === ctx.rt.task.id + 1) this.report('RETURNED_LOCKED', pfn, 'returned locked', now);
       // Its isolation reference, its mappings' and the swap cache's; others (a fault waiting
       // for the lock) may hold more.
-      const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);
+      const expected = 1 + (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? f.nr(pfn) : 0);
       if ((f.refcount[pfn] as number) < expected) this.report('RETURNED_REFCOUNT', pfn, `refcount ${f.refcount[pfn]}, at least ${expected} expected`, now);
       if (f.test(pfn, PG_active)) activated += f.nr(pfn);
     }
@@ -322,18 +332,20 @@ export class Oracle implements Probe {
     const report = (code: ViolationCode, folio: number, detail: string) => this.report(code, folio, detail, end_ns);
     const f = k.pgdat.folios;
     let used = 0;
+    let used_pages = 0;
     let on_lru = 0;
     for (let pfn = 0; pfn < f.nr_pages; pfn++) {
       if (f.refcount[pfn] === 0) continue;
       used++;
+      used_pages += f.nr(pfn);
       if (f.test(pfn, PG_locked)) report('LEFT_LOCKED', pfn, 'locked at the end of the run');
       if (f.test(pfn, PG_writeback)) report('LEFT_UNDER_WRITEBACK', pfn, 'under writeback at the end of the run');
       if (f.test(pfn, PG_lru)) on_lru++;
     }
     // Leaked folios keep a refcount of 0 (seed-v1) or 1 (seed-v2) without being free: count
     // the frames that are neither free nor in use by anything.
-    const leaked = f.nr_pages - f.nr_free_pages - used;
-    if (leaked !== 0) report('FREE_PAGES_MISMATCH', NIL, `${f.nr_free_pages} free + ${used} in use != ${f.nr_pages} pages`);
+    const leaked = f.nr_pages - f.nr_free_pages - used_pages;
+    if (leaked !== 0) report('FREE_PAGES_MISMATCH', NIL, `${f.nr_free_pages} free + ${used_pages} in use != ${f.nr_pages} pages`);
     const waiting = on_lru + k.pgdat.fbatches.nr_batched();
     if (waiting < used) report('LEFT_ISOLATED', NIL, `${used - waiting} folio(s) in use are neither on an LRU nor in an LRU batch`);
     const swap = k.pgdat.swap;
@@ -406,7 +418,7 @@ export class Oracle implements Probe {
           if ((pte & PTE_PRESENT) !== 0) seen = this.frame_version[val] as number;
           else {
             const cached = swap.swap_cache[val] as number;
-            if (cached !== NIL && f.test(cached, PG_dirty)) seen = this.frame_version[cached] as number;
+            if (cached !== NIL && f.test(f.folio_head(cached), PG_dirty)) seen = this.frame_version[cached] as number;
             else if (cached !== NIL && this.frame_version[cached] !== expected) seen = this.frame_version[cached] as number;
             else seen = this.slot_version[val] as number;
           }

@@ -1,7 +1,9 @@
 import { Yield } from '../engine/simulator.js';
 import { BlkPlug } from '../block/blk_mq.js';
 import { FolioList, PG_active, PG_lru, PG_referenced, PG_unevictable, PG_workingset } from '../mm/folio.js';
-import { PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
+import { PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
+import { assert } from '../engine/assert.js';
+import { split_folio } from './huge_memory.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { flush_tlb_batched_pending } from './tlb_batch.js';
 import { reclaim_pages } from './vmscan.js';
@@ -44,11 +46,30 @@ function* madvise_pageout(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: numbe
   }
 }
 
+/** pmd_trans_huge: the PMD over `pmd_vpn` maps a THP (see PTE_PMD). */
+function pmd_trans_huge(mm: MmStruct, pmd_vpn: number): boolean {
+  return ((mm.pte[pmd_vpn] as number) & (PTE_PRESENT | PTE_PMD)) === (PTE_PRESENT | PTE_PMD);
+}
+
+/** A bound on the PTE loop's steps: each PTE once, plus one re-visit per split folio. */
+const PTE_LOOP_MAX = 2 * PTRS_PER_PTE + 1;
+
 /**
- * madvise_cold_or_pageout_pte_range (D3), PTE level, pageout: under the PTE lock first
- * flush_tlb_batched_pending (B12); then isolate every present, singly mapped folio on the LRU
- * (clearing PG_referenced, marking active ones workingset), adding each at the head of a
- * private list; then reclaim_pages on that list: one shrink_folio_list per PMD.
+ * madvise_cold_or_pageout_pte_range (D3), pageout, for one PMD's range [start, end).
+ *
+ * A PMD mapping a THP (6.12): over the whole 2 MiB, the folio is isolated as is (PG_referenced
+ * cleared, workingset if active) and reclaimed — no flush_tlb_batched_pending on this path;
+ * over part of it, the folio is split (split_folio: its PMD is split, the folio becomes 512
+ * order-0 folios) and the range is walked as PTEs.
+ *
+ * The PTE level: under the PTE lock first flush_tlb_batched_pending (B12); then for each
+ * present PTE, a large folio's consecutive PTEs inside the range are taken together
+ * (madvise_folio_pte_batch): if they do not cover the whole folio, it is split
+ * (split_folio, after a trylock; the PTE lock is dropped and retaken, with
+ * flush_tlb_batched_pending again) and the same address examined anew; a folio the range
+ * covers is isolated if it is on the LRU and mapped by exactly its own pages' PTEs
+ * (folio_mapcount == folio_nr_pages), at the head of a private list; then reclaim_pages on
+ * that list: one shrink_folio_list per PMD.
  */
 function* madvise_cold_or_pageout_pte_range(
   k: Kernel,
@@ -57,25 +78,86 @@ function* madvise_cold_or_pageout_pte_range(
   start: number,
   end: number,
 ): Generator<Yield, void, void> {
-  yield* flush_tlb_batched_pending(k, rt, mm);
-  if (must_sync(k, rt)) yield Yield.resume;
   const f = k.pgdat.folios;
-  const fbatches = k.pgdat.fbatches;
   const folio_list = new FolioList(f);
   const pte_cost_ns = k.machine.cost.madvise_pte_ns;
-  for (let vpn = start; vpn < end; vpn++) {
-    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) continue;
+  const pmd_vpn = Math.floor(start / PTRS_PER_PTE) * PTRS_PER_PTE;
+  if (pmd_trans_huge(mm, pmd_vpn)) {
+    if (must_sync(k, rt)) yield Yield.resume;
     rt.task.now_ns += pte_cost_ns;
-    const pfn = mm.pte_val[vpn] as number;
-    if (!f.test(pfn, PG_lru) || f.mapcount[pfn] !== f.nr(pfn)) continue;
-    f.clear(pfn, PG_referenced);
-    if (f.test(pfn, PG_active)) f.set(pfn, PG_workingset);
-    if (!fbatches.folio_isolate_lru(pfn)) continue;
-    if (f.test(pfn, PG_unevictable)) {
-      fbatches.folio_putback_lru(rt.cpu, pfn);
+    const pfn = f.folio_head(mm.pte_val[pmd_vpn] as number);
+    if (end - start === PTRS_PER_PTE) {
+      isolate_for_pageout(k, rt, pfn, folio_list);
+      yield* reclaim_pages(k, rt, folio_list);
+      return;
+    }
+    if (!f.trylock(pfn)) return;
+    f.get(pfn);
+    const split = yield* split_folio(k, rt, pfn);
+    f.unlock(pfn);
+    assert(!f.put(pfn), () => `madvise dropped the last reference of folio ${pfn}`);
+    if (!split) return;
+  }
+  yield* flush_tlb_batched_pending(k, rt, mm);
+  if (must_sync(k, rt)) yield Yield.resume;
+  let steps = 0;
+  for (let vpn = start; vpn < end; ) {
+    assert(++steps <= PTE_LOOP_MAX, 'madvise PTE walk does not advance');
+    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
+      vpn++;
       continue;
     }
-    folio_list.add(pfn);
+    rt.task.now_ns += pte_cost_ns;
+    const page = mm.pte_val[vpn] as number;
+    const pfn = f.folio_head(page);
+    let nr = 1;
+    if (f.large(pfn)) {
+      nr = madvise_folio_pte_batch(mm, vpn, end, pfn, page, f.nr(pfn));
+      rt.task.now_ns += (nr - 1) * pte_cost_ns;
+      if (nr < f.nr(pfn)) {
+        if (f.trylock(pfn)) {
+          f.get(pfn);
+          const split = yield* split_folio(k, rt, pfn);
+          f.unlock(pfn);
+          assert(!f.put(pfn), () => `madvise dropped the last reference of folio ${pfn}`);
+          yield* flush_tlb_batched_pending(k, rt, mm);
+          if (split) nr = 0;
+        }
+        vpn += nr;
+        continue;
+      }
+    }
+    vpn += nr;
+    if (!f.test(pfn, PG_lru) || f.mapcount[pfn] !== f.nr(pfn)) continue;
+    isolate_for_pageout(k, rt, pfn, folio_list);
   }
   if (folio_list.count > 0) yield* reclaim_pages(k, rt, folio_list);
+}
+
+/**
+ * The isolation step of D3: clear PG_referenced, mark an active folio workingset, take it
+ * off the LRU (folio_isolate_lru) onto `folio_list`, or back if unevictable.
+ */
+function isolate_for_pageout(k: Kernel, rt: ReclaimTask, pfn: number, folio_list: FolioList): void {
+  const f = k.pgdat.folios;
+  const fbatches = k.pgdat.fbatches;
+  f.clear(pfn, PG_referenced);
+  if (f.test(pfn, PG_active)) f.set(pfn, PG_workingset);
+  if (!fbatches.folio_isolate_lru(pfn)) return;
+  if (f.test(pfn, PG_unevictable)) {
+    fbatches.folio_putback_lru(rt.cpu, pfn);
+    return;
+  }
+  folio_list.add(pfn);
+}
+
+/**
+ * madvise_folio_pte_batch (folio_pte_batch): how many PTEs from `vpn`, before `end` and the
+ * folio's end, map consecutive pages of the folio starting at `page`.
+ */
+function madvise_folio_pte_batch(mm: MmStruct, vpn: number, end: number, pfn: number, page: number, nr_pages: number): number {
+  const max = Math.min(end - vpn, pfn + nr_pages - page);
+  let nr = 1;
+  while (nr < max && ((mm.pte[vpn + nr] as number) & (PTE_PRESENT | PTE_PMD)) === PTE_PRESENT && mm.pte_val[vpn + nr] === page + nr) nr++;
+  return nr;
 }

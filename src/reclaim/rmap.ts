@@ -1,51 +1,102 @@
+/**
+ * The reverse map of private anonymous folios (mm/rmap.c). One mm maps such a folio (no fork
+ * is modelled); page i of it at rmap_vpn[head + i] — by a PTE each, or, for a PMD-mapped THP,
+ * by the one PMD over its 512 pages (see PTE_PMD). rmap_walk visits every mapping, so
+ * folio_referenced, try_to_unmap and the oracle see each PTE of a large folio.
+ */
 import { assert } from '../engine/assert.js';
 import { flush_tlb_page } from '../hw/x86_tlb.js';
 import { NIL, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
   PTE_DIRTY,
+  PTE_PMD,
   PTE_PRESENT,
   PTE_SWAP,
   PTE_SWP_EXCLUSIVE,
+  PTRS_PER_PTE,
   type MmStruct,
 } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
 
-/** The mm and virtual page mapping a private anonymous folio, or null if unmapped. */
-function anon_mapping(k: Kernel, pfn: number): MmStruct | null {
+/** The mm mapping a private anonymous folio (by its head), or null if unmapped. */
+export function anon_mapping(k: Kernel, pfn: number): MmStruct | null {
   const mm_id = k.pgdat.folios.rmap_mm[pfn] as number;
   if (mm_id === NIL || k.pgdat.folios.mapcount[pfn] === 0) return null;
   return k.pgdat.mms[mm_id] as MmStruct;
 }
 
+/** Whether page `page` is mapped at `vpn` of `mm` by a PTE (page_vma_mapped_walk's PTE case). */
+export function pte_maps(mm: MmStruct, vpn: number, page: number): boolean {
+  return vpn !== NIL && ((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_PMD)) === PTE_PRESENT && mm.pte_val[vpn] === page;
+}
+
+/** folio_test_pmd_mapped-ish (folio_entire_mapcount > 0): a PMD maps the folio. */
+export function folio_pmd_mapped(k: Kernel, pfn: number): boolean {
+  const mm = anon_mapping(k, pfn);
+  if (mm === null) return false;
+  const vpn = k.pgdat.folios.rmap_vpn[pfn] as number;
+  return ((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_PMD)) === (PTE_PRESENT | PTE_PMD) && mm.pte_val[vpn] === pfn;
+}
+
 /**
- * try_to_unmap (mm/rmap.c; kernel-spec B1, B2) for a private anonymous folio in the swap
- * cache, mapped by one PTE: clear the PTE, deferring the flush to the task's batch when
- * should_defer_flush allows (else flush_tlb_page now, local since no other CPU holds the mm);
- * carry PTE-dirty into the folio; install a swap PTE holding a reference to the slot; drop the
- * mapping and its folio reference.
+ * pmdp_test_and_clear_young over the model's PMD: young if any of its slots was accessed
+ * (the hardware sets the PMD's one bit); all are cleared.
+ */
+function pmd_test_and_clear_young(mm: MmStruct, first_vpn: number): boolean {
+  let young = false;
+  for (let vpn = first_vpn; vpn < first_vpn + PTRS_PER_PTE; vpn++) {
+    const pte = mm.pte[vpn] as number;
+    if ((pte & PTE_ACCESSED) !== 0) {
+      young = true;
+      mm.pte[vpn] = pte & ~PTE_ACCESSED;
+    }
+  }
+  return young;
+}
+
+/**
+ * try_to_unmap (mm/rmap.c try_to_unmap_one; kernel-spec B1, B2) for a private anonymous folio
+ * in the swap cache, by an rmap walk over each PTE mapping one of its pages: clear it,
+ * deferring the flush to the task's batch with its address when should_defer_flush allows
+ * (else flush_tlb_page now, local since no other CPU holds the mm); carry PTE-dirty into the
+ * folio; install a swap PTE holding a reference to the page's slot (the folio's slot + i);
+ * drop the mapping and its folio reference. A PMD mapping must have been split first
+ * (TTU_SPLIT_HUGE_PMD: the caller runs split_huge_pmd, which may wait for IPIs); one left
+ * in place stays mapped. Dropping a large folio's PTEs one at a time leaves it partially
+ * mapped in between, but a folio in the swap cache is never queued for deferred split
+ * (deferred_split_folio excludes the swap cache), so thp_deferred_split_page does not move.
  */
 export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: number): void {
   const mm = anon_mapping(k, pfn);
   if (mm === null) return;
   const f = k.pgdat.folios;
-  const vpn = f.rmap_vpn[pfn] as number;
-  const pteval = mm.pte[vpn] as number;
-  assert((pteval & PTE_PRESENT) !== 0 && mm.pte_val[vpn] === pfn, () => `folio ${pfn}: rmap and PTE disagree`);
   assert(f.test(pfn, PG_swapcache), () => `try_to_unmap of anon folio ${pfn} outside the swap cache`);
+  const nr = f.nr(pfn);
+  for (let page = pfn; page < pfn + nr; page++) {
+    const vpn = f.rmap_vpn[page] as number;
+    if (!pte_maps(mm, vpn, page)) continue;
+    try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
+  }
+}
+
+/** try_to_unmap_one's work on one PTE of the folio `pfn`, mapping page `page` at `vpn`. */
+function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, pfn: number, page: number, flags: number): void {
+  const f = k.pgdat.folios;
+  const pteval = mm.pte[vpn] as number;
   mm.pte[vpn] = 0;
   const deferred = should_defer_flush(mm, rt.cpu, flags);
-  if (k.probe !== null) k.probe.pte_cleared(mm, vpn, pfn, pteval, deferred, rt.cpu);
+  if (k.probe !== null) k.probe.pte_cleared(mm, vpn, page, pteval, deferred, rt.cpu);
   if (deferred) {
-    set_tlb_ubc_flush_pending(rt, mm, pteval);
+    set_tlb_ubc_flush_pending(rt, mm, pteval, vpn);
   } else {
     // ptep_clear_flush: no other CPU has the mm (B4 false), so this is a local flush.
     assert(!mm.context.cpumask.any_but(rt.cpu), 'an immediate reclaim flush would need IPIs');
     rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
   }
   if ((pteval & PTE_DIRTY) !== 0) f.set(pfn, PG_dirty);
-  const slot = f.swap[pfn] as number;
+  const slot = f.swap[page] as number;
   k.pgdat.swap.swap_duplicate(slot);
   mm.pte[vpn] = PTE_SWAP | PTE_SWP_EXCLUSIVE;
   mm.pte_val[vpn] = slot;
@@ -56,17 +107,26 @@ export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: num
 }
 
 /**
- * folio_referenced (B9) for a folio mapped by one PTE: the number of mappings whose PTE was
- * young, clearing the accessed bit (on x86 without a flush).
+ * folio_referenced (B9) by an rmap walk: the number of mappings that were young — each PTE
+ * of the folio whose accessed bit was set, or the PMD once — clearing the bits (on x86
+ * without a flush).
  */
 export function folio_referenced(k: Kernel, pfn: number): number {
   const mm = anon_mapping(k, pfn);
   if (mm === null) return 0;
-  const vpn = k.pgdat.folios.rmap_vpn[pfn] as number;
-  const pteval = mm.pte[vpn] as number;
-  if ((pteval & PTE_ACCESSED) === 0) return 0;
-  mm.pte[vpn] = pteval & ~PTE_ACCESSED;
-  return 1;
+  const f = k.pgdat.folios;
+  if (folio_pmd_mapped(k, pfn)) return pmd_test_and_clear_young(mm, f.rmap_vpn[pfn] as number) ? 1 : 0;
+  const nr = f.nr(pfn);
+  let referenced = 0;
+  for (let page = pfn; page < pfn + nr; page++) {
+    const vpn = f.rmap_vpn[page] as number;
+    if (!pte_maps(mm, vpn, page)) continue;
+    const pteval = mm.pte[vpn] as number;
+    if ((pteval & PTE_ACCESSED) === 0) continue;
+    mm.pte[vpn] = pteval & ~PTE_ACCESSED;
+    referenced++;
+  }
+  return referenced;
 }
 
 /** folio_mapped */

@@ -179,7 +179,7 @@ export class ShrinkContext {
     if (f.test(pfn, PG_dirty)) return false;
     const slot = f.swap[pfn] as number;
     this.k.pgdat.swap.delete_from_swap_cache(f, pfn);
-    this.k.pgdat.swap.put_swap_folio(slot);
+    this.k.pgdat.swap.put_swap_folio(slot, f.nr(pfn));
     f.refcount[pfn] = 0;
     return true;
   }

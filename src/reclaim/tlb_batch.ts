@@ -10,6 +10,8 @@ import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 
 /** try_to_unmap flag: the caller will flush deferred unmaps itself (TTU_BATCH_FLUSH). */
 export const TTU_BATCH_FLUSH = 1;
+/** try_to_unmap flag: split a PMD mapping of the folio into PTEs first (TTU_SPLIT_HUGE_PMD). */
+export const TTU_SPLIT_HUGE_PMD = 2;
 
 /** mm->tlb_flush_batched pending counter beyond which it restarts (TLB_FLUSH_BATCH_PENDING_LARGE). */
 const TLB_FLUSH_BATCH_PENDING_LARGE = 0xffff >> 1;
@@ -20,13 +22,14 @@ export function should_defer_flush(mm: MmStruct, cpu: number, flags: number): bo
 }
 
 /**
- * set_tlb_ubc_flush_pending (B5): a PTE was cleared without a flush. Nothing to do if it was
- * not accessible; else add the mm to the task's batch, count a pending deferred unmap on the
- * mm, and mark the batch writable if the PTE was dirty.
+ * set_tlb_ubc_flush_pending (B5): the PTE at `vpn` was cleared without a flush. Nothing to do
+ * if it was not accessible; else add the mm and the address to the task's batch, count a
+ * pending deferred unmap on the mm, and mark the batch writable if the PTE was dirty. Called
+ * once per PTE: a large folio's unmap adds one pending flush for each of its PTEs.
  */
-export function set_tlb_ubc_flush_pending(rt: ReclaimTask, mm: MmStruct, pteval: number): void {
+export function set_tlb_ubc_flush_pending(rt: ReclaimTask, mm: MmStruct, pteval: number, vpn: number): void {
   if ((pteval & PTE_PRESENT) === 0) return;
-  arch_tlbbatch_add_pending(rt.tlb_ubc.cpumask, mm.context);
+  arch_tlbbatch_add_pending(rt.tlb_ubc.cpumask, mm.context, vpn);
   rt.tlb_ubc.flush_required = true;
   if (mm.tlb_flush_batched_pending > TLB_FLUSH_BATCH_PENDING_LARGE) {
     mm.tlb_flush_batched_pending = 1;

@@ -1,6 +1,7 @@
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
 import {
+  HPAGE_PMD_NR,
   NIL,
   PG_active,
   PG_anon,
@@ -16,10 +17,12 @@ import {
 } from '../mm/folio.js';
 import { PGDAT_WRITEBACK } from '../mm/pgdat.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
-import { folio_referenced, try_to_unmap } from './rmap.js';
+import { anon_mapping, folio_pmd_mapped, folio_referenced, try_to_unmap } from './rmap.js';
+import { split_folio_to_list, split_huge_pmd } from './huge_memory.js';
+import type { MmStruct } from '../mm/mm_struct.js';
 import { make_reclaim_stat, make_scan_control, type ReclaimStat, type ScanControl } from './scan_control.js';
 import { ShrinkContext } from './shrink_context.js';
-import { TTU_BATCH_FLUSH } from './tlb_batch.js';
+import { TTU_BATCH_FLUSH, TTU_SPLIT_HUGE_PMD } from './tlb_batch.js';
 
 /** enum folio_references */
 const FOLIOREF_RECLAIM = 0;
@@ -45,11 +48,12 @@ function folio_check_references(k: Kernel, pfn: number): number {
 }
 
 /**
- * add_to_swap (F1): allocate a slot, insert the folio into the swap cache, mark it dirty.
- * False when swap is full.
+ * add_to_swap (F1): allocate the folio's slots (folio_alloc_swap: one per page, a contiguous
+ * cluster run for a large folio — none on a rotational device), insert the folio into the
+ * swap cache, mark it dirty. False when no slots are free.
  */
 function add_to_swap(k: Kernel, pfn: number): boolean {
-  const slot = k.pgdat.swap.alloc_slot();
+  const slot = k.pgdat.swap.alloc_slots(k.pgdat.folios.order[pfn] as number);
   if (slot === NIL) return false;
   k.pgdat.swap.add_to_swap_cache(k.pgdat.folios, pfn, slot);
   k.pgdat.folios.set(pfn, PG_dirty);
@@ -89,7 +93,13 @@ export function* shrink_folio_list(
     }
     assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), () => `folio ${pfn}: only swap-backed anon folios are modelled`);
     sc.nr_scanned += f.nr(pfn);
-    const next = shrink_one_folio(ctx, pfn, ignore_references);
+    let next = shrink_one_folio(ctx, pfn, ignore_references);
+    // The large-folio steps that may wait (a split's flushes), then the rest of the chain.
+    if (next === SPLIT_FOR_SWAP) next = yield* swap_fallback_split(ctx, pfn);
+    if (next === SPLIT_PMD) {
+      yield* split_huge_pmd(k, rt, anon_mapping(k, pfn) as MmStruct, pfn);
+      next = shrink_mapped_folio(ctx, pfn, FOLIOREF_RECLAIM);
+    }
     if (next === WRITE_DIRTY) yield* k.strategy.dirty_folio(ctx, pfn);
     else if (next === FREE) yield* ctx.folio_free(pfn);
   }
@@ -125,10 +135,37 @@ function folio_under_writeback(ctx: ShrinkContext, pfn: number, nr_pages: number
   ctx.activate_locked(pfn);
 }
 
-/** What shrink_one_folio leaves to its caller: nothing, the dirty-folio path, or the free path. */
+/**
+ * What shrink_one_folio leaves to its caller: nothing, the dirty-folio path, the free path,
+ * or for a large folio a split first (of the folio, to swap it page by page; of its PMD
+ * mapping, to unmap it).
+ */
 const DECIDED = 0;
 const WRITE_DIRTY = 1;
 const FREE = 2;
+const SPLIT_FOR_SWAP = 3;
+const SPLIT_PMD = 4;
+
+/**
+ * The large folio add_to_swap could not give a run of slots (A12, 6.12): split it onto the
+ * call's list (split_folio_to_list; failure activates it), count THP_SWPOUT_FALLBACK for a
+ * PMD-sized folio and the order's mTHP swpout_fallback, take back the pages the head no
+ * longer stands for from nr_scanned (the new folios are scanned in their own turn), and
+ * swap the head alone; then the rest of the chain.
+ */
+function* swap_fallback_split(ctx: ShrinkContext, pfn: number): Generator<Yield, number, void> {
+  const { k, rt, sc } = ctx;
+  const f = k.pgdat.folios;
+  const order = f.order[pfn] as number;
+  const nr_pages = 1 << order;
+  if (!(yield* split_folio_to_list(k, rt, pfn, ctx.folio_list))) return decided(ctx.activate_locked(pfn));
+  if (nr_pages >= HPAGE_PMD_NR) k.pgdat.thp.thp_swpout_fallback++;
+  k.pgdat.mthp.count(order, 'swpout_fallback');
+  sc.nr_scanned -= nr_pages - 1;
+  rt.task.now_ns += k.machine.cost.add_to_swap_ns;
+  if (!add_to_swap(k, pfn)) return decided(ctx.activate_locked(pfn));
+  return shrink_mapped_folio(ctx, pfn, FOLIOREF_RECLAIM);
+}
 
 /**
  * The per-folio decision chain of shrink_folio_list from A4 on, for a locked folio. It never
@@ -160,13 +197,39 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   // A12
   if (!f.test(pfn, PG_swapcache)) {
     if (!sc.gfp_io) return decided(ctx.keep_locked(pfn));
+    // A large folio someone else holds a reference to could not be split: skip it.
+    if (nr_pages > 1 && !can_split_folio(k, pfn)) return decided(ctx.activate_locked(pfn));
     rt.task.now_ns += cost.add_to_swap_ns;
-    if (!add_to_swap(k, pfn)) return decided(ctx.activate_locked(pfn));
+    if (!add_to_swap(k, pfn)) return nr_pages > 1 ? SPLIT_FOR_SWAP : decided(ctx.activate_locked(pfn));
   }
+  return shrink_mapped_folio(ctx, pfn, references);
+}
+
+/**
+ * can_split_folio (mm/huge_memory.c) with the caller's one pin: only its mappings and the
+ * swap cache reference it besides.
+ */
+function can_split_folio(k: Kernel, pfn: number): boolean {
+  const f = k.pgdat.folios;
+  const extra_pins = f.test(pfn, PG_swapcache) ? f.nr(pfn) : 0;
+  return f.mapcount[pfn] === (f.refcount[pfn] as number) - extra_pins - 1;
+}
+
+/**
+ * The chain from A14 on, for a locked folio in the swap cache: unmap it (a PMD mapping is
+ * split first — TTU_SPLIT_HUGE_PMD — which the caller does, as it may wait), then the dirty
+ * and free decisions.
+ */
+function shrink_mapped_folio(ctx: ShrinkContext, pfn: number, references: number): number {
+  const { k, rt, sc, stat } = ctx;
+  const f = k.pgdat.folios;
+  const cost = k.machine.cost;
+  const nr_pages = f.nr(pfn);
   // A14
   if (ctx.mapped(pfn)) {
-    rt.task.now_ns += cost.try_to_unmap_ns;
-    try_to_unmap(k, rt, pfn, TTU_BATCH_FLUSH);
+    if (folio_pmd_mapped(k, pfn)) return SPLIT_PMD;
+    rt.task.now_ns += cost.try_to_unmap_ns + (nr_pages - 1) * cost.unmap_pte_ns;
+    try_to_unmap(k, rt, pfn, TTU_BATCH_FLUSH | TTU_SPLIT_HUGE_PMD);
     if (ctx.mapped(pfn)) {
       stat.nr_unmap_fail += nr_pages;
       return decided(ctx.activate_locked(pfn));

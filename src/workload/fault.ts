@@ -1,8 +1,8 @@
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
 import { TLB_DIRTY, TLB_WRITABLE, tlb_entry_flags, tlb_entry_pfn } from '../hw/tlb.js';
-import { NIL, PG_anon, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
+import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
@@ -97,15 +97,19 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   return fault;
 }
 
-/** Maps `pfn` at `vpn` as a private anonymous page (folio_add_new_anon_rmap / folio_add_anon_rmap_pte). */
-function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+/**
+ * Maps page `page` of the folio `pfn` at `vpn` as a private anonymous page
+ * (folio_add_new_anon_rmap / folio_add_anon_rmap_pte): the folio's flags and mapcount, the
+ * page's rmap.
+ */
+function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean, page = pfn): void {
   const f = k.pgdat.folios;
   f.set(pfn, PG_anon | PG_swapbacked | PG_uptodate);
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-  f.rmap_mm[pfn] = mm.id;
-  f.rmap_vpn[pfn] = vpn;
+  f.rmap_mm[page] = mm.id;
+  f.rmap_vpn[page] = vpn;
   mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | PTE_RW | (write ? PTE_DIRTY : 0);
-  mm.pte_val[vpn] = pfn;
+  mm.pte_val[vpn] = page;
   mm.nr_anon_pages++;
 }
 
@@ -123,6 +127,37 @@ export function populate_anon_page(k: Kernel, cpu: number, mm: MmStruct, vpn: nu
   const pfn = k.pgdat.folios.alloc();
   assert(pfn !== NIL, 'out of memory while populating the scenario\'s memory');
   map_new_anon_folio(k, cpu, mm, vpn, pfn, write);
+}
+
+/**
+ * The first touch of `vpn`, the head of an aligned range of 2^order pages, before time starts,
+ * when a large folio backs it: a PMD-sized one as do_huge_pmd_anonymous_page maps it (one
+ * PMD, THP_FAULT_ALLOC), a smaller one as do_anonymous_page's alloc_anon_folio maps it (a
+ * PTE per page, folio_add_new_anon_rmap, one reference per PTE); the order's mTHP
+ * anon_fault_alloc either way. False when no such block is free (the caller falls back to
+ * a smaller order, as the fault path does).
+ */
+export function populate_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, order: number, write: boolean): boolean {
+  const f = k.pgdat.folios;
+  const pfn = f.alloc_order(order);
+  if (pfn === NIL) return false;
+  const nr = 1 << order;
+  const pmd = order === HPAGE_PMD_ORDER;
+  f.set(pfn, PG_anon | PG_swapbacked | PG_uptodate);
+  const bits = PTE_PRESENT | PTE_ACCESSED | PTE_RW | (write ? PTE_DIRTY : 0) | (pmd ? PTE_PMD : 0);
+  for (let i = 0; i < nr; i++) {
+    f.rmap_mm[pfn + i] = mm.id;
+    f.rmap_vpn[pfn + i] = vpn + i;
+    mm.pte[vpn + i] = bits;
+    mm.pte_val[vpn + i] = pfn + i;
+  }
+  f.mapcount[pfn] = pmd ? 1 : nr;
+  if (!pmd) f.ref_add(pfn, nr - 1);
+  mm.nr_anon_pages += nr;
+  if (pmd) k.pgdat.thp.thp_fault_alloc++;
+  k.pgdat.mthp.count(order, 'anon_fault_alloc');
+  k.pgdat.fbatches.folio_add_lru(cpu, pfn);
+  return true;
 }
 
 /** folio_put of a new folio that was never mapped nor listed: uncharge and free it. */
@@ -185,22 +220,28 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   const f = pgdat.folios;
   const swap = pgdat.swap;
   const slot = mm.pte_val[vpn] as number;
-  let pfn = swap.swap_cache[slot] as number;
+  let page = swap.swap_cache[slot] as number;
+  let pfn = page === NIL ? NIL : f.folio_head(page);
   let major = 0;
   if (pfn !== NIL) {
     f.get(pfn);
     yield* folio_lock(k, rt, pfn);
     const pte = mm.pte[vpn] as number;
-    if (!f.test(pfn, PG_swapcache) || f.swap[pfn] !== slot || (pte & PTE_SWAP) === 0 || mm.pte_val[vpn] !== slot) {
-      // The folio left the swap cache, or someone else mapped the page: retry the fault.
+    if (!f.test(pfn, PG_swapcache) || f.folio_head(page) !== pfn || f.swap[page] !== slot || (pte & PTE_SWAP) === 0 || mm.pte_val[vpn] !== slot) {
+      // The folio left the swap cache (or was split), or someone else mapped the page: retry the fault.
       f.unlock(pfn);
       f.put(pfn);
       return VM_FAULT_RETRY_PTE;
+    }
+    if (f.large(pfn) && swapped_out_whole(k, mm, pfn)) {
+      map_whole_swapcache_folio(k, mm, pfn, write);
+      return 0;
     }
   } else {
     pfn = alloc_pages_fast(k);
     if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
     if (pfn === NIL) return VM_FAULT_OOM;
+    page = pfn;
     if (swap_pte_changed(k, mm, vpn, slot)) {
       free_new_folio(k, pfn);
       return VM_FAULT_RETRY_PTE;
@@ -227,9 +268,40 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   swap.swap_free(slot);
   mm.nr_swap_ents--;
   if (f.test(pfn, PG_swapcache) && (write || swap.swap_full())) swap.folio_free_swap(f, pfn);
-  map_anon(k, mm, vpn, pfn, write);
+  map_anon(k, mm, vpn, pfn, write, page);
   f.unlock(pfn);
   return major;
+}
+
+/** Every page of a large swap-cache folio is still swapped out at its own address, by its own slot. */
+function swapped_out_whole(k: Kernel, mm: MmStruct, pfn: number): boolean {
+  const f = k.pgdat.folios;
+  const nr = f.nr(pfn);
+  for (let page = pfn; page < pfn + nr; page++) {
+    const vpn = f.rmap_vpn[page] as number;
+    if (vpn === NIL || ((mm.pte[vpn] as number) & PTE_SWAP) === 0 || mm.pte_val[vpn] !== f.swap[page]) return false;
+  }
+  return true;
+}
+
+/**
+ * do_swap_page on a large folio found in the swap cache whose every page is still swapped
+ * out at its address with its own slot (6.10+, swap_pte_batch == folio_nr_pages): map the
+ * whole folio at once — a PTE per page, each slot's reference dropped, one folio reference per
+ * PTE — a minor fault. The folio leaves the swap cache on a write fault or a fullish swap.
+ */
+function map_whole_swapcache_folio(k: Kernel, mm: MmStruct, pfn: number, write: boolean): void {
+  const f = k.pgdat.folios;
+  const swap = k.pgdat.swap;
+  const nr = f.nr(pfn);
+  for (let page = pfn; page < pfn + nr; page++) {
+    swap.swap_free(f.swap[page] as number);
+    mm.nr_swap_ents--;
+  }
+  f.ref_add(pfn, nr - 1);
+  if (write || swap.swap_full()) swap.folio_free_swap(f, pfn);
+  for (let page = pfn; page < pfn + nr; page++) map_anon(k, mm, f.rmap_vpn[page] as number, pfn, write, page);
+  f.unlock(pfn);
 }
 
 /** After waiting for memory: the PTE no longer holds `slot`, or the slot's folio is now cached (another thread swapped it in). */
