@@ -16,7 +16,7 @@ describe('scenario validation', () => {
     const text = ['machine:', '  cpus: 512', 'swap:', '  device: floppy', 'pageout:', '  size: 3KiB'].join('\n');
     const issues = issues_of(text);
     expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:2:9 machine\.cpus: .*<=256.*\(got 512\)$/));
-    expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:4:11 swap\.device: .*"nvme"\|"ssd"\|"zram".*\(got floppy\)$/));
+    expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:4:11 swap\.device: .*"nvme"\|"ssd"\|"hdd"\|"zram".*\(got floppy\)$/));
     expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:6:9 pageout\.size: .*multiple of 4KiB.*\(got 3KiB\)$/));
   });
 

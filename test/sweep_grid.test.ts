@@ -105,7 +105,7 @@ describe('sweep file errors name file:line:col, the field and what is allowed', 
   it('an axis value the scenario rejects, at the value itself', () => {
     const issues = issues_of('base: dirty-16m\naxes:\n  machine.cpus: [2, 0]\n  swap.device: [nvme, floppy]\n');
     expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:3:21 machine\.cpus: .*>=1 \(got 0\)$/));
-    expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:4:23 swap\.device: .*"nvme"\|"ssd"\|"zram".*\(got floppy\)$/));
+    expect(issues).toContainEqual(expect.stringMatching(/^bad\.yaml:4:23 swap\.device: .*"nvme"\|"ssd"\|"hdd"\|"zram".*\(got floppy\)$/));
   });
 
   it('an issue only a combination causes names the grid point', () => {

@@ -46,6 +46,7 @@ const SEPARATE_APP_TGID = 2000;
 const DEVICES: Record<Scenario['swap']['device'], TraceDevice | null> = {
   nvme: { major: 259, minor: 0, disk: 'nvme0n1', irq: 130, irq_name: 'nvme0q1' },
   ssd: { major: 8, minor: 0, disk: 'sda', irq: 40, irq_name: 'ahci[0000:00:17.0]' },
+  hdd: { major: 8, minor: 0, disk: 'sda', irq: 40, irq_name: 'ahci[0000:00:17.0]' },
   zram: null,
 };
 

@@ -23,6 +23,7 @@ export function swap_device_params(scenario: Scenario): SwapDeviceParams {
     ...(s.queue_depth === undefined ? {} : { queue_depth: s.queue_depth }),
     ...(s.max_sectors_kb === undefined ? {} : { max_sectors_kb: s.max_sectors_kb }),
     ...(s.max_segments === undefined ? {} : { max_segments: s.max_segments }),
+    ...(s.rotational === undefined ? {} : { rotational: s.rotational }),
   };
 }
 
@@ -46,6 +47,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
       watermark_scale_factor: scenario.reclaim?.watermark_scale_factor,
       memcgs: scenario.memcg === undefined ? [] : [{ name: scenario.memcg.name, max_pages: scenario.memcg.max / PAGE_SIZE }],
     },
+    device.rotational,
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap);
   const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null };

@@ -2,7 +2,7 @@ import type { MmStruct } from '../mm/mm_struct.js';
 import { Prng } from '../engine/prng.js';
 import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { app_thread_cpus, kswapd_cpu, type Scenario } from '../scenario/schema.js';
+import { app_thread_cpus, kswapd_cpu, thp_orders, type Scenario } from '../scenario/schema.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
@@ -60,7 +60,7 @@ export function simulate_madvise(
   thread_cpus.forEach((cpu, i) => {
     machine.switch_mm(cpu, app_mm.context, 0);
     const vma = app_mm.mmap_anon(`app/${i + 1}`, region_pages);
-    populate_written(k, cpu, app_mm, vma);
+    populate_written(k, cpu, app_mm, vma, 0, thp_orders(scenario, false));
     const thread = new AppThread({
       name: `app/${i + 1}`,
       cpu,
@@ -72,7 +72,9 @@ export function simulate_madvise(
     threads.push(thread);
     machine.listeners[cpu] = thread;
   });
-  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
+  // The experiment marks its region MADV_HUGEPAGE, so `madvise` settings apply to it.
+  const pageout_orders = thp_orders(scenario, true);
+  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages, pageout_orders);
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();
@@ -176,6 +178,7 @@ export function simulate_madvise(
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
     sim_pageout_ns: pageout_ns,
     ...(reported ? { reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)) } : {}),
+    ...(pageout_orders !== 0 ? { thp: { vmstat: { ...k.pgdat.thp }, mthp: k.pgdat.mthp.snapshot() } } : {}),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
     oracle: oracle_result(oracle, seed, command),

@@ -87,6 +87,17 @@ export interface Timeline {
   tlb: number[][];
 }
 
+/**
+ * Large-folio counters over the whole run, population included (where the THP faults
+ * happen): the thp_* lines of /proc/vmstat, and the per-size stats as the directories
+ * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/ name them (sizes whose
+ * counters all stayed 0 are left out).
+ */
+export interface ThpResult {
+  vmstat: Record<string, number>;
+  mthp: Record<string, Record<string, number>>;
+}
+
 export interface RunResult {
   strategy: string;
   seed: number;
@@ -104,6 +115,8 @@ export interface RunResult {
   sim_pageout_ns: number;
   /** Watermarks, kswapd and the cgroup: present when the scenario configures memory pressure or reclaim beyond MADV_PAGEOUT ran. */
   reclaim?: ReclaimResult;
+  /** Present when the scenario enables large folios (memory.thp, memory.mthp). */
+  thp?: ThpResult;
   events: number;
   /** Present when asked for (RunOptions.timeline). */
   timeline?: Timeline;

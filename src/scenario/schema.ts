@@ -19,6 +19,12 @@ const cost_overrides = z
   .strict()
   .describe('cost model overrides, integer ns (see the README table)');
 
+/** The anonymous mTHP sizes of x86-64 (THP_ORDERS_ALL_ANON: orders 2 … 9), as memory.mthp keys. */
+export const MTHP_SIZES = ['16KiB', '32KiB', '64KiB', '128KiB', '256KiB', '512KiB', '1MiB', '2MiB'] as const;
+export type MthpSize = (typeof MTHP_SIZES)[number];
+const thp_enabled = z.enum(['never', 'always', 'madvise']);
+const mthp_enabled = z.enum(['never', 'always', 'madvise', 'inherit']);
+
 const scenario_object = z
   .object({
     name: z.string().default('custom').describe('a label for reports'),
@@ -34,9 +40,25 @@ const scenario_object = z
       })
       .strict()
       .prefault({}),
+    // Large folios (issue 18): the THP sysfs knobs. Optional, so a scenario without them resolves as before.
+    memory: z
+      .object({
+        thp: thp_enabled
+          .optional()
+          .describe('/sys/kernel/mm/transparent_hugepage/enabled: never (default), always, or madvise (the experiment marks its pageout region MADV_HUGEPAGE)'),
+        mthp: z
+          .object(Object.fromEntries(MTHP_SIZES.map((size) => [size, mthp_enabled.optional()])) as Record<MthpSize, z.ZodOptional<typeof mthp_enabled>>)
+          .strict()
+          .optional()
+          .describe('per-size hugepages-<size>kB/enabled: never (default), always, madvise, or inherit (from memory.thp; the default of 2MiB)'),
+      })
+      .strict()
+      .optional()
+      .describe('transparent huge pages backing the madvise workload\'s memory (population faults take the largest enabled size that fits)'),
     swap: z
       .object({
-        device: z.enum(['nvme', 'ssd', 'zram']).default('nvme').describe('swap device preset'),
+        device: z.enum(['nvme', 'ssd', 'hdd', 'zram']).default('nvme').describe('swap device preset'),
+        rotational: z.boolean().optional().describe('queue/rotational of the swap device; default from the preset (hdd: true): a rotational device gets no swap clusters, so large folios are split to be swapped out'),
         size: page_size_multiple.optional().describe('swap area; default four times the pageout size (stress: twice all workers\' bytes)'),
         latency_ns: count(0).optional(),
         bandwidth_mb_s: count(1).optional(),
@@ -167,6 +189,9 @@ export const scenario_schema = scenario_object
 
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
+  if (thp_orders(s, true) !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios need workload.kind: madvise (the stress workers\' fault path allocates order-0 folios only)' });
+  }
   const stress = stress_params(s);
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
@@ -239,4 +264,26 @@ export function app_thread_cpus(pageout_cpu: number, threads: number): number[] 
   const cpus: number[] = [];
   for (let cpu = 0; cpus.length < threads; cpu++) if (cpu !== pageout_cpu) cpus.push(cpu);
   return cpus;
+}
+
+/** The folio order of an mTHP size key: 16KiB is order 2, 2MiB order 9. */
+export function mthp_order(size: MthpSize): number {
+  return MTHP_SIZES.indexOf(size) + 2;
+}
+
+/**
+ * thp_vma_allowable_orders for an anonymous VMA: the bitmask of folio orders its faults may
+ * allocate. A size set to always is allowed; madvise, only in a region marked MADV_HUGEPAGE
+ * (`madvised`); inherit follows memory.thp (the PMD size inherits by default, the others are
+ * never by default, as in 6.12's sysfs).
+ */
+export function thp_orders(s: Pick<ScenarioParsed, 'memory'>, madvised: boolean): number {
+  const top = s.memory?.thp ?? 'never';
+  let orders = 0;
+  for (const size of MTHP_SIZES) {
+    let setting = s.memory?.mthp?.[size] ?? (size === '2MiB' ? 'inherit' : 'never');
+    if (setting === 'inherit') setting = top;
+    if (setting === 'always' || (setting === 'madvise' && madvised)) orders |= 1 << mthp_order(size);
+  }
+  return orders;
 }
