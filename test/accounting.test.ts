@@ -12,6 +12,41 @@ import type { Kernel } from '../src/reclaim/kernel.js';
 import { run_scenario } from '../src/run/run_scenario.js';
 import { parse_scenario } from '../src/scenario/load.js';
 
+const record = {
+  cpus: fc.integer({ min: 1, max: 8 }),
+  threads_fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+  device: fc.constantFrom('nvme', 'ssd', 'zram'),
+  pmds: fc.integer({ min: 1, max: 4 }),
+  extra_pages: fc.integer({ min: 0, max: 511 }),
+  chunk: fc.constantFrom('whole', '4KiB', '1MiB', '2MiB', '3MiB'),
+  mode: fc.constantFrom('dirty', 'clean'),
+  process: fc.constantFrom('same', 'separate'),
+  access: fc.constantFrom('hot', 'random'),
+  lazy: fc.boolean(),
+};
+
+/** The same scenarios on large folios: PMD THP, mTHP sizes, and a rotational device that splits them. */
+const large_folio_arbitrary = fc
+  .record({
+    ...record,
+    device: fc.constantFrom('nvme', 'ssd', 'hdd', 'zram'),
+    chunk: fc.constantFrom('whole', '4KiB', '68KiB', '1MiB', '3MiB'),
+    memory: fc.constantFrom('{ thp: always }', '{ mthp: { 64KiB: always } }', '{ thp: always, mthp: { 16KiB: always, 256KiB: always } }'),
+    pageout_access: fc.constantFrom('none', 'read', 'write'),
+  })
+  .map((r) => {
+    const threads = Math.max(1, Math.floor(r.threads_fraction * (r.cpus - 1)));
+    const cpus = Math.max(r.cpus, threads + 1);
+    const pages = (r.pmds - 1) * 512 + r.extra_pages + 1;
+    return `
+machine: { cpus: ${cpus}, memory: 64MiB }
+memory: ${r.memory}
+swap: { device: ${r.device} }
+workload: { threads: ${threads}, access: ${r.access}, region: ${r.access === 'hot' ? '4KiB' : '1MiB'}, baseline: 100us, pageout_access: ${r.pageout_access} }
+pageout: { size: ${pages * 4}KiB, chunk: ${r.chunk}, mode: ${r.mode} }
+`;
+  });
+
 const scenario_arbitrary = fc
   .record({
     cpus: fc.integer({ min: 1, max: 8 }),
@@ -45,6 +80,7 @@ function state_problems(k: Kernel): string[] {
   };
   const f = k.pgdat.folios;
   let used = 0;
+  let used_pages = 0;
   let on_lru = 0;
   for (let pfn = 0; pfn < f.nr_pages; pfn++) {
     if (f.refcount[pfn] === 0) {
@@ -52,15 +88,17 @@ function state_problems(k: Kernel): string[] {
       continue;
     }
     used++;
+    used_pages += f.nr(pfn);
+    check(f.folio_head(pfn) === pfn, `tail page ${pfn} holds references`);
     check(!f.test(pfn, PG_locked), `pfn ${pfn} left locked`);
     check(!f.test(pfn, PG_writeback), `pfn ${pfn} left under writeback`);
     if (f.test(pfn, PG_lru)) on_lru++;
     // Mapping references plus the swap cache's; a per-CPU LRU batch may hold one more.
-    const base = (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? 1 : 0);
+    const base = (f.mapcount[pfn] as number) + (f.test(pfn, PG_swapcache) ? f.nr(pfn) : 0);
     check(f.refcount[pfn] === base || f.refcount[pfn] === base + 1, `pfn ${pfn} refcount ${f.refcount[pfn]} vs ${base}`);
     if (f.test(pfn, PG_swapcache)) check(k.pgdat.swap.swap_cache[f.swap[pfn] as number] === pfn, `pfn ${pfn} swap cache`);
   }
-  check(f.nr_free_pages + used === f.nr_pages, `free ${f.nr_free_pages} + used ${used} != ${f.nr_pages}`);
+  check(f.nr_free_pages + used_pages === f.nr_pages, `free ${f.nr_free_pages} + used ${used_pages} != ${f.nr_pages}`);
   // Nothing isolated: every used folio is on an LRU list or waiting in a per-CPU batch.
   const listed = k.pgdat.lruvec.lists.reduce((n, list) => n + list.count, 0);
   check(listed === on_lru, `LRU lists hold ${listed}, PG_lru set on ${on_lru}`);
@@ -71,7 +109,7 @@ function state_problems(k: Kernel): string[] {
       for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
         const pte = mm.pte[vpn] as number;
         const val = mm.pte_val[vpn] as number;
-        if ((pte & PTE_PRESENT) !== 0) check(f.rmap_mm[val] === mm.id && f.rmap_vpn[val] === vpn, `vpn ${vpn} rmap`);
+        if ((pte & PTE_PRESENT) !== 0) check(f.rmap_mm[val] === mm.id && f.rmap_vpn[val] === vpn && f.refcount[f.folio_head(val)] !== 0, `vpn ${vpn} rmap`);
         else check((pte & PTE_SWAP) !== 0 && k.pgdat.swap.swap_count(val) > 0, `vpn ${vpn} neither present nor swapped`);
       }
     }
@@ -112,6 +150,23 @@ describe('accounting over random small scenarios', () => {
         else expect(new Set(app).size).toBeLessThanOrEqual(1);
       }),
       { numRuns: 60, seed: 20261126 },
+    );
+  });
+
+  it('keeps counters and state consistent on large folios, and the oracle finds nothing under upstream and batched', () => {
+    fc.assert(
+      fc.property(large_folio_arbitrary, fc.constantFrom('upstream', 'batched'), (yaml, strategy) => {
+        const scenario = parse_scenario(yaml, 'random.yaml');
+        let state: Kernel | undefined;
+        const r = run_scenario(scenario, { strategy, inspect: (k) => (state = k) });
+        expect(state_problems(state as Kernel)).toEqual([]);
+        expect(r.oracle.violations).toEqual([]);
+        expect(Object.values(r.thp?.mthp ?? {}).some((stats) => (stats.anon_fault_alloc as number) > 0) || scenario.pageout.size < 2 * 1024 * 1024).toBe(true);
+        expect(r.vmstat.pgpgout).toBe((r.vmstat.pswpout ?? 0) * 4);
+        expect(r.vmstat.sim_nr_reclaimed).toBe(r.vmstat.pgfree);
+        expect(r.interrupts.TLB[scenario.pageout.cpu]).toBe(0);
+      }),
+      { numRuns: 60, seed: 20261204 },
     );
   });
 });

@@ -55,13 +55,14 @@ describe('PMD-mapped THP, whole range', () => {
         expect(r.vmstat.pgfree).toBe(device === 'zram' ? P : 0);
         expect(thp_vmstat(r)).toEqual({
           thp_fault_alloc: H,
+          thp_fault_fallback: 0,
           thp_split_pmd: H,
           thp_swpout: H,
           thp_split_page: 0,
           thp_swpout_fallback: 0,
           thp_deferred_split_page: 0,
         });
-        expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, swpout: H, swpout_fallback: 0, split: 0 });
+        expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, anon_fault_fallback: 0, swpout: H, swpout_fallback: 0, split: 0 });
         expect(r.oracle.violations).toEqual([]);
       });
     }
@@ -81,7 +82,7 @@ describe('PMD-mapped THP, whole range', () => {
     expect(r.interrupts.TLB).toEqual([0, P + H]);
     expect(r.vmstat.pswpout).toBe(P);
     expect(thp_vmstat(r)).toMatchObject({ thp_split_pmd: H, thp_split_page: H, thp_swpout_fallback: H, thp_swpout: 0 });
-    expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, swpout: 0, swpout_fallback: H, split: H });
+    expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, anon_fault_fallback: 0, swpout: 0, swpout_fallback: H, split: H });
     expect(r.io.bios).toBe(P);
   });
 
@@ -109,7 +110,7 @@ describe('PMD-mapped THP, 3 MiB chunks', () => {
         expect(r.vmstat.sim_batched_pending_flush).toBe(R);
         expect(r.vmstat.pswpout).toBe(P);
         expect(thp_vmstat(r)).toMatchObject({ thp_split_pmd: N, thp_split_page: S, thp_swpout: W, thp_swpout_fallback: 0 });
-        expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, swpout: W, swpout_fallback: 0, split: S });
+        expect(mthp(r, '2048kB')).toEqual({ anon_fault_alloc: H, anon_fault_fallback: 0, swpout: W, swpout_fallback: 0, split: S });
         expect(r.oracle.violations).toEqual([]);
       });
     }
@@ -126,13 +127,14 @@ describe('64 KiB mTHP, whole range', () => {
         expect(r.vmstat.pgfree).toBe(device === 'zram' ? P : 0);
         expect(thp_vmstat(r)).toEqual({
           thp_fault_alloc: 0,
+          thp_fault_fallback: 0,
           thp_split_pmd: 0,
           thp_swpout: 0,
           thp_split_page: 0,
           thp_swpout_fallback: 0,
           thp_deferred_split_page: 0,
         });
-        expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, swpout: M, swpout_fallback: 0, split: 0 });
+        expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, anon_fault_fallback: 0, swpout: M, swpout_fallback: 0, split: 0 });
         expect(r.oracle.violations).toEqual([]);
       });
     }
@@ -143,7 +145,7 @@ describe('64 KiB mTHP, whole range', () => {
     // entries) and try_to_unmap_flush sends one round; then 16 order-0 dirty folios.
     const r = run_builtin('dirty-16m', [...MTHP, 'swap.device=hdd']);
     expect(r.interrupts.TLB).toEqual([0, M * (MTHP_PAGES + 1) + N - 1]);
-    expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, swpout: 0, swpout_fallback: M, split: M });
+    expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, anon_fault_fallback: 0, swpout: 0, swpout_fallback: M, split: M });
   });
 });
 
@@ -162,7 +164,7 @@ describe('64 KiB mTHP, unaligned chunks', () => {
         expect(r.interrupts.TLB).toEqual(spinning(threads, M - SPLIT + SPLIT * (2 + MTHP_PAGES) + N + 4));
         expect(r.vmstat.sim_batched_pending_flush).toBe(N + 4 + SPLIT);
         expect(r.vmstat.pswpout).toBe(P);
-        expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, swpout: M - SPLIT, swpout_fallback: 0, split: SPLIT });
+        expect(mthp(r, '64kB')).toEqual({ anon_fault_alloc: M, anon_fault_fallback: 0, swpout: M - SPLIT, swpout_fallback: 0, split: SPLIT });
         expect(r.oracle.violations).toEqual([]);
       });
     }
@@ -233,7 +235,27 @@ describe('bad THP settings', () => {
     expect(issue_of('memory:\n  mthp: { 48KiB: always }\n')).toMatch(/memory\.mthp: unknown field\(s\) 48KiB/);
   });
 
-  it('refuse large folios for the stress workload, whose fault path is order-0', () => {
-    expect(issue_of('workload: { kind: stress }\nmemory: { thp: always }\n')).toMatch(/memory: large folios need workload\.kind: madvise/);
+});
+
+describe('kswapd, direct and memcg reclaim on large folios', () => {
+  // The stress workers fault their regions in with GFP_TRANSHUGE_LIGHT: large folios while a
+  // block is free above the low watermark and the cgroup has room, order 0 after.
+  for (const scenario of ['kswapd-48m', 'direct-reclaim', 'stress-memcg']) {
+    for (const memory of [THP, MTHP]) {
+      it(`${scenario} with ${memory[0]}: every correct strategy stays correct, and some large folios are swapped out whole`, () => {
+        for (const strategy of ['upstream', 'zhang-v4', 'batched']) {
+          const r = run_builtin(scenario, memory, { strategy });
+          expect(r.oracle.violations).toEqual([]);
+          const size = memory === THP ? '2048kB' : '64kB';
+          expect(mthp(r, size).anon_fault_alloc).toBeGreaterThan(0);
+          expect(mthp(r, size).swpout).toBeGreaterThan(0);
+        }
+      });
+    }
+  }
+
+  it('the oracle catches seed-v1 leaking large folios under memcg reclaim', () => {
+    const codes = run_builtin('stress-memcg', MTHP, { strategy: 'seed-v1' }).oracle.violations.map((v) => v.code);
+    expect(codes).toEqual(expect.arrayContaining(['LEAKED_FOLIO', 'MEMCG_CHARGE_LEAK']));
   });
 });

@@ -117,7 +117,7 @@ export class SwapIo implements CompletionHandler {
     f.unlock(pfn);
     if (this.device === null) {
       task.now_ns += nr * this.machine.cost.zram_compress_ns;
-      this.end_bio(true, slot, cpu);
+      this.end_bio(true, slot + nr - 1, cpu);
       return 0;
     }
     // One bio for the whole folio (swap_writepage_bdev_async).
@@ -179,9 +179,10 @@ export class SwapIo implements CompletionHandler {
     if (write) {
       const page = pgdat.swap.swap_cache[slot] as number;
       assert(page !== NIL, () => `write completion for slot ${slot} without its folio`);
-      // A large folio is one bio: its writeback ends with the bio's first slot, the folio's.
+      // A large folio is one bio: its writeback ends when the bio's last page completes (a bio
+      // split to the queue's limits completes as its parts do, in order on the FIFO pipe).
       const pfn = pgdat.folios.folio_head(page);
-      if (pgdat.folios.swap[pfn] !== slot) return;
+      if ((pgdat.folios.swap[pfn] as number) + pgdat.folios.nr(pfn) - 1 !== slot) return;
       assert(pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio under writeback`);
       folio_end_writeback(pgdat, cpu, pfn);
       return;

@@ -26,6 +26,8 @@ export interface Vma {
   readonly start_vpn: number;
   readonly end_vpn: number;
   readonly name: string;
+  /** thp_vma_allowable_orders: the folio orders above 0 its faults may allocate, as a bitmask. */
+  readonly thp_orders: number;
 }
 
 /**
@@ -47,6 +49,8 @@ export class MmStruct {
   nr_swap_ents = 0;
   /** The memory cgroup of the mm's owner (get_mem_cgroup_from_mm); 0 is the root cgroup. */
   memcg_id = 0;
+  /** Some VMA may fault in large folios (its thp_orders is not 0). */
+  thp = false;
   private next_vpn = PTRS_PER_PTE;
 
   constructor(
@@ -58,13 +62,23 @@ export class MmStruct {
     this.pte_val = table(Int32Array, nr_virtual_pages + PTRS_PER_PTE);
   }
 
-  /** mmap of an anonymous region of `nr_pages`, 2 MiB-aligned (so it fills whole PMDs). */
-  mmap_anon(name: string, nr_pages: number): Vma {
+  /**
+   * mmap of an anonymous region of `nr_pages`, 2 MiB-aligned (so it fills whole PMDs), whose
+   * faults may allocate folios of the orders in `thp_orders`.
+   */
+  mmap_anon(name: string, nr_pages: number, thp_orders = 0): Vma {
     const start_vpn = this.next_vpn;
-    const vma: Vma = { start_vpn, end_vpn: start_vpn + nr_pages, name };
+    const vma: Vma = { start_vpn, end_vpn: start_vpn + nr_pages, name, thp_orders };
+    if (thp_orders !== 0) this.thp = true;
     this.next_vpn = Math.ceil(vma.end_vpn / PTRS_PER_PTE) * PTRS_PER_PTE;
     if (this.next_vpn > this.pte.length) throw new RangeError(`mm ${this.id}: address space too small for ${name}`);
     this.vmas.push(vma);
     return vma;
+  }
+
+  /** find_vma: the VMA holding `vpn`, or null. */
+  find_vma(vpn: number): Vma | null {
+    for (const vma of this.vmas) if (vpn >= vma.start_vpn && vpn < vma.end_vpn) return vma;
+    return null;
   }
 }

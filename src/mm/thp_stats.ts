@@ -7,6 +7,7 @@ import { HPAGE_PMD_ORDER } from './folio.js';
  */
 export interface ThpEvents {
   thp_fault_alloc: number;
+  thp_fault_fallback: number;
   thp_split_page: number;
   thp_split_pmd: number;
   thp_deferred_split_page: number;
@@ -15,11 +16,11 @@ export interface ThpEvents {
 }
 
 export function make_thp_events(): ThpEvents {
-  return { thp_fault_alloc: 0, thp_split_page: 0, thp_split_pmd: 0, thp_deferred_split_page: 0, thp_swpout: 0, thp_swpout_fallback: 0 };
+  return { thp_fault_alloc: 0, thp_fault_fallback: 0, thp_split_page: 0, thp_split_pmd: 0, thp_deferred_split_page: 0, thp_swpout: 0, thp_swpout_fallback: 0 };
 }
 
 /** The per-size statistics the model keeps, named as the files of hugepages-<size>kB/stats/. */
-export const MTHP_STAT_NAMES = ['anon_fault_alloc', 'swpout', 'swpout_fallback', 'split'] as const;
+export const MTHP_STAT_NAMES = ['anon_fault_alloc', 'anon_fault_fallback', 'swpout', 'swpout_fallback', 'split'] as const;
 export type MthpStatName = (typeof MTHP_STAT_NAMES)[number];
 
 /**
@@ -32,6 +33,7 @@ export class MthpStats {
   constructor() {
     this.stats = {
       anon_fault_alloc: new Float64Array(HPAGE_PMD_ORDER + 1),
+      anon_fault_fallback: new Float64Array(HPAGE_PMD_ORDER + 1),
       swpout: new Float64Array(HPAGE_PMD_ORDER + 1),
       swpout_fallback: new Float64Array(HPAGE_PMD_ORDER + 1),
       split: new Float64Array(HPAGE_PMD_ORDER + 1),

@@ -91,3 +91,16 @@ export function mem_cgroup_charge_fast(k: Kernel, rt: ReclaimTask, pfn: number, 
   f.memcg[pfn] = memcg_id;
   return true;
 }
+
+/**
+ * The charge of a large folio a fault allocates with GFP_TRANSHUGE_LIGHT, which may not block:
+ * try_charge_memcg's batch, then the exact size, and nothing more (no reclaim). False when
+ * the cgroup has no room: the fault falls back to a smaller folio.
+ */
+export function mem_cgroup_charge_nowait(k: Kernel, rt: ReclaimTask, pfn: number, memcg_id: number): boolean {
+  if (mem_cgroup_charge_fast(k, rt, pfn, memcg_id)) return true;
+  const f = k.pgdat.folios;
+  if (!(k.pgdat.memcgs[memcg_id] as MemCgroup).page_counter_try_charge(f.nr(pfn))) return false;
+  f.memcg[pfn] = memcg_id;
+  return true;
+}

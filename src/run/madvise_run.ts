@@ -14,6 +14,7 @@ import {
   reclaim_paths_moved,
   reclaim_result,
   start_run,
+  thp_result,
   without_reclaim_path_events,
   type RunOptions,
 } from './run_common.js';
@@ -49,7 +50,9 @@ export function simulate_madvise(
   const same = w.process === 'same';
   const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0), 1 + (same ? w.threads : 0));
   const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages, w.threads);
-  const pageout_vma = mm.mmap_anon('pageout', pageout_pages);
+  // The experiment marks its region MADV_HUGEPAGE, so `madvise` settings apply to it.
+  const pageout_orders = thp_orders(scenario, true);
+  const pageout_vma = mm.mmap_anon('pageout', pageout_pages, pageout_orders);
 
   machine.switch_mm(scenario.pageout.cpu, mm.context, 0);
   for (const cpu of w.lazy_cpus) {
@@ -59,8 +62,8 @@ export function simulate_madvise(
   const threads: AppThread[] = [];
   thread_cpus.forEach((cpu, i) => {
     machine.switch_mm(cpu, app_mm.context, 0);
-    const vma = app_mm.mmap_anon(`app/${i + 1}`, region_pages);
-    populate_written(k, cpu, app_mm, vma, 0, thp_orders(scenario, false));
+    const vma = app_mm.mmap_anon(`app/${i + 1}`, region_pages, thp_orders(scenario, false));
+    populate_written(k, cpu, app_mm, vma);
     const thread = new AppThread({
       name: `app/${i + 1}`,
       cpu,
@@ -72,9 +75,7 @@ export function simulate_madvise(
     threads.push(thread);
     machine.listeners[cpu] = thread;
   });
-  // The experiment marks its region MADV_HUGEPAGE, so `madvise` settings apply to it.
-  const pageout_orders = thp_orders(scenario, true);
-  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages, pageout_orders);
+  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();
@@ -178,7 +179,7 @@ export function simulate_madvise(
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
     sim_pageout_ns: pageout_ns,
     ...(reported ? { reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)) } : {}),
-    ...(pageout_orders !== 0 ? { thp: { vmstat: { ...k.pgdat.thp }, mthp: k.pgdat.mthp.snapshot() } } : {}),
+    ...thp_result(k, scenario),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
     oracle: oracle_result(oracle, seed, command),

@@ -3,9 +3,9 @@ import { RECLAIM_PATH_EVENTS } from '../mm/vmstat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { Oracle } from '../oracle/oracle.js';
-import type { Scenario } from '../scenario/schema.js';
+import { thp_orders, type Scenario } from '../scenario/schema.js';
 import { build_kernel } from './machine_setup.js';
-import type { OracleResult, PhaseResult, ReclaimResult } from './result.js';
+import type { OracleResult, PhaseResult, ReclaimResult, ThpResult } from './result.js';
 
 const PAGE_SIZE = 4096;
 
@@ -86,4 +86,10 @@ export function without_reclaim_path_events(vmstat: Record<string, number>): Rec
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(vmstat)) if (!(RECLAIM_PATH_EVENTS as readonly string[]).includes(key)) out[key] = value;
   return out;
+}
+
+/** The run's large-folio counters (RunResult.thp), when the scenario enables large folios; else nothing. */
+export function thp_result(k: Kernel, scenario: Scenario): { thp?: ThpResult } {
+  if (thp_orders(scenario, true) === 0) return {};
+  return { thp: { vmstat: { ...k.pgdat.thp }, mthp: k.pgdat.mthp.snapshot() } };
 }

@@ -2,12 +2,12 @@ import { Prng } from '../engine/prng.js';
 import type { TaskBody } from '../engine/simulator.js';
 import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { kswapd_cpu, stress_params, stress_worker_cpus, type Scenario } from '../scenario/schema.js';
+import { kswapd_cpu, stress_params, stress_worker_cpus, thp_orders, type Scenario } from '../scenario/schema.js';
 import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../workload/stress_vm.js';
 import type { MmStruct } from '../mm/mm_struct.js';
 import { create_mm } from './machine_setup.js';
 import type { PhaseResult, RunResult, TaskResult } from './result.js';
-import { oracle_result, reclaim_result, start_run, type RunOptions } from './run_common.js';
+import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions } from './run_common.js';
 import { delta, rate_per_sec, snapshot, type Snapshot } from './snapshot.js';
 import { TimelineSampler } from './timeline.js';
 import { wall_ms_since } from './wall_clock.js';
@@ -102,7 +102,8 @@ export function simulate_stress(
     const name = `vm/${cpu + 1}`;
     const mm = create_mm(k, pages, 1);
     mm.memcg_id = memcg_id;
-    const plan: StressWorkerPlan = { vma: mm.mmap_anon(name, pages), passes_max: stress.passes, end_ns: stress.duration_ns };
+    // stress-ng --vm does not madvise its region: only `always` sizes apply.
+    const plan: StressWorkerPlan = { vma: mm.mmap_anon(name, pages, thp_orders(scenario, false)), passes_max: stress.passes, end_ns: stress.duration_ns };
     machine.switch_mm(cpu, mm.context, 0);
     const stats = new StressWorkerStats(name, cpu, pages);
     machine.listeners[cpu] = stats;
@@ -140,6 +141,7 @@ export function simulate_stress(
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
     sim_pageout_ns: end_ns,
     reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)),
+    ...thp_result(k, scenario),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
     oracle: oracle_result(oracle, seed, command),

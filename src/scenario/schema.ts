@@ -189,9 +189,6 @@ export const scenario_schema = scenario_object
 
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
-  if (thp_orders(s, true) !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios need workload.kind: madvise (the stress workers\' fault path allocates order-0 folios only)' });
-  }
   const stress = stress_params(s);
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });

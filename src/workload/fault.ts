@@ -6,7 +6,8 @@ import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, type M
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
-import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
+import { mem_cgroup_charge, mem_cgroup_charge_fast, mem_cgroup_charge_nowait } from '../reclaim/memcg_charge.js';
+import { zone_watermark_ok } from '../mm/zone.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 
 /** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */
@@ -131,16 +132,26 @@ export function populate_anon_page(k: Kernel, cpu: number, mm: MmStruct, vpn: nu
 
 /**
  * The first touch of `vpn`, the head of an aligned range of 2^order pages, before time starts,
- * when a large folio backs it: a PMD-sized one as do_huge_pmd_anonymous_page maps it (one
- * PMD, THP_FAULT_ALLOC), a smaller one as do_anonymous_page's alloc_anon_folio maps it (a
- * PTE per page, folio_add_new_anon_rmap, one reference per PTE); the order's mTHP
- * anon_fault_alloc either way. False when no such block is free (the caller falls back to
- * a smaller order, as the fault path does).
+ * when a large folio backs it (see map_new_large_folio), with no watermark check or charge.
+ * False when no such block is free (the caller falls back to a smaller order, as the fault
+ * path does).
  */
 export function populate_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, order: number, write: boolean): boolean {
-  const f = k.pgdat.folios;
-  const pfn = f.alloc_order(order);
+  const pfn = k.pgdat.folios.alloc_order(order);
   if (pfn === NIL) return false;
+  map_new_large_folio(k, cpu, mm, vpn, pfn, write);
+  return true;
+}
+
+/**
+ * A new large folio mapped at `vpn`, the head of its aligned range: a PMD-sized one as
+ * do_huge_pmd_anonymous_page maps it (one PMD; THP_FAULT_ALLOC), a smaller one as
+ * do_anonymous_page maps what alloc_anon_folio gave (a PTE per page, one reference per PTE);
+ * the order's mTHP anon_fault_alloc either way; then onto this CPU's LRU batch.
+ */
+function map_new_large_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+  const f = k.pgdat.folios;
+  const order = f.order[pfn] as number;
   const nr = 1 << order;
   const pmd = order === HPAGE_PMD_ORDER;
   f.set(pfn, PG_anon | PG_swapbacked | PG_uptodate);
@@ -157,7 +168,51 @@ export function populate_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: n
   if (pmd) k.pgdat.thp.thp_fault_alloc++;
   k.pgdat.mthp.count(order, 'anon_fault_alloc');
   k.pgdat.fbatches.folio_add_lru(cpu, pfn);
+}
+
+/** Every PTE slot of [vpn, vpn + nr) is none (pte_range_none; pmd_none for a whole PMD). */
+function pte_range_none(mm: MmStruct, vpn: number, nr: number): boolean {
+  for (let v = vpn; v < vpn + nr; v++) if (mm.pte[v] !== 0) return false;
   return true;
+}
+
+/**
+ * The large-folio attempts of a first-touch fault at `vpn` (6.12): __handle_mm_fault tries a
+ * PMD-sized folio first when the VMA allows it and the PMD is none (create_huge_pmd); then
+ * do_anonymous_page's alloc_anon_folio tries the smaller enabled orders, highest first, whose
+ * naturally aligned range holds `vpn`, lies inside the VMA and has every PTE none. These
+ * allocations use GFP_TRANSHUGE_LIGHT (the default defrag setting for a VMA not marked
+ * MADV_HUGEPAGE): no reclaim, no compaction, no kswapd wakeup — here, a free block while free
+ * pages stay above the low watermark — and a memcg charge that cannot reclaim; a failure
+ * counts the order's anon_fault_fallback (THP_FAULT_FALLBACK for the PMD size) and tries the
+ * next. True when a large folio was mapped; false leaves the order-0 path to the caller.
+ */
+function do_anonymous_large(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): boolean {
+  const vma = mm.find_vma(vpn);
+  if (vma === null || vma.thp_orders === 0) return false;
+  const pgdat = k.pgdat;
+  const f = pgdat.folios;
+  for (let order = 31 - Math.clz32(vma.thp_orders); order > 0; order--) {
+    if ((vma.thp_orders & (1 << order)) === 0) continue;
+    const nr = 1 << order;
+    const head_vpn = vpn - (vpn % nr);
+    if (head_vpn < vma.start_vpn || head_vpn + nr > vma.end_vpn || !pte_range_none(mm, head_vpn, nr)) continue;
+    let pfn = NIL;
+    if (zone_watermark_ok(f.nr_free_pages - nr, pgdat.zone.low_wmark_pages())) pfn = f.alloc_order(order);
+    if (pfn !== NIL && !mem_cgroup_charge_nowait(k, rt, pfn, mm.memcg_id)) {
+      free_new_folio(k, pfn);
+      pfn = NIL;
+    }
+    if (pfn === NIL) {
+      if (order === HPAGE_PMD_ORDER) pgdat.thp.thp_fault_fallback++;
+      pgdat.mthp.count(order, 'anon_fault_fallback');
+      continue;
+    }
+    rt.task.now_ns += (nr - 1) * k.machine.cost.clear_page_ns;
+    map_new_large_folio(k, rt.cpu, mm, head_vpn, pfn, write);
+    return true;
+  }
+  return false;
 }
 
 /** folio_put of a new folio that was never mapped nor listed: uncharge and free it. */
@@ -178,6 +233,7 @@ function free_new_folio(k: Kernel, pfn: number): void {
  * page meanwhile, and queued for the LRU on this CPU.
  */
 function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
+  if (mm.thp && do_anonymous_large(k, rt, mm, vpn, write)) return 0;
   let pfn = alloc_pages_fast(k);
   if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
   if (pfn === NIL) return VM_FAULT_OOM;

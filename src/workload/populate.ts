@@ -10,12 +10,12 @@ import { populate_anon_folio, populate_anon_page } from './fault.js';
  * no simulated time and counts no events but the THP allocations: the run measures what
  * follows.
  *
- * `thp_orders` (a bitmask of folio orders, thp_vma_allowable_orders) backs the region with
- * large folios as the fault path would: each fault takes the largest enabled order whose
- * aligned range lies inside the VMA and is still unmapped, falling back to smaller ones when
- * no block of that size is free.
+ * A VMA with THP orders (vma.thp_orders) is backed with large folios as the fault path would:
+ * each fault takes the largest enabled order whose aligned range lies inside the VMA and is
+ * still unmapped, falling back to smaller ones when no block of that size is free.
  */
-export function populate_written(k: Kernel, cpu: number, mm: MmStruct, vma: Vma, zero_percent = 0, thp_orders = 0): void {
+export function populate_written(k: Kernel, cpu: number, mm: MmStruct, vma: Vma, zero_percent = 0): void {
+  const thp_orders = vma.thp_orders;
   const vm = k.pgdat.vm;
   const pgfault = vm.pgfault;
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
