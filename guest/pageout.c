@@ -50,7 +50,9 @@ static struct {
 	int chunk_2m;     /* 0: one madvise call, 1: one call per 2 MiB */
 	int clean;        /* 0: dirty mode, 1: clean re-pageout mode */
 	int lazy_cpu;     /* -1: none */
-} opt = { 1, 16UL << 20, 0, 0, -1 };
+	const char *thp;  /* NULL: leave THP off; else never|always|madvise for .../enabled */
+	const char *mthp; /* NULL, or SIZE:SETTING pairs for hugepages-SIZEkB/enabled, joined by '+' (64:always+16:never) */
+} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL };
 
 static void die(const char *fmt, ...)
 {
@@ -95,6 +97,10 @@ static void parse_args(int argc, char **argv)
 			opt.clean = !strcmp(v, "clean");
 		else if (!strcmp(a, "--lazy-cpu"))
 			opt.lazy_cpu = atoi(v);
+		else if (!strcmp(a, "--thp"))
+			opt.thp = v;
+		else if (!strcmp(a, "--mthp"))
+			opt.mthp = v;
 		else
 			die("unknown option %s", a);
 		i++;
@@ -147,6 +153,8 @@ static const char *const vm_names[] = {
 	"pgfault", "zswpout",
 	"nr_tlb_remote_flush", "nr_tlb_remote_flush_received",
 	"nr_tlb_local_flush_all", "nr_tlb_local_flush_one",
+	"thp_fault_alloc", "thp_fault_fallback", "thp_split_page", "thp_split_pmd",
+	"thp_deferred_split_page", "thp_swpout", "thp_swpout_fallback",
 };
 #define NVM (sizeof(vm_names) / sizeof(vm_names[0]))
 
@@ -483,6 +491,69 @@ static void drop_lazy_holders(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* transparent huge pages                                             */
+
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
+/* The anonymous mTHP sizes of x86-64, kB (orders 2..9), and the stats reported. */
+static const int mthp_kb[] = { 16, 32, 64, 128, 256, 512, 1024, 2048 };
+#define NMTHP (sizeof(mthp_kb) / sizeof(mthp_kb[0]))
+static const char *const mthp_stat_names[] = { "anon_fault_alloc", "anon_fault_fallback", "swpout", "swpout_fallback", "split" };
+#define NMTHP_STAT (sizeof(mthp_stat_names) / sizeof(mthp_stat_names[0]))
+static long long mthp_before[NMTHP][NMTHP_STAT], mthp_after[NMTHP][NMTHP_STAT];
+
+static void write_sysfs(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	if (write(fd, value, strlen(value)) < 0)
+		die("write '%s' to %s: %s", value, path, strerror(errno));
+	close(fd);
+}
+
+/* Sets the sysfs knobs the scenario asks for (the kernel boots with THP never). */
+static void setup_thp(void)
+{
+	if (opt.thp)
+		write_sysfs(THP_DIR "/enabled", opt.thp);
+	if (!opt.mthp)
+		return;
+	char list[512];
+	snprintf(list, sizeof(list), "%s", opt.mthp);
+	for (char *item = strtok(list, "+"); item; item = strtok(NULL, "+")) {
+		char *eq = strchr(item, ':');
+		if (!eq)
+			die("--mthp wants SIZE:SETTING (kB), got %s", item);
+		*eq = 0;
+		char path[256];
+		snprintf(path, sizeof(path), THP_DIR "/hugepages-%skB/enabled", item);
+		write_sysfs(path, eq + 1);
+	}
+}
+
+/* The region is marked MADV_HUGEPAGE when a setting is madvise; else THP is off for it unless asked. */
+static int thp_wanted(void)
+{
+	return (opt.thp && strcmp(opt.thp, "never")) || (opt.mthp && strstr(opt.mthp, ":always")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
+}
+
+static int thp_madvise(void)
+{
+	return (opt.thp && !strcmp(opt.thp, "madvise")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
+}
+
+static void read_mthp_stats(long long stats[NMTHP][NMTHP_STAT])
+{
+	for (size_t i = 0; i < NMTHP; i++)
+		for (size_t j = 0; j < NMTHP_STAT; j++) {
+			char path[256];
+			snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], mthp_stat_names[j]);
+			const char *t = slurp(path);
+			stats[i][j] = t[0] ? atoll(t) : -1;
+		}
+}
+
+/* ------------------------------------------------------------------ */
 /* the region                                                         */
 
 static char *region;
@@ -504,7 +575,11 @@ static void map_region(void)
 	if (region > raw)
 		munmap(raw, (size_t)(region - raw));
 	munmap(region + len, (size_t)(raw + PMD_SZ - region));
-	madvise(region, len, MADV_NOHUGEPAGE);
+	/* Aligned to 2 MiB either way; large folios only when the scenario asks. */
+	if (!thp_wanted())
+		madvise(region, len, MADV_NOHUGEPAGE);
+	else if (thp_madvise())
+		madvise(region, len, MADV_HUGEPAGE);
 	npages = len / PAGE_SZ;
 }
 
@@ -636,6 +711,7 @@ int main(int argc, char **argv)
 
 	int start_cpu = sched_getcpu();
 	pin_self(0);
+	setup_thp();
 	map_region();
 
 	pthread_t tids[MAX_CPUS];
@@ -654,6 +730,7 @@ int main(int argc, char **argv)
 	}
 	busy_ms(50);
 
+	read_mthp_stats(mthp_before);
 	struct phase *ph = phase_begin("write", 0);
 	fill_region();
 	phase_end(ph);
@@ -673,6 +750,7 @@ int main(int argc, char **argv)
 	size_t bad = check_region();
 	phase_end(ph);
 
+	read_mthp_stats(mthp_after);
 	atomic_store(&stop_flag, 1);
 	for (int t = 0; t < opt.threads; t++)
 		pthread_join(tids[t], NULL);
@@ -692,6 +770,22 @@ int main(int argc, char **argv)
 	}
 	jp("],\"verify\":{\"pages\":%zu,\"mismatches\":%zu,\"readback_mismatches\":%zu}",
 	   npages, bad, readback_bad);
+	/* Per-size mTHP stats over the whole program (sizes that moved). */
+	jp(",\"mthp\":{");
+	int first_size = 1;
+	for (size_t i = 0; i < NMTHP; i++) {
+		int moved = 0;
+		for (size_t j = 0; j < NMTHP_STAT; j++)
+			moved |= mthp_before[i][j] >= 0 && mthp_after[i][j] != mthp_before[i][j];
+		if (!moved)
+			continue;
+		jp("%s\"hugepages-%dkB\":{", first_size ? "" : ",", mthp_kb[i]);
+		for (size_t j = 0; j < NMTHP_STAT; j++)
+			jp("%s\"%s\":%lld", j ? "," : "", mthp_stat_names[j], mthp_after[i][j] - mthp_before[i][j]);
+		jp("}");
+		first_size = 0;
+	}
+	jp("}");
 	jp(",\"spinner_loops\":[");
 	for (int t = 0; t < opt.threads; t++)
 		jp(t ? ",%llu" : "%llu", spin_loops[t + 1]);

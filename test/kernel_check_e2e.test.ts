@@ -1,5 +1,5 @@
 /**
- * kernel-check end to end: boots a real Debian 6.12 kernel under qemu for six small experiments
+ * kernel-check end to end: boots a real Debian 6.12 kernel under qemu for eight small experiments
  * (2 vCPUs, 16 MiB, one spinning thread) and holds the model's `upstream` counts to the
  * kernel's within 2 %. CI (.ci/run) installs qemu and busybox-static and downloads the kernel
  * package; a missing prerequisite fails here with the reason. Developers without qemu set
@@ -56,14 +56,37 @@ function kernel_check(image: string, scenario: string, sets: string[]): Promise<
   });
 }
 
-/** The model's upstream counts on CPU 1 and pages written (a clean re-pageout to a block device writes nothing). */
-const CASES: { name: string; scenario: string; sets: string[]; tlb: number; pswpout: number; pgfree: boolean }[] = [
+/**
+ * The model's upstream counts on CPU 1 and pages written (a clean re-pageout to a block device
+ * writes nothing), and for large folios the THP counters judged too. The THP case runs on
+ * virtio-blk, a rotational disk: each THP is split before swap-out (P + H = 4104 rounds, see
+ * test/large_folios.test.ts); the mTHP case on zram swaps each 64 KiB folio whole (M + N - 1).
+ */
+const CASES: { name: string; scenario: string; sets: string[]; tlb: number; pswpout: number; pgfree: boolean; thp?: string[] }[] = [
   { name: 'dirty, virtio-blk, whole range', scenario: 'dirty-16m', sets: [], tlb: 4103, pswpout: 4096, pgfree: false },
   { name: 'dirty, virtio-blk, 2 MiB chunks', scenario: 'dirty-16m-chunked', sets: [], tlb: 4103, pswpout: 4096, pgfree: false },
   { name: 'clean re-pageout, virtio-blk', scenario: 'clean-16m', sets: [], tlb: 144, pswpout: 0, pgfree: true },
   { name: 'dirty, zram', scenario: 'dirty-16m', sets: ['swap.device=zram'], tlb: 4103, pswpout: 4096, pgfree: true },
   { name: 'clean re-pageout, zram', scenario: 'clean-16m', sets: ['swap.device=zram'], tlb: 144, pswpout: 4096, pgfree: true },
   { name: 'single-threaded, virtio-blk', scenario: 'single-thread-16m', sets: [], tlb: 0, pswpout: 4096, pgfree: false },
+  {
+    name: 'dirty, PMD THP, virtio-blk (rotational: split)',
+    scenario: 'dirty-16m',
+    sets: ['memory.thp=always'],
+    tlb: 4104,
+    pswpout: 4096,
+    pgfree: false,
+    thp: ['thp_fault_alloc', 'thp_split_pmd', 'thp_split_page', 'thp_swpout_fallback', 'hugepages-2048kB split'],
+  },
+  {
+    name: 'dirty, 64 KiB mTHP, zram',
+    scenario: 'dirty-16m',
+    sets: ['memory.mthp.64KiB=always', 'swap.device=zram'],
+    tlb: 263,
+    pswpout: 4096,
+    pgfree: true,
+    thp: ['hugepages-64kB anon_fault_alloc', 'hugepages-64kB swpout'],
+  },
 ];
 
 describe.skipIf(SKIP)('kernel-check against a real 6.12 kernel under qemu', () => {
@@ -82,10 +105,11 @@ describe.skipIf(SKIP)('kernel-check against a real 6.12 kernel under qemu', () =
       const r = await kernel_check(image ?? 'no-kernel-image', c.scenario, c.sets);
       expect(r.status, r.stderr).toBe(0);
       process.stdout.write(`${c.name} (${r.wall_seconds} s):\n${r.stdout}\n`);
-      const judged = ['TLB CPU1', 'pswpout', 'data verification, bad pages', ...(c.pgfree ? ['pgfree'] : [])];
+      const judged = ['TLB CPU1', 'pswpout', 'data verification, bad pages', ...(c.pgfree ? ['pgfree'] : []), ...(c.thp ?? [])];
       for (const figure of judged) expect(r.figures[figure]?.verdict, `${figure}\n${r.stdout}`).toBe('agree');
       expect(r.figures['TLB CPU1']?.model).toBe(c.tlb);
       expect(r.figures.pswpout?.model).toBe(c.pswpout);
+      for (const figure of c.thp ?? []) expect(r.figures[figure]?.model, figure).toBeGreaterThan(0);
     });
   }
 });

@@ -18,8 +18,10 @@ function refusal(name: string, sets: string[]): string {
 
 describe('kernel-check: scenario to guest experiment', () => {
   it('maps CPUs, memory, device, threads, size, chunk and mode', () => {
-    expect(plan_experiment(load_scenario('dirty-16m'))).toEqual({
-      experiment: { cpus: 2, memory_bytes: 256 * MiB, swap: 'virtio', swap_bytes: 64 * MiB, threads: 1, size_bytes: 16 * MiB, chunk: 'whole', mode: 'dirty', lazy_cpu: null },
+    const scenario = load_scenario('dirty-16m');
+    expect(plan_experiment(scenario)).toEqual({
+      experiment: { cpus: 2, memory_bytes: 256 * MiB, swap: 'virtio', swap_bytes: 64 * MiB, threads: 1, size_bytes: 16 * MiB, chunk: 'whole', mode: 'dirty', lazy_cpu: null, thp: null, mthp: null },
+      model_scenario: scenario,
       notes: [],
     });
     const e = plan_experiment(load_scenario('clean-16m', ['swap.device=zram', 'swap.size=48MiB'])).experiment;
@@ -72,5 +74,16 @@ describe('kernel-check: scenario to guest experiment', () => {
     );
     expect(guest_kernel_cmdline({ ...experiment, cpus: 4 })).toContain(' isolcpus=1-3 ');
     expect(guest_kernel_cmdline({ ...experiment, cpus: 1, threads: 0 })).not.toContain('isolcpus');
+  });
+
+  it('passes THP settings to the guest program, and runs the model with the guest disk\'s rotational flag', () => {
+    const thp = plan_experiment(load_scenario('dirty-16m', ['memory.thp=always', 'memory.mthp.64KiB=always', 'memory.mthp.16KiB=never']));
+    expect(guest_kernel_cmdline(thp.experiment)).toContain('rsim.args=--threads,1,--size,16777216,--chunk,whole,--mode,dirty,--thp,always,--mthp,16:never+64:always');
+    expect(thp.model_scenario.swap.rotational).toBe(true);
+    expect(thp.notes).toContainEqual(expect.stringMatching(/^swap\.rotational: the guest's virtio-blk disk is rotational/));
+    // zram is not rotational; without large folios the flag changes nothing and is left alone.
+    expect(plan_experiment(load_scenario('dirty-16m', ['memory.thp=always', 'swap.device=zram'])).model_scenario.swap.rotational).toBeUndefined();
+    expect(plan_experiment(load_scenario('dirty-16m')).model_scenario.swap.rotational).toBeUndefined();
+    expect(refusal('dirty-16m', ['memory.thp=always', 'swap.rotational=false'])).toMatch(/swap\.rotational: the guest's virtio-blk disk is rotational/);
   });
 });

@@ -83,6 +83,7 @@ export function compare_with_model(model: RunResult, kernel: GuestReport, e: Gue
     const value = kv[name];
     if (value !== null && value !== undefined) figures.push(shown(name, counter(vm, name), value, 'shown: a CONFIG_DEBUG_TLBFLUSH kernel counts these'));
   }
+  if (model.thp !== undefined) figures.push(...compare_thp(model.thp, kernel));
   const bad_pages = kernel.verify.mismatches + kernel.verify.readback_mismatches;
   figures.push({
     figure: 'data verification, bad pages',
@@ -100,5 +101,32 @@ export function compare_with_model(model: RunResult, kernel: GuestReport, e: Gue
     verdict: 'not compared',
     rule: 'a time: means nothing under emulation',
   });
+  return figures;
+}
+
+/** The judged THP counters: the thp_* lines of /proc/vmstat that reclaim and the fault path move. */
+const THP_JUDGED = ['thp_fault_alloc', 'thp_split_pmd', 'thp_split_page', 'thp_swpout', 'thp_swpout_fallback', 'thp_deferred_split_page'] as const;
+/** The judged per-size stats. */
+const MTHP_JUDGED = ['anon_fault_alloc', 'swpout', 'swpout_fallback', 'split'] as const;
+
+/**
+ * The large-folio counters over the whole experiment (population included, where the THP
+ * faults happen): the model's run totals against the kernel's sum over its phases, and the
+ * per-size stats of every size either side moved.
+ */
+function compare_thp(model: NonNullable<RunResult['thp']>, kernel: GuestReport): KernelFigure[] {
+  const figures: KernelFigure[] = [];
+  const rule = `a count over the whole experiment: within ${COUNT_TOLERANCE * 100} % of the model`;
+  for (const name of THP_JUDGED) {
+    const kernel_total = kernel.phases.reduce((n, phase) => n + (phase.vmstat[name] ?? 0), 0);
+    figures.push(judged_count(name, model.vmstat[name] ?? 0, kernel_total, rule));
+  }
+  const kernel_mthp = kernel.mthp ?? {};
+  const sizes = [...new Set([...Object.keys(model.mthp), ...Object.keys(kernel_mthp)])].sort((a, b) => parseInt(a.slice(10), 10) - parseInt(b.slice(10), 10));
+  for (const size of sizes) {
+    for (const stat of MTHP_JUDGED) {
+      figures.push(judged_count(`${size} ${stat}`, model.mthp[size]?.[stat] ?? 0, kernel_mthp[size]?.[stat] ?? 0, rule));
+    }
+  }
   return figures;
 }

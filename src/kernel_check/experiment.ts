@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario/schema.js';
+import { MTHP_SIZES, mthp_order, thp_orders, type Scenario } from '../scenario/schema.js';
 import { format_size } from '../scenario/units.js';
 import { KernelCheckError } from './errors.js';
 
@@ -27,11 +27,17 @@ export interface GuestExperiment {
   chunk: 'whole' | '2M';
   mode: 'dirty' | 'clean';
   lazy_cpu: number | null;
+  /** memory.thp for the guest's .../transparent_hugepage/enabled, or null to leave THP off. */
+  thp: string | null;
+  /** memory.mthp as the guest program's SIZE:SETTING list, sizes in kB ("64:always+16:never"; rsim.args splits at commas), or null. */
+  mthp: string | null;
 }
 
 /** The experiment, and where the guest differs from the scenario without changing any count. */
 export interface ExperimentPlan {
   experiment: GuestExperiment;
+  /** The scenario the model runs: the given one, with swap.rotational as the guest's disk reports it when that matters. */
+  model_scenario: Scenario;
   notes: string[];
 }
 
@@ -74,6 +80,17 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   if (swap.zswap.enabled) issues.push('swap.zswap.enabled: the guest boots with zswap off (use false)');
   const chunk = pageout.chunk === 'whole' || pageout.chunk >= pageout.size ? 'whole' : pageout.chunk === PMD_SIZE ? '2M' : null;
   if (chunk === null) issues.push(`pageout.chunk: the guest pages out in one call (whole) or per 2MiB, got ${format_size(pageout.chunk as number)}`);
+  // virtio-blk registers its disk BLK_FEAT_ROTATIONAL: swapon gives it no clusters, and every
+  // large folio is split before swap-out. Only large folios see the difference.
+  let model_scenario = scenario;
+  if (thp_orders(scenario, true) !== 0 && swap.device !== 'zram') {
+    if (swap.rotational === false) {
+      issues.push('swap.rotational: the guest\'s virtio-blk disk is rotational (BLK_FEAT_ROTATIONAL), so its large folios are split before swap-out; use true, or leave it unset');
+    } else if (swap.rotational === undefined) {
+      model_scenario = { ...scenario, swap: { ...swap, rotational: true } };
+      notes.push('swap.rotational: the guest\'s virtio-blk disk is rotational, so the model runs with swap.rotational: true (large folios are split before swap-out)');
+    }
+  }
   if (issues.length > 0) throw new KernelCheckError(`the guest cannot run this scenario:\n  ${issues.join('\n  ')}`);
 
   if (workload.threads > 0 && workload.region !== 4 * KiB) {
@@ -93,19 +110,37 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
       chunk: chunk ?? 'whole',
       mode: pageout.mode,
       lazy_cpu: workload.lazy_cpus[0] ?? null,
+      thp: scenario.memory?.thp ?? null,
+      mthp: guest_mthp_list(scenario),
     },
+    model_scenario,
     notes,
   };
+}
+
+/** memory.mthp as the guest program's --mthp list: hugepages-<kB> directory sizes. */
+function guest_mthp_list(scenario: Scenario): string | null {
+  const mthp = scenario.memory?.mthp;
+  if (mthp === undefined) return null;
+  const items = MTHP_SIZES.flatMap((size) => {
+    const setting = mthp[size];
+    return setting === undefined ? [] : [`${4 << mthp_order(size)}:${setting}`];
+  });
+  return items.length === 0 ? null : items.join('+');
 }
 
 /** Arguments of guest/pageout.c. */
 export function guest_program_args(e: GuestExperiment): string[] {
   const args = ['--threads', String(e.threads), '--size', String(e.size_bytes), '--chunk', e.chunk, '--mode', e.mode];
-  return e.lazy_cpu === null ? args : [...args, '--lazy-cpu', String(e.lazy_cpu)];
+  if (e.lazy_cpu !== null) args.push('--lazy-cpu', String(e.lazy_cpu));
+  if (e.thp !== null) args.push('--thp', e.thp);
+  if (e.mthp !== null) args.push('--mthp', e.mthp);
+  return args;
 }
 
 /**
- * The guest kernel's command line: serial console, no THP, no zswap, /init's parameters, and
+ * The guest kernel's command line: serial console, no THP (the guest program turns on the sizes
+ * a scenario's memory section asks for, through sysfs), no zswap, /init's parameters, and
  * every CPU but 0 isolated. A kernel thread that runs on a spinner's CPU (the per-CPU
  * vmstat_update every second, load balancing) makes it lazy, and flushes skip lazy CPUs: on a
  * busy emulating host a 16 MiB pageout lost up to 4 % of its shootdowns that way.

@@ -30,6 +30,8 @@ export const guest_report_schema = z.looseObject({
   last_pageout: z.string(),
   phases: z.array(guest_phase),
   verify: z.object({ pages: z.number().int(), mismatches: z.number().int(), readback_mismatches: z.number().int() }),
+  /** Per-size mTHP stats over the whole program, sizes that moved (a guest program from before large folios has none). */
+  mthp: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
 });
 
 export type GuestPhase = z.infer<typeof guest_phase>;

@@ -76,8 +76,8 @@ export interface KernelCheckResult {
  * guest that failed); disagreements are results, not errors.
  */
 export async function kernel_check(scenario: Scenario, options: KernelCheckOptions): Promise<KernelCheckResult> {
-  const { experiment, notes } = plan_experiment(scenario);
-  const model = run_scenario(scenario, {
+  const { experiment, model_scenario, notes } = plan_experiment(scenario);
+  const model = run_scenario(model_scenario, {
     strategy: options.strategy ?? 'upstream',
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
