@@ -33,6 +33,7 @@ const large_folio_arbitrary = fc
     chunk: fc.constantFrom('whole', '4KiB', '68KiB', '1MiB', '3MiB'),
     memory: fc.constantFrom('{ thp: always }', '{ mthp: { 64KiB: always } }', '{ thp: always, mthp: { 16KiB: always, 256KiB: always } }'),
     pageout_access: fc.constantFrom('none', 'read', 'write'),
+    rotational: fc.boolean(),
   })
   .map((r) => {
     const threads = Math.max(1, Math.floor(r.threads_fraction * (r.cpus - 1)));
@@ -41,7 +42,7 @@ const large_folio_arbitrary = fc
     return `
 machine: { cpus: ${cpus}, memory: 64MiB }
 memory: ${r.memory}
-swap: { device: ${r.device} }
+swap: { device: ${r.device}, rotational: ${r.rotational} }
 workload: { threads: ${threads}, access: ${r.access}, region: ${r.access === 'hot' ? '4KiB' : '1MiB'}, baseline: 100us, pageout_access: ${r.pageout_access} }
 pageout: { size: ${pages * 4}KiB, chunk: ${r.chunk}, mode: ${r.mode} }
 `;

@@ -86,6 +86,24 @@ describe('PMD-mapped THP, whole range', () => {
     expect(r.io.bios).toBe(P);
   });
 
+  it('frees the split pages in the same pass on a rotational synchronous device, and the oracle follows them', () => {
+    const r = run_builtin('dirty-16m', [...THP, 'swap.device=zram', 'swap.rotational=true']);
+    expect(r.interrupts.TLB).toEqual([0, P + H]);
+    expect(r.vmstat.pgfree).toBe(P);
+    expect(r.oracle.violations).toEqual([]);
+  });
+
+  it('gives batching back its saving when every THP is split: 2H rounds instead of P + H', () => {
+    // One PMD-split round per THP (shrink_folio_list's fallback split), then one flush for the
+    // 512 order-0 folios of the call.
+    for (const device of ['hdd', 'zram']) {
+      for (const strategy of ['seed-v1', 'batched']) {
+        const r = run_builtin('dirty-16m', [...THP, `swap.device=${device}`, 'swap.rotational=true'], { strategy });
+        expect(r.interrupts.TLB).toEqual([0, 2 * H]);
+      }
+    }
+  });
+
   it('follows swap.rotational over the preset', () => {
     expect(run_builtin('dirty-16m', [...THP, 'swap.device=hdd', 'swap.rotational=false']).interrupts.TLB).toEqual([0, 2 * H]);
     expect(run_builtin('dirty-16m', [...THP, 'swap.rotational=true']).interrupts.TLB).toEqual([0, P + H]);

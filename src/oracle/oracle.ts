@@ -270,6 +270,20 @@ export class Oracle implements Probe {
     this.call_mark[pfn] = 0;
   }
 
+  /** The new folios of a split belong to the shrink_folio_list call their folio did (freed or returned by it). */
+  folio_split(pfn: number, nr: number): void {
+    const mark = this.call_mark[pfn] as number;
+    for (let page = pfn + 1; page < pfn + nr; page++) this.call_mark[page] = mark;
+    const call = this.call_of(mark);
+    if (call !== undefined) for (let page = pfn + 1; page < pfn + nr; page++) call.input.push(page);
+  }
+
+  private call_of(serial: number): ShrinkCall | undefined {
+    if (serial <= 0) return undefined;
+    for (const call of this.calls.values()) if (call.serial === serial) return call;
+    return undefined;
+  }
+
   shrink_begin(ctx: ShrinkContext): void {
     const f = this.k.pgdat.folios;
     const call: ShrinkCall = { serial: ++this.call_serial, input: [], freed_pages: 0, activate: [] };

@@ -147,6 +147,7 @@ export function* split_folio_to_list(k: Kernel, rt: ReclaimTask, pfn: number, li
   }
   if (order === HPAGE_PMD_ORDER) pgdat.thp.thp_split_page++;
   pgdat.mthp.count(order, 'split');
+  if (k.probe !== null) k.probe.folio_split(pfn, nr);
   return true;
 }
 

@@ -21,6 +21,8 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void;
   /** pageout answered PAGE_ACTIVATE for the folio (its writepage asked to keep it active): it must leave activated. */
   pageout_activate(pfn: number): void;
+  /** split_folio_to_list made the `nr` pages of the large folio `pfn` order-0 folios (each its own head now). */
+  folio_split(pfn: number, nr: number): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */
   shrink_begin(ctx: ShrinkContext): void;
   /** shrink_folio_list returns `nr_reclaimed`, survivors on ctx.folio_list. */

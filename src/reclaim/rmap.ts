@@ -6,7 +6,7 @@
  */
 import { assert } from '../engine/assert.js';
 import { flush_tlb_page } from '../hw/x86_tlb.js';
-import { NIL, PG_dirty, PG_swapcache } from '../mm/folio.js';
+import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
   PTE_DIRTY,
@@ -32,8 +32,9 @@ export function pte_maps(mm: MmStruct, vpn: number, page: number): boolean {
   return vpn !== NIL && ((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_PMD)) === PTE_PRESENT && mm.pte_val[vpn] === page;
 }
 
-/** folio_test_pmd_mapped-ish (folio_entire_mapcount > 0): a PMD maps the folio. */
+/** folio_entire_mapcount > 0: a PMD maps the folio (only a PMD-sized one can be). */
 export function folio_pmd_mapped(k: Kernel, pfn: number): boolean {
+  if (k.pgdat.folios.order[pfn] !== HPAGE_PMD_ORDER) return false;
   const mm = anon_mapping(k, pfn);
   if (mm === null) return false;
   const vpn = k.pgdat.folios.rmap_vpn[pfn] as number;

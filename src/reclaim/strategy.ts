@@ -9,12 +9,18 @@ import type { ShrinkContext } from './shrink_context.js';
  *
  * Both hooks are generator functions: they `yield*` the context's steps that may wait
  * (flushes, writes, frees), so the simulator can interleave other events.
+ *
+ * A folio is named by its head pfn; `ctx.folios.nr(pfn)` (folio_nr_pages) is its size, 1 to
+ * 512 pages. A large folio reaches dirty_folio whole — swapped to a run of slots, its PTEs
+ * (or its split PMD's) cleared with one deferred flush each — and leaves whole: every exit and
+ * counter of the context counts it in pages.
  */
 export interface ReclaimStrategy {
   readonly name: string;
   readonly description: string;
   /**
-   * A folio at A17.5: locked, unmapped, dirty, in the swap cache, with writeback allowed.
+   * A folio (its head pfn) at A17.5: locked, unmapped, dirty, in the swap cache, with
+   * writeback allowed.
    * It must leave through one of the context's exits, or be held (e.g. on ctx.deferred) and
    * released in after_main_loop.
    */
