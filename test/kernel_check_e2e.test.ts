@@ -85,7 +85,7 @@ const CASES: { name: string; scenario: string; sets: string[]; tlb: number; pswp
     tlb: 263,
     pswpout: 4096,
     pgfree: true,
-    thp: ['hugepages-64kB anon_fault_alloc', 'hugepages-64kB swpout'],
+    thp: ['hugepages-64kB swpout'],
   },
 ];
 

@@ -92,6 +92,28 @@ describe('kernel-check: model beside kernel', () => {
     expect(figures['pgmajfault, read-back']).toMatchObject({ model: 4096, kernel: 4096, verdict: 'agree' });
   });
 
+  it('judges the THP counters over the whole experiment, and shows each size\'s anon_fault_alloc (6.12.118, clean-16m, 64 KiB mTHP, zram)', () => {
+    // As measured: the 256 folios swapped out whole by the first pageout come back as order-0
+    // pages (4096 major faults), so the clean re-pageout is order 0 (144 rounds).
+    const scenario = load_scenario('clean-16m', ['swap.device=zram', 'memory.mthp.64KiB=always']);
+    const kernel = guest_report(
+      [
+        phase('write', [0, 0], { pgfault: 256 }),
+        phase('dirty-pageout', [0, 263], { pswpout: 4096, pgfree: 4096 }),
+        phase('readback', [0, 0], { pswpin: 4096, pgmajfault: 4096 }),
+        phase('clean-pageout', [0, 144], { pswpout: 4096, pgfree: 4096 }),
+      ],
+      { mthp: { 'hugepages-64kB': { anon_fault_alloc: 264, anon_fault_fallback: 0, swpout: 256, swpout_fallback: 0, split: 0 } } },
+    );
+    const figures = by_name(compare_with_model(run_scenario(scenario), kernel, plan_experiment(scenario).experiment, 'log'));
+    expect(figures['TLB CPU1']).toMatchObject({ model: 144, kernel: 144, verdict: 'agree' });
+    expect(figures['TLB CPU1, first pageout']).toMatchObject({ model: 263, kernel: 263, verdict: 'agree' });
+    expect(figures['hugepages-64kB swpout']).toMatchObject({ model: 256, kernel: 256, verdict: 'agree' });
+    expect(figures['hugepages-64kB anon_fault_alloc']).toMatchObject({ model: 256, kernel: 264, verdict: 'shown' });
+    expect(figures.thp_swpout).toMatchObject({ model: 0, kernel: 0, verdict: 'agree' });
+    expect(Object.values(figures).filter((f) => f.verdict === 'disagree')).toEqual([]);
+  });
+
   it('disagrees on any bad page, and shows nr_tlb_* when the kernel counts them', () => {
     const scenario = load_scenario('dirty-16m');
     const counted = phase('dirty-pageout', [0, 4103], { pswpout: 4096, nr_tlb_remote_flush: 4103 });
