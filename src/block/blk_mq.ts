@@ -73,11 +73,26 @@ export class BlockDevice {
    * sleeps in submit_bio.
    */
   try_submit_bio(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, write: boolean, nr_pages = 1): boolean {
+    if (nr_pages > 1) return this.try_submit_large_bio(t_ns, cpu, plug, slot, write, nr_pages);
+    if (plug !== null && this.can_merge(plug, slot, write, 1)) {
+      this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
+      const last = plug.tags[plug.tags.length - 1] as number;
+      this.rq_nr_pages[last] = (this.rq_nr_pages[last] as number) + 1;
+      this.stats.bios++;
+      return true;
+    }
+    if (this.free_tags.length === 0) return false;
+    this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, SECTORS_PER_PAGE, write);
+    this.stats.bios++;
+    this.queue_request(t_ns, cpu, plug, slot, 1, write);
+    return true;
+  }
+
+  /** try_submit_bio of a multi-page bio (a large folio), split to the request size. */
+  private try_submit_large_bio(t_ns: number, cpu: number, plug: BlkPlug | null, slot: number, write: boolean, nr_pages: number): boolean {
     const max = this.max_pages_per_rq;
-    const first_part = Math.min(nr_pages, max);
-    const merges = plug !== null && this.can_merge(plug, slot, write, first_part);
-    const tags_needed = Math.ceil(nr_pages / max) - (merges ? 1 : 0);
-    if (this.free_tags.length < tags_needed) return false;
+    const merges = plug !== null && this.can_merge(plug, slot, write, Math.min(nr_pages, max));
+    if (this.free_tags.length < Math.ceil(nr_pages / max) - (merges ? 1 : 0)) return false;
     this.machine.tracer?.bio_queue(cpu, t_ns, slot * SECTORS_PER_PAGE, nr_pages * SECTORS_PER_PAGE, write);
     this.stats.bios++;
     for (let done = 0; done < nr_pages; ) {

@@ -33,7 +33,7 @@ function is_folio_zero_filled(zero_filled: Uint8Array, pfn: number, nr: number):
   return true;
 }
 
-/** count_swpout_vm_event: THP_SWPOUT for a PMD-sized folio, and the order's mTHP swpout stat. */
+/** count_swpout_vm_event (large folios only): THP_SWPOUT for a PMD-sized folio, and the order's mTHP swpout stat. */
 function count_swpout_vm_event(pgdat: PgData, order: number): void {
   if (order === HPAGE_PMD_ORDER) pgdat.thp.thp_swpout++;
   pgdat.mthp.count(order, 'swpout');
@@ -79,7 +79,7 @@ export class SwapIo implements CompletionHandler {
     assert(slot !== NIL, () => `swap_writepage of folio ${pfn} outside the swap cache`);
     const nr = f.nr(pfn);
     const swap = pgdat.swap;
-    if (is_folio_zero_filled(f.zero_filled, pfn, nr)) {
+    if (nr === 1 ? f.zero_filled[pfn] === 1 : is_folio_zero_filled(f.zero_filled, pfn, nr)) {
       // is_folio_zero_filled read the whole folio; swap_zeromap_folio_set.
       task.now_ns += nr * this.machine.cost.zero_page_check_ns;
       for (let s = slot; s < slot + nr; s++) swap.zeromap[s] = 1;
@@ -111,7 +111,7 @@ export class SwapIo implements CompletionHandler {
     }
     pgdat.vm.pswpout += nr;
     pgdat.vm.pgpgout += nr * KIB_PER_PAGE;
-    count_swpout_vm_event(pgdat, f.order[pfn] as number);
+    if (nr > 1) count_swpout_vm_event(pgdat, f.order[pfn] as number);
     f.set(pfn, PG_writeback);
     if (this.probe !== null) this.probe.writeback_start(pfn);
     f.unlock(pfn);
@@ -179,10 +179,13 @@ export class SwapIo implements CompletionHandler {
     if (write) {
       const page = pgdat.swap.swap_cache[slot] as number;
       assert(page !== NIL, () => `write completion for slot ${slot} without its folio`);
+      const f = pgdat.folios;
       // A large folio is one bio: its writeback ends when the bio's last page completes (a bio
       // split to the queue's limits completes as its parts do, in order on the FIFO pipe).
-      const pfn = pgdat.folios.folio_head(page);
-      if ((pgdat.folios.swap[pfn] as number) + pgdat.folios.nr(pfn) - 1 !== slot) return;
+      const pfn = f.order[page] === 0 ? page : f.folio_head(page);
+      if (pfn !== page || f.order[pfn] !== 0) {
+        if ((f.swap[pfn] as number) + f.nr(pfn) - 1 !== slot) return;
+      }
       assert(pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio under writeback`);
       folio_end_writeback(pgdat, cpu, pfn);
       return;

@@ -304,7 +304,7 @@ export class FolioList {
     else this.tail = pfn;
     this.head = pfn;
     this.count++;
-    this.pages += f.nr(pfn);
+    this.pages += 1 << (f.order[pfn] as number);
   }
 
   /** list_add_tail: insert at the tail. */
@@ -316,7 +316,7 @@ export class FolioList {
     else this.head = pfn;
     this.tail = pfn;
     this.count++;
-    this.pages += f.nr(pfn);
+    this.pages += 1 << (f.order[pfn] as number);
   }
 
   /** list_add_tail(new, &pos->lru): insert `pfn` just before `pos`, on the head's side. */
@@ -330,7 +330,7 @@ export class FolioList {
     if (prev !== NIL) f.lru_next[prev] = pfn;
     else this.head = pfn;
     this.count++;
-    this.pages += f.nr(pfn);
+    this.pages += 1 << (f.order[pfn] as number);
   }
 
   /** list_del */
@@ -345,7 +345,7 @@ export class FolioList {
     f.lru_prev[pfn] = NIL;
     f.lru_next[pfn] = NIL;
     this.count--;
-    this.pages -= f.nr(pfn);
+    this.pages -= 1 << (f.order[pfn] as number);
   }
 
   /** Removes and returns the tail folio (lru_to_folio + list_del), or NIL. */

@@ -6,6 +6,8 @@ import { table } from '../engine/tables.js';
 export const SWAP_HAS_CACHE = 0x40;
 /** SWAPFILE_CLUSTER: slots per swap cluster (HPAGE_PMD_NR with CONFIG_THP_SWAP). */
 export const SWAPFILE_CLUSTER = 512;
+/** log2(SWAPFILE_CLUSTER): a slot's cluster is slot >>> SWAPFILE_CLUSTER_SHIFT. */
+const SWAPFILE_CLUSTER_SHIFT = 9;
 /** Orders a cluster may serve: 0 … HPAGE_PMD_ORDER. */
 const SWAPFILE_CLUSTER_ORDERS = 10;
 
@@ -63,7 +65,7 @@ export class SwapInfo {
   private take_slot(slot: number): void {
     this.swap_map[slot] = SWAP_HAS_CACHE;
     this.inuse_pages++;
-    const cluster = Math.floor(slot / SWAPFILE_CLUSTER);
+    const cluster = slot >>> SWAPFILE_CLUSTER_SHIFT;
     this.cluster_inuse[cluster] = (this.cluster_inuse[cluster] as number) + 1;
   }
 
@@ -110,7 +112,7 @@ export class SwapInfo {
   /** The slot is free again: its zeromap bit goes with it (swap_entry_range_free). */
   private slot_freed(slot: number): void {
     this.inuse_pages--;
-    const cluster = Math.floor(slot / SWAPFILE_CLUSTER);
+    const cluster = slot >>> SWAPFILE_CLUSTER_SHIFT;
     this.cluster_inuse[cluster] = (this.cluster_inuse[cluster] as number) - 1;
     this.zeromap[slot] = 0;
     this.zswapped[slot] = 0;
@@ -174,6 +176,7 @@ export class SwapInfo {
   folio_swapped(folios: FolioTable, pfn: number): boolean {
     const slot = folios.swap[pfn] as number;
     const nr = folios.nr(pfn);
+    if (nr === 1) return this.swap_count(slot) > 0;
     for (let s = slot; s < slot + nr; s++) if (this.swap_count(s) > 0) return true;
     return false;
   }

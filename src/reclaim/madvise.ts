@@ -109,9 +109,10 @@ function* madvise_cold_or_pageout_pte_range(
     }
     rt.task.now_ns += pte_cost_ns;
     const page = mm.pte_val[vpn] as number;
-    const pfn = f.folio_head(page);
+    const order = f.order[page] as number;
+    const pfn = order === 0 ? page : f.folio_head(page);
     let nr = 1;
-    if (f.large(pfn)) {
+    if (order !== 0) {
       nr = madvise_folio_pte_batch(mm, vpn, end, pfn, page, f.nr(pfn));
       rt.task.now_ns += (nr - 1) * pte_cost_ns;
       if (nr < f.nr(pfn)) {

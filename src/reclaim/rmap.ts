@@ -77,8 +77,7 @@ export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: num
   const nr = f.nr(pfn);
   for (let page = pfn; page < pfn + nr; page++) {
     const vpn = f.rmap_vpn[page] as number;
-    if (!pte_maps(mm, vpn, page)) continue;
-    try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
+    if (pte_maps(mm, vpn, page)) try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
   }
 }
 

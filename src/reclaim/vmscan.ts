@@ -94,12 +94,7 @@ export function* shrink_folio_list(
     assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), () => `folio ${pfn}: only swap-backed anon folios are modelled`);
     sc.nr_scanned += f.nr(pfn);
     let next = shrink_one_folio(ctx, pfn, ignore_references);
-    // The large-folio steps that may wait (a split's flushes), then the rest of the chain.
-    if (next === SPLIT_FOR_SWAP) next = yield* swap_fallback_split(ctx, pfn);
-    if (next === SPLIT_PMD) {
-      yield* split_huge_pmd(k, rt, anon_mapping(k, pfn) as MmStruct, pfn);
-      next = shrink_mapped_folio(ctx, pfn, FOLIOREF_RECLAIM);
-    }
+    if (next >= SPLIT_FOR_SWAP) next = yield* large_folio_split(ctx, pfn, next);
     if (next === WRITE_DIRTY) yield* k.strategy.dirty_folio(ctx, pfn);
     else if (next === FREE) yield* ctx.folio_free(pfn);
   }
@@ -145,6 +140,19 @@ const WRITE_DIRTY = 1;
 const FREE = 2;
 const SPLIT_FOR_SWAP = 3;
 const SPLIT_PMD = 4;
+
+/**
+ * The large-folio steps of the chain that may wait (a split's flushes), then the rest of it:
+ * SPLIT_FOR_SWAP (swap_fallback_split) or SPLIT_PMD (try_to_unmap's TTU_SPLIT_HUGE_PMD).
+ */
+function* large_folio_split(ctx: ShrinkContext, pfn: number, step: number): Generator<Yield, number, void> {
+  if (step === SPLIT_FOR_SWAP) {
+    step = yield* swap_fallback_split(ctx, pfn);
+    if (step !== SPLIT_PMD) return step;
+  }
+  yield* split_huge_pmd(ctx.k, ctx.rt, anon_mapping(ctx.k, pfn) as MmStruct, pfn);
+  return shrink_mapped_folio(ctx, pfn, FOLIOREF_RECLAIM);
+}
 
 /**
  * The large folio add_to_swap could not give a run of slots (A12, 6.12): split it onto the

@@ -19,7 +19,8 @@ export function populate_written(k: Kernel, cpu: number, mm: MmStruct, vma: Vma,
   const vm = k.pgdat.vm;
   const pgfault = vm.pgfault;
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-    if ((mm.pte[vpn] as number) === 0 && !populate_large(k, cpu, mm, vma, vpn, thp_orders)) populate_anon_page(k, cpu, mm, vpn, true);
+    if (thp_orders === 0) populate_anon_page(k, cpu, mm, vpn, true);
+    else if ((mm.pte[vpn] as number) === 0 && !populate_large(k, cpu, mm, vma, vpn, thp_orders)) populate_anon_page(k, cpu, mm, vpn, true);
     const zero = ((vpn - vma.start_vpn) * zero_percent) % 100 < zero_percent;
     k.pgdat.folios.zero_filled[mm.pte_val[vpn] as number] = zero ? 1 : 0;
   }
