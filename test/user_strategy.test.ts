@@ -25,6 +25,10 @@ describe('user strategies', () => {
     expect(r.interrupts.TLB[1]).toBe(8 * 8 + 7);
     expect(r.oracle.violations).toEqual([]);
     expect(r.strategy).toBe('batch-64');
+    // On 64 KiB mTHP: 32 folios per PMD, all in one batch of 64 folios, so one flush per PMD.
+    const large = run_builtin('dirty-16m', ['swap.device=zram', 'memory.mthp.64KiB=always'], { strategy });
+    expect(large.interrupts.TLB[1]).toBe(8 + 7);
+    expect(large.oracle.violations).toEqual([]);
   });
 
   it('loads a TypeScript strategy', async () => {
