@@ -14,7 +14,8 @@ function pick<T>(prng: Prng, values: readonly T[]): T {
  * does): CPU count, thread placement, lazy CPUs, same or separate process, swap device, region
  * size (whole and partial PMDs), chunking, dirty or clean pageout, and application reads or
  * writes of the region under reclaim at a random rate; or, one time in four, the stress workload
- * with memcg limit reclaim. The same seed gives the same scenario.
+ * with memcg limit reclaim; and, one time in four, large folios. The same seed gives the same
+ * scenario.
  */
 export function swarm_scenario(seed: number): Scenario {
   const prng = Prng.stream(seed, 0);
@@ -39,19 +40,33 @@ export function swarm_scenario(seed: number): Scenario {
     pageout: { size: `${pages * 4}KiB`, chunk: pick(prng, CHUNKS), mode: prng.chance(1, 2) ? 'dirty' : 'clean' },
   };
   // Drawn last, so that every MADV_PAGEOUT scenario stays what it was for its seed.
-  if (prng.chance(1, 4)) return scenario_schema.parse(stress_variant(prng, input));
+  if (prng.chance(1, 4)) return scenario_schema.parse(with_large_folios(prng, stress_variant(prng, input)));
   // Zero-filled pages (the zeromap) in one MADV_PAGEOUT scenario of three; drawn after the rest.
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
-  return scenario_schema.parse({ ...input, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
+  return scenario_schema.parse(with_large_folios(prng, { ...input, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } }));
+}
+
+/** mTHP sizes the swarm enables (16 KiB … 2 MiB). */
+const MTHP_DRAWS = ['16KiB', '64KiB', '256KiB', '2MiB'] as const;
+
+/**
+ * Large folios in one scenario of four, drawn after everything else: one or two mTHP sizes set
+ * to always, the swap device rotational (every large folio split before swap-out) or not.
+ */
+function with_large_folios<T extends { swap: object }>(prng: Prng, input: T): T | (T & { memory: object }) {
+  if (!prng.chance(1, 4)) return input;
+  const mthp: Record<string, string> = { [pick(prng, MTHP_DRAWS)]: 'always' };
+  if (prng.chance(1, 2)) mthp[pick(prng, MTHP_DRAWS)] = 'always';
+  return { ...input, memory: { mthp }, swap: { ...input.swap, rotational: prng.chance(1, 3) } };
 }
 
 /**
  * The stress workload on the same machine: 1..4 stress-ng workers writing 64 KiB..1 MiB each,
  * 1..3 passes, in a cgroup holding 50%..100% of their memory, kswapd present or not.
  */
-function stress_variant(prng: Prng, input: { name: string; seed: number; machine: { cpus: number; memory: string }; swap: { device: string } }): object {
+function stress_variant(prng: Prng, input: { name: string; seed: number; machine: { cpus: number; memory: string }; swap: { device: string } }): { swap: object; [key: string]: unknown } {
   const workers = prng.range_inclusive(1, Math.min(4, input.machine.cpus));
   const pages = prng.range_inclusive(16, 256);
   const max_pages = prng.range_inclusive(Math.ceil((workers * pages) / 2), workers * pages);
