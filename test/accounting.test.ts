@@ -144,9 +144,9 @@ describe('accounting over random small scenarios', () => {
         expect(r.vmstat.pgfree).toBe(freed_in_pass ? pages : 0);
         expect(r.vmstat.sim_nr_reclaimed).toBe(r.vmstat.pgfree);
         // The madvise caller's CPU never counts its own flushes.
-        expect(r.interrupts.TLB[scenario.pageout.cpu]).toBe(0);
+        expect(r.interrupts.TLB?.[scenario.pageout.cpu]).toBe(0);
         // Threads of the paged-out process all see the same shootdowns; others none.
-        const app = r.tasks.map((t) => r.interrupts.TLB[t.cpu]);
+        const app = r.tasks.map((t) => r.interrupts.TLB?.[t.cpu]);
         if (scenario.workload.process === 'separate') expect(app.every((n) => n === 0)).toBe(true);
         else expect(new Set(app).size).toBeLessThanOrEqual(1);
       }),
@@ -165,7 +165,7 @@ describe('accounting over random small scenarios', () => {
         expect(Object.values(r.thp?.mthp ?? {}).some((stats) => (stats.anon_fault_alloc as number) > 0) || scenario.pageout.size < 2 * 1024 * 1024).toBe(true);
         expect(r.vmstat.pgpgout).toBe((r.vmstat.pswpout ?? 0) * 4);
         expect(r.vmstat.sim_nr_reclaimed).toBe(r.vmstat.pgfree);
-        expect(r.interrupts.TLB[scenario.pageout.cpu]).toBe(0);
+        expect(r.interrupts.TLB?.[scenario.pageout.cpu]).toBe(0);
       }),
       { numRuns: 60, seed: 20261204 },
     );

@@ -161,7 +161,7 @@ describe('direct reclaim (try_to_free_pages: nr_to_reclaim 32, priority 12 down)
     const tlb = (strategy: string) => {
       const h = setup(strategy);
       run_task(h, (rt) => try_to_free_pages(h.k, rt));
-      return Array.from(h.k.machine.irq_tlb_count);
+      return Array.from(h.k.machine.arch.shootdowns_received);
     };
     expect(tlb('upstream')).toEqual([60, 0]);
     expect(tlb('batched')).toEqual([3, 0]);
@@ -190,7 +190,7 @@ describe('kswapd (balance_pgdat: priorities 12..1 towards the high watermark)', 
     for (const [strategy, rounds] of [['upstream', 622], ['batched', 22]] as const) {
       const h = harness({ memory: '160MiB', pages: 40_900, strategy });
       run_task(h, (rt) => balance_pgdat(h.k, rt), true);
-      expect(Array.from(h.k.machine.irq_tlb_count), strategy).toEqual([rounds, 0]);
+      expect(Array.from(h.k.machine.arch.shootdowns_received), strategy).toEqual([rounds, 0]);
     }
   });
 

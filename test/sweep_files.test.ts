@@ -125,7 +125,7 @@ describe('SQL over results (DuckDB)', () => {
     expect(result.columns).toEqual(['cpus', 'strategy', 'n', 'tlb']);
     expect(result.rows).toHaveLength(4);
     expect(result.rows[0]?.slice(0, 3)).toEqual([2, 'batched', 2]);
-    const expected_tlb = lines.filter((l) => l.strategy === 'upstream' && l.point['machine.cpus'] === 2).reduce((s, l) => s + (l.result?.interrupts.TLB.reduce((a, b) => a + b, 0) ?? 0), 0);
+    const expected_tlb = lines.filter((l) => l.strategy === 'upstream' && l.point['machine.cpus'] === 2).reduce((s, l) => s + (l.result?.interrupts.TLB?.reduce((a, b) => a + b, 0) ?? 0), 0);
     expect(result.rows[1]).toEqual([2, 'upstream', 2, expected_tlb]);
     expect(format_query(result, 'table').split('\n')[0]).toMatch(/^cpus\s+strategy\s+n\s+tlb$/);
     expect(format_query(result, 'csv').split('\n')[1]).toBe('2,batched,2,' + String(result.rows[0]?.[3]));

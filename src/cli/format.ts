@@ -20,17 +20,20 @@ function size(bytes: number): string {
   return `${bytes}B`;
 }
 
-/** /proc/interrupts-style rows, 16 CPUs per block. */
+/** What each /proc/interrupts row an architecture reports counts. */
+const ROW_TITLES: Readonly<Record<string, string>> = { TLB: 'TLB shootdowns', CAL: 'Function call interrupts' };
+
+/** /proc/interrupts-style rows (those the machine's architecture counts), 16 CPUs per block. */
 function interrupt_rows(result: RunResult): string[] {
   const lines: string[] = [];
-  const cpus = result.interrupts.TLB.length;
+  const rows = Object.entries(result.interrupts);
+  const cpus = rows[0]?.[1].length ?? 0;
   for (let first = 0; first < cpus; first += 16) {
     const last = Math.min(cpus, first + 16);
     const cols = Array.from({ length: last - first }, (_, i) => first + i);
-    const width = Math.max(6, ...cols.map((c) => String(result.interrupts.TLB[c]).length + 1, ...cols.map((c) => String(result.interrupts.CAL[c]).length + 1)));
+    const width = Math.max(6, ...rows.flatMap(([, counts]) => cols.map((c) => String(counts[c]).length + 1)));
     lines.push(`       ${cols.map((c) => `CPU${c}`.padStart(width)).join('')}`);
-    lines.push(`  TLB: ${cols.map((c) => String(result.interrupts.TLB[c]).padStart(width)).join('')}   TLB shootdowns`);
-    lines.push(`  CAL: ${cols.map((c) => String(result.interrupts.CAL[c]).padStart(width)).join('')}   Function call interrupts`);
+    for (const [row, counts] of rows) lines.push(`  ${row}: ${cols.map((c) => String(counts[c]).padStart(width)).join('')}   ${ROW_TITLES[row] ?? ''}`.trimEnd());
   }
   return lines;
 }

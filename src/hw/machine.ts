@@ -1,4 +1,6 @@
 import { assert } from '../engine/assert.js';
+import { make_arch_tlb } from './arch.js';
+import type { ArchName, ArchTlb } from './arch_tlb.js';
 import type { CostModel } from './cost_model.js';
 import { Cpumask, NR_CPUS_MAX } from './cpumask.js';
 import { Tlb } from './tlb.js';
@@ -31,25 +33,20 @@ export interface CpuListener {
   on_tlb_flush_all(at_ns: number): void;
 }
 
-/** TLB debug counters of /proc/vmstat (they exist with CONFIG_DEBUG_TLBFLUSH, kernel-spec C12). */
-export interface TlbVmEvents {
-  nr_tlb_remote_flush: number;
-  nr_tlb_remote_flush_received: number;
-  nr_tlb_local_flush_all: number;
-  nr_tlb_local_flush_one: number;
-}
-
 export interface MachineParams {
   nr_cpus: number;
   tlb_entries: number;
   /** debugfs x86/tlb_single_page_flush_ceiling (kernel-spec C3). */
   tlb_single_page_flush_ceiling: number;
   cost: CostModel;
+  /** machine.arch; default x86. */
+  arch?: ArchName;
 }
 
 /**
- * The CPUs of an x86-64 machine and their per-CPU TLB state (`cpu_tlbstate`): the loaded mm,
- * lazy mode, and the generation the CPU's TLB has caught up to. One ASID slot per CPU is
+ * The CPUs of a machine and their per-CPU TLB state (`cpu_tlbstate`): the loaded mm, lazy
+ * mode, and the generation the CPU's TLB has caught up to (x86's; other architectures ignore
+ * it). How remote TLBs are flushed is the architecture's (`arch`). One ASID slot per CPU is
  * modelled (the loaded mm's); the six dynamic ASIDs matter only when CPUs switch between mms.
  */
 export class Machine {
@@ -63,24 +60,14 @@ export class Machine {
   readonly is_lazy: Uint8Array;
   /** cpu_tlbstate.ctxs[asid].tlb_gen for the loaded mm. */
   readonly local_tlb_gen: Float64Array;
-  /** /proc/interrupts "TLB": remote flush_tlb_func calls received (kernel-spec C12). */
-  readonly irq_tlb_count: Float64Array;
-  /** /proc/interrupts "CAL": function-call interrupts taken. */
-  readonly irq_call_count: Float64Array;
-  /** When the CPU's queue of cross-CPU function calls drains; a call queued before then rides the pending interrupt. */
-  readonly csd_busy_until_ns: Float64Array;
   /** Interrupt time taken on the CPU that the kernel task running there has not yet absorbed. */
   readonly irq_debt_ns: Float64Array;
-  readonly vm_events: TlbVmEvents = {
-    nr_tlb_remote_flush: 0,
-    nr_tlb_remote_flush_received: 0,
-    nr_tlb_local_flush_all: 0,
-    nr_tlb_local_flush_one: 0,
-  };
   /** The listener of each CPU, or null. */
   readonly listeners: (CpuListener | null)[];
   /** Receives tracepoint events when a trace or report is wanted. */
   tracer: Tracer | null = null;
+  /** How this machine flushes TLBs (the architecture seam, hw/arch_tlb.ts). */
+  readonly arch: ArchTlb;
 
   constructor(params: MachineParams) {
     assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, () => `nr_cpus ${params.nr_cpus} out of range`);
@@ -91,11 +78,9 @@ export class Machine {
     this.loaded_mm = new Array<MmContext | null>(params.nr_cpus).fill(null);
     this.is_lazy = new Uint8Array(params.nr_cpus);
     this.local_tlb_gen = new Float64Array(params.nr_cpus);
-    this.irq_tlb_count = new Float64Array(params.nr_cpus);
-    this.irq_call_count = new Float64Array(params.nr_cpus);
-    this.csd_busy_until_ns = new Float64Array(params.nr_cpus);
     this.irq_debt_ns = new Float64Array(params.nr_cpus);
     this.listeners = new Array<CpuListener | null>(params.nr_cpus).fill(null);
+    this.arch = make_arch_tlb(params.arch ?? 'x86', this);
   }
 
   /**

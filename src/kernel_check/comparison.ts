@@ -1,4 +1,4 @@
-import type { RunResult } from '../run/result.js';
+import { irq_row, type RunResult } from '../run/result.js';
 import type { GuestExperiment } from './experiment.js';
 import { guest_phase_named, type GuestReport } from './guest_result.js';
 
@@ -56,12 +56,12 @@ export function compare_with_model(model: RunResult, kernel: GuestReport, e: Gue
   const figures: KernelFigure[] = [];
   const cpus = Array.from({ length: e.cpus }, (_, cpu) => cpu);
   const spinners = cpus.slice(1, e.threads + 1);
-  for (const cpu of cpus) figures.push(judged_count(`TLB CPU${cpu}`, model.interrupts.TLB[cpu] ?? 0, measured.TLB[cpu] ?? 0));
-  for (const cpu of spinners) figures.push(judged_count(`CAL CPU${cpu}`, model.interrupts.CAL[cpu] ?? 0, measured.CAL[cpu] ?? 0));
+  for (const cpu of cpus) figures.push(judged_count(`TLB CPU${cpu}`, irq_row(model.interrupts, 'TLB')[cpu] ?? 0, measured.TLB[cpu] ?? 0));
+  for (const cpu of spinners) figures.push(judged_count(`CAL CPU${cpu}`, irq_row(model.interrupts, 'CAL')[cpu] ?? 0, measured.CAL[cpu] ?? 0));
   if (e.mode === 'clean') {
     const first_model = model_phase(model, 'first-pageout');
     const first_kernel = guest_phase_named(kernel, 'dirty-pageout', log_path);
-    for (const cpu of cpus) figures.push(judged_count(`TLB CPU${cpu}, first pageout`, first_model.interrupts.TLB[cpu] ?? 0, first_kernel.TLB[cpu] ?? 0));
+    for (const cpu of cpus) figures.push(judged_count(`TLB CPU${cpu}, first pageout`, irq_row(first_model.interrupts, 'TLB')[cpu] ?? 0, first_kernel.TLB[cpu] ?? 0));
   }
   const vm = model.vmstat;
   const kv = measured.vmstat;

@@ -1,7 +1,7 @@
 import type { Simulator } from '../engine/simulator.js';
 import { table } from '../engine/tables.js';
-import { NR_CPUS_MAX, type Cpumask } from '../hw/cpumask.js';
-import type { Machine } from '../hw/machine.js';
+import { NR_CPUS_MAX } from '../hw/cpumask.js';
+import type { Machine, MmContext } from '../hw/machine.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
@@ -168,21 +168,23 @@ export class Oracle implements Probe {
 
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, _deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
-    this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context.cpumask), ++this.event);
+    this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context), ++this.event);
     if (this.stale.size > STALE_SWEEP_THRESHOLD) this.stale.sweep((stale_pfn) => this.has_holder(stale_pfn));
   }
 
   /**
-   * The set of a cpumask's non-lazy CPUs, as an index into the stale translations' sets.
+   * The set of CPUs that may hold a translation of the mm (the architecture's may_hold), as
+   * an index into the stale translations' sets.
    * Consecutive PTE clears almost always see the same set, so it is built as a bitmap and
    * the last set is shared while the bitmap repeats (a string key per PTE cost a tenth of a
    * 64-CPU run).
    */
-  private running_cpu_set(mask: Cpumask): number {
+  private running_cpu_set(mm: MmContext): number {
     const bits = this.running_bits;
     bits.fill(0);
+    const arch = this.machine.arch;
     for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) {
-      if (mask.test(cpu) && this.machine.is_lazy[cpu] === 0) bits[cpu >>> 5] = ((bits[cpu >>> 5] as number) | (1 << (cpu & 31))) >>> 0;
+      if (arch.may_hold(cpu, mm)) bits[cpu >>> 5] = ((bits[cpu >>> 5] as number) | (1 << (cpu & 31))) >>> 0;
     }
     const last = this.last_running_bits;
     let same = this.last_running_set >= 0;

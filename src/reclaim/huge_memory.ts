@@ -4,7 +4,7 @@
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
-import { flush_tlb_mm_range, flush_tlb_page } from '../hw/x86_tlb.js';
+import { flush_tlb_page } from '../hw/arch_tlb.js';
 import {
   HPAGE_PMD_ORDER,
   PG_active,
@@ -45,7 +45,7 @@ export function* split_huge_pmd(k: Kernel, rt: ReclaimTask, mm: MmStruct, pfn: n
   assert(folio_pmd_mapped(k, pfn), () => `split_huge_pmd of folio ${pfn} not PMD-mapped`);
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
-  const done_ns = flush_tlb_mm_range(k.machine, rt.cpu, task.now_ns, mm.context, haddr, haddr + PTRS_PER_PTE, false, PMD_STRIDE_SHIFT);
+  const done_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, task.now_ns, mm.context, haddr, haddr + PTRS_PER_PTE, PMD_STRIDE_SHIFT, false);
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns + k.machine.cost.split_huge_pmd_ns;
   let bits = 0;
@@ -80,7 +80,7 @@ function* unmap_folio(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield,
     if (!pte_maps(mm, vpn, page)) continue;
     const pteval = mm.pte[vpn] as number;
     if ((pteval & PTE_DIRTY) !== 0) f.set(pfn, PG_dirty);
-    if (should_defer_flush(mm, rt.cpu, TTU_BATCH_FLUSH)) set_tlb_ubc_flush_pending(rt, mm, pteval, vpn);
+    if (should_defer_flush(k, mm, rt.cpu, TTU_BATCH_FLUSH)) set_tlb_ubc_flush_pending(k, rt, mm, pteval, vpn);
     else rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
   }
   yield* try_to_unmap_flush(k, rt);

@@ -1,7 +1,7 @@
 import type { Simulator, Task } from '../engine/simulator.js';
 import type { BlkPlug } from '../block/blk_mq.js';
 import type { SwapIo } from '../block/page_io.js';
-import { Cpumask } from '../hw/cpumask.js';
+import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import type { Machine } from '../hw/machine.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
 import type { PgData } from '../mm/pgdat.js';
@@ -35,7 +35,8 @@ export interface KswapdHandle {
 
 /** struct tlbflush_unmap_batch (current->tlb_ubc): deferred flushes of one task (kernel-spec B5-B11). */
 export class TlbflushUnmapBatch {
-  readonly cpumask = new Cpumask();
+  /** struct arch_tlbflush_unmap_batch, made by the machine's architecture at the first deferred unmap. */
+  arch: ArchTlbBatch | null = null;
   flush_required = false;
   writable = false;
 }

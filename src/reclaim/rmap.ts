@@ -5,7 +5,7 @@
  * folio_referenced, try_to_unmap and the oracle see each PTE of a large folio.
  */
 import { assert } from '../engine/assert.js';
-import { flush_tlb_page } from '../hw/x86_tlb.js';
+import { flush_tlb_page } from '../hw/arch_tlb.js';
 import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
@@ -86,13 +86,12 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   const f = k.pgdat.folios;
   const pteval = mm.pte[vpn] as number;
   mm.pte[vpn] = 0;
-  const deferred = should_defer_flush(mm, rt.cpu, flags);
+  const deferred = should_defer_flush(k, mm, rt.cpu, flags);
   if (k.probe !== null) k.probe.pte_cleared(mm, vpn, page, pteval, deferred, rt.cpu);
   if (deferred) {
-    set_tlb_ubc_flush_pending(rt, mm, pteval, vpn);
+    set_tlb_ubc_flush_pending(k, rt, mm, pteval, vpn);
   } else {
-    // ptep_clear_flush: no other CPU has the mm (B4 false), so this is a local flush.
-    assert(!mm.context.cpumask.any_but(rt.cpu), 'an immediate reclaim flush would need IPIs');
+    // ptep_clear_flush: on x86 no other CPU has the mm here (B4 false), so this is a local flush.
     rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
   }
   if ((pteval & PTE_DIRTY) !== 0) f.set(pfn, PG_dirty);

@@ -1,10 +1,5 @@
 import { Yield } from '../engine/simulator.js';
-import {
-  arch_tlbbatch_add_pending,
-  arch_tlbbatch_flush,
-  arch_tlbbatch_should_defer,
-  flush_tlb_mm,
-} from '../hw/x86_tlb.js';
+import { flush_tlb_mm, type ArchTlbBatch } from '../hw/arch_tlb.js';
 import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 
@@ -17,8 +12,8 @@ export const TTU_SPLIT_HUGE_PMD = 2;
 const TLB_FLUSH_BATCH_PENDING_LARGE = 0xffff >> 1;
 
 /** should_defer_flush (kernel-spec B3, B4). */
-export function should_defer_flush(mm: MmStruct, cpu: number, flags: number): boolean {
-  return (flags & TTU_BATCH_FLUSH) !== 0 && arch_tlbbatch_should_defer(mm.context, cpu);
+export function should_defer_flush(k: Kernel, mm: MmStruct, cpu: number, flags: number): boolean {
+  return (flags & TTU_BATCH_FLUSH) !== 0 && k.machine.arch.arch_tlbbatch_should_defer(mm.context, cpu);
 }
 
 /**
@@ -27,9 +22,11 @@ export function should_defer_flush(mm: MmStruct, cpu: number, flags: number): bo
  * pending deferred unmap on the mm, and mark the batch writable if the PTE was dirty. Called
  * once per PTE: a large folio's unmap adds one pending flush for each of its PTEs.
  */
-export function set_tlb_ubc_flush_pending(rt: ReclaimTask, mm: MmStruct, pteval: number, vpn: number): void {
+export function set_tlb_ubc_flush_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct, pteval: number, vpn: number): void {
   if ((pteval & PTE_PRESENT) === 0) return;
-  arch_tlbbatch_add_pending(rt.tlb_ubc.cpumask, mm.context, vpn);
+  const arch = k.machine.arch;
+  const batch = rt.tlb_ubc.arch ?? (rt.tlb_ubc.arch = arch.new_batch());
+  rt.task.now_ns = arch.arch_tlbbatch_add_pending(batch, mm.context, vpn, rt.cpu, rt.task.now_ns);
   rt.tlb_ubc.flush_required = true;
   if (mm.tlb_flush_batched_pending > TLB_FLUSH_BATCH_PENDING_LARGE) {
     mm.tlb_flush_batched_pending = 1;
@@ -46,8 +43,10 @@ export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield
   if (!ubc.flush_required) return;
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
-  if (ubc.cpumask.any_but(rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
-  const done_ns = arch_tlbbatch_flush(k.machine, rt.cpu, task.now_ns, ubc.cpumask);
+  const arch = k.machine.arch;
+  const batch = ubc.arch as ArchTlbBatch;
+  if (arch.arch_tlbbatch_reaches_remote(batch, rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
+  const done_ns = arch.arch_tlbbatch_flush(batch, rt.cpu, task.now_ns);
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   ubc.flush_required = false;

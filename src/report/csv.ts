@@ -1,4 +1,4 @@
-import type { RunResult } from '../run/result.js';
+import { irq_row, type RunResult } from '../run/result.js';
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break. */
 function field(value: string | number): string {
@@ -18,7 +18,7 @@ function sum(values: readonly number[]): number {
  */
 export function runs_csv(runs: readonly RunResult[]): string {
   const vmstat_keys = [...new Set(runs.flatMap((r) => Object.keys(r.vmstat)))].sort();
-  const nr_cpus = Math.max(0, ...runs.map((r) => r.interrupts.TLB.length));
+  const nr_cpus = Math.max(0, ...runs.map((r) => irq_row(r.interrupts, 'TLB').length));
   const task_names = [...new Set(runs.flatMap((r) => r.tasks.map((t) => t.name)))];
   const phase_names = [...new Set(runs.flatMap((r) => r.phases.map((p) => p.name)))];
   const task_fields = ['ops', 'ops_per_sec', 'baseline_ops', 'baseline_ops_per_sec', 'throughput_change_pct', 'sim_interrupted_ns'] as const;
@@ -39,7 +39,7 @@ export function runs_csv(runs: readonly RunResult[]): string {
       r.scenario.name, r.strategy, r.seed, r.oracle.verdict, sum(r.oracle.violations.map((v) => v.count)),
       r.sim_time_ns, r.sim_pageout_ns, r.events,
       r.io.requests, r.io.bios, r.io.pages_per_request_max,
-      sum(r.interrupts.TLB), Math.max(0, ...r.interrupts.TLB), sum(r.interrupts.CAL), ...per_cpu(r.interrupts.TLB), ...per_cpu(r.interrupts.CAL),
+      sum(irq_row(r.interrupts, 'TLB')), Math.max(0, ...irq_row(r.interrupts, 'TLB')), sum(irq_row(r.interrupts, 'CAL')), ...per_cpu(irq_row(r.interrupts, 'TLB')), ...per_cpu(irq_row(r.interrupts, 'CAL')),
       ...vmstat_keys.map((k) => r.vmstat[k] ?? ''),
       ...task_names.flatMap((name) => {
         const task = r.tasks.find((t) => t.name === name);

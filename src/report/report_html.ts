@@ -1,5 +1,5 @@
 import type { Comparison } from '../run/compare.js';
-import type { RunResult } from '../run/result.js';
+import { irq_row, type RunResult } from '../run/result.js';
 import type { Scenario } from '../scenario/schema.js';
 import { dots, grouped_bars, line_facets, load_chart_libraries, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
 import { esc, flatten, num, pct, table } from './html.js';
@@ -80,7 +80,7 @@ function pageout_bands(traced: readonly ReportRun[], several: boolean): Band[] {
 
 function shootdown_chart(input: ReportInput, strategies: readonly string[]): string {
   const nr_cpus = input.scenario.machine.cpus;
-  const receiving = Array.from({ length: nr_cpus }, (_, cpu) => cpu).filter((cpu) => input.traced.some((r) => (r.result.interrupts.TLB[cpu] ?? 0) > 0));
+  const receiving = Array.from({ length: nr_cpus }, (_, cpu) => cpu).filter((cpu) => input.traced.some((r) => (irq_row(r.result.interrupts, 'TLB')[cpu] ?? 0) > 0));
   if (receiving.length === 0) return '<p class="note">No CPU received a TLB shootdown in these runs.</p>';
   const shown = receiving.slice(0, FACETS_MAX);
   const points: SeriesPoint[] = [];
@@ -285,14 +285,14 @@ function comparison_table(comparison: Comparison): string {
 /** A run's headline figures, a row per CPU: the interrupts it took (/proc/interrupts) and what its thread lost. */
 function key_tables(result: RunResult): string {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-  const rows = result.interrupts.TLB.map((tlb, cpu) => {
+  const rows = irq_row(result.interrupts, 'TLB').map((tlb, cpu) => {
     const task = result.tasks.find((t) => t.cpu === cpu);
     const thread = task === undefined
       ? [cpu === result.scenario.pageout.cpu ? 'madvise (pageout)' : '–', '', '', '', '']
       : [esc(task.name), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
-    return [`CPU${cpu}`, num(tlb), num(result.interrupts.CAL[cpu] ?? 0), ...thread];
+    return [`CPU${cpu}`, num(tlb), num(irq_row(result.interrupts, 'CAL')[cpu] ?? 0), ...thread];
   });
-  rows.push(['all', num(sum(result.interrupts.TLB)), num(sum(result.interrupts.CAL)), '', '', '', '', '']);
+  rows.push(['all', num(sum(irq_row(result.interrupts, 'TLB'))), num(sum(irq_row(result.interrupts, 'CAL'))), '', '', '', '', '']);
   if (is_stress(result)) {
     return table(['CPU', 'TLB', 'CAL', 'worker', 'bogo-ops/s, first pass', 'bogo-ops/s after', 'change', 'lost to interrupts (ms)'], rows) +
       '<p class="note">TLB (TLB shootdowns) and CAL (function call interrupts) are the /proc/interrupts rows, as deltas over the whole run; the worker columns compare each stress worker\'s rate in its first pass (which faults its region in) and after it.</p>';

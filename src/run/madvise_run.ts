@@ -8,7 +8,7 @@ import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
 import { region_accessor } from '../workload/region_accessor.js';
 import { create_mm } from './machine_setup.js';
-import type { PhaseResult, RunResult, TaskResult } from './result.js';
+import { irq_row, type PhaseResult, type RunResult, type TaskResult } from './result.js';
 import {
   oracle_result,
   reclaim_paths_moved,
@@ -140,10 +140,9 @@ export function simulate_madvise(
     vmstat: Object.fromEntries(
       Object.keys(pageout.vmstat).map((key) => [key, (pageout.vmstat[key] as number) + (writeback.vmstat[key] as number)]),
     ),
-    interrupts: {
-      TLB: pageout.interrupts.TLB.map((v, i) => v + (writeback.interrupts.TLB[i] as number)),
-      CAL: pageout.interrupts.CAL.map((v, i) => v + (writeback.interrupts.CAL[i] as number)),
-    },
+    interrupts: Object.fromEntries(
+      Object.entries(pageout.interrupts).map(([row, counts]) => [row, counts.map((v, i) => v + (irq_row(writeback.interrupts, row)[i] as number))]),
+    ),
   };
   const pageout_ns = pageout.end_ns - pageout.start_ns;
   const baseline_ns = baseline.end_ns - baseline.start_ns;

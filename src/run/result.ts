@@ -4,10 +4,15 @@ import type { Scenario } from '../scenario/schema.js';
 /** Schema tag of the result contract (DESIGN.md section 6). Fields may be added, never renamed. */
 export const RESULT_SCHEMA = 'reclaimsim/result@1';
 
-/** Per-CPU interrupt rows of /proc/interrupts. */
-export interface Interrupts {
-  TLB: number[];
-  CAL: number[];
+/**
+ * Per-CPU interrupt rows of /proc/interrupts that TLB maintenance moves, by row name: the
+ * architecture says which (x86: TLB and CAL; arm64 flushes without interrupts: none).
+ */
+export type Interrupts = Record<string, number[]>;
+
+/** One interrupt row, or no counts when the architecture has no such row. */
+export function irq_row(interrupts: Interrupts, row: string): number[] {
+  return interrupts[row] ?? [];
 }
 
 /** A stretch of the experiment with the counters it moved. */

@@ -7,8 +7,8 @@ import type { Interrupts } from './result.js';
 export interface Snapshot {
   t_ns: number;
   vmstat: Record<string, number>;
-  tlb: number[];
-  cal: number[];
+  /** The architecture's per-CPU interrupt rows, by /proc/interrupts name. */
+  irq: Record<string, number[]>;
 }
 
 export function snapshot(k: Kernel, t_ns: number): Snapshot {
@@ -16,9 +16,8 @@ export function snapshot(k: Kernel, t_ns: number): Snapshot {
   const m: Machine = k.machine;
   return {
     t_ns,
-    vmstat: { ...vm, ...m.vm_events },
-    tlb: Array.from(m.irq_tlb_count),
-    cal: Array.from(m.irq_call_count),
+    vmstat: { ...vm, ...m.arch.vm_events() },
+    irq: Object.fromEntries(Object.entries(m.arch.interrupt_rows).map(([row, counts]) => [row, Array.from(counts)])),
   };
 }
 
@@ -28,10 +27,9 @@ export function delta(from: Snapshot, to: Snapshot): { vmstat: Record<string, nu
   for (const key of Object.keys(to.vmstat).sort()) vmstat[key] = (to.vmstat[key] as number) - (from.vmstat[key] ?? 0);
   return {
     vmstat,
-    interrupts: {
-      TLB: to.tlb.map((v, i) => v - (from.tlb[i] as number)),
-      CAL: to.cal.map((v, i) => v - (from.cal[i] as number)),
-    },
+    interrupts: Object.fromEntries(
+      Object.entries(to.irq).map(([row, counts]) => [row, counts.map((v, i) => v - ((from.irq[row] as number[])[i] as number))]),
+    ),
   };
 }
 

@@ -36,7 +36,7 @@ export class TimelineSampler {
     const t = this.sim.now_ns;
     this.data.t_ns.push(t);
     this.threads.forEach((thread, i) => (this.data.ops[i] as number[]).push(Math.round(thread.ops_at(t))));
-    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) (this.data.tlb[cpu] as number[]).push(this.machine.irq_tlb_count[cpu] as number);
+    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) (this.data.tlb[cpu] as number[]).push(this.machine.arch.shootdowns_received[cpu] as number);
     if (this.data.t_ns.length >= SAMPLES_MAX) {
       const keep_even = <T>(a: T[]): T[] => a.filter((_, i) => i % 2 === 0);
       this.data.t_ns = keep_even(this.data.t_ns);

@@ -1,4 +1,4 @@
-import type { RunResult } from '../run/result.js';
+import { irq_row, type RunResult } from '../run/result.js';
 
 /** A figure the sweep report charts: what it is called and how to read it from a run record. */
 export interface Figure {
@@ -15,7 +15,7 @@ function sum(values: readonly number[]): number {
  * sends, how long pageout takes, what the applications beside it lose, and the swap I/O.
  */
 export const FIGURES: readonly Figure[] = [
-  { label: 'TLB shootdowns received, all CPUs (/proc/interrupts TLB)', value: (r) => sum(r.interrupts.TLB) },
+  { label: 'TLB shootdowns received, all CPUs (/proc/interrupts TLB)', value: (r) => sum(irq_row(r.interrupts, 'TLB')) },
   { label: 'nr_tlb_remote_flush', value: (r) => r.vmstat.nr_tlb_remote_flush ?? null },
   { label: 'pageout time, ms (simulated)', value: (r) => r.sim_pageout_ns / 1e6 },
   {

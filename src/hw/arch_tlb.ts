@@ -1,0 +1,71 @@
+import type { Machine, MmContext } from './machine.js';
+
+/** The architectures a scenario may ask for (machine.arch). */
+export const ARCH_NAMES = ['x86', 'arm64', 'x86-invlpgb'] as const;
+export type ArchName = (typeof ARCH_NAMES)[number];
+
+/**
+ * struct arch_tlbflush_unmap_batch: what one task's deferred reclaim flushes remember. Its
+ * contents belong to the architecture (x86: a cpumask; arm64: the TLBIs in flight); shared
+ * code only hands it back to the architecture that made it.
+ */
+export interface ArchTlbBatch {
+  readonly arch: ArchName;
+}
+
+/**
+ * The architecture TLB seam (DESIGN.md section 9), in the kernel's own words: the hooks of
+ * mm/rmap.c's batched unmap flush (include/linux/mm_types_task.h, asm/tlbbatch.h) and
+ * flush_tlb_mm_range. Shared code (reclaim/, mm/, oracle/, run/) reaches TLB flushing only
+ * through this interface, never a mechanism of one architecture (cpumask, IPI, TLBI).
+ *
+ * Every method that flushes takes the initiating CPU and its clock and returns the time the
+ * caller continues (after any wait for remote completion).
+ */
+export interface ArchTlb {
+  readonly name: ArchName;
+  /**
+   * Per-CPU /proc/interrupts rows this architecture counts for TLB maintenance, by row name
+   * (x86: TLB and CAL; arm64 and INVLPGB flushes send no interrupt, so none or fewer).
+   */
+  readonly interrupt_rows: Readonly<Record<string, Float64Array>>;
+  /** Remote TLB flush requests each CPU received by interrupt (x86's TLB row; 0 on arm64). */
+  readonly shootdowns_received: Float64Array;
+  /** The architecture's vmstat-style counters (x86: the CONFIG_DEBUG_TLBFLUSH nr_tlb_* events). */
+  vm_events(): Record<string, number>;
+  /** Remote flush rounds so far (x86: nr_tlb_remote_flush), for the shrink_folio_list trace line. */
+  remote_flush_rounds(): number;
+
+  new_batch(): ArchTlbBatch;
+  /** arch_tlbbatch_should_defer (kernel-spec B4): may the unmap of a PTE of `mm` by `cpu` defer its flush? */
+  arch_tlbbatch_should_defer(mm: MmContext, cpu: number): boolean;
+  /** arch_tlbbatch_add_pending (B6): a PTE of `mm` at `vpn` was cleared by `cpu`, its flush deferred to the batch. */
+  arch_tlbbatch_add_pending(batch: ArchTlbBatch, mm: MmContext, vpn: number, cpu: number, t_ns: number): number;
+  /** Whether flushing the batch now reaches a CPU other than `cpu` (the sim_tlbbatch_flush_remote counter). */
+  arch_tlbbatch_reaches_remote(batch: ArchTlbBatch, cpu: number): boolean;
+  /** arch_tlbbatch_flush (C7): complete every flush the batch defers; the batch is empty after. */
+  arch_tlbbatch_flush(batch: ArchTlbBatch, cpu: number, t_ns: number): number;
+  /**
+   * flush_tlb_mm_range (C3): `mm`'s translations of [start_vpn, end_vpn) (end TLB_FLUSH_ALL:
+   * all of them) in strides of 2^stride_shift pages; freed_tables also reaches lazy CPUs.
+   */
+  flush_tlb_mm_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number, end_vpn: number, stride_shift: number, freed_tables: boolean): number;
+  /**
+   * The oracle's question: may `cpu` still use a translation of `mm` that a PTE clear left
+   * in its TLB, if nothing flushed it since? (Whether a flush did is told by the TLB probe.)
+   */
+  may_hold(cpu: number, mm: MmContext): boolean;
+}
+
+/** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
+export const TLB_FLUSH_ALL = -1;
+
+/** flush_tlb_mm (C4): the whole mm, freed_tables set, so lazy CPUs are reached too. */
+export function flush_tlb_mm(m: Machine, cpu: number, t_ns: number, mm: MmContext): number {
+  return m.arch.flush_tlb_mm_range(cpu, t_ns, mm, 0, TLB_FLUSH_ALL, 0, true);
+}
+
+/** flush_tlb_page (C5): one page, freed_tables clear; what a non-deferred reclaim unmap uses. */
+export function flush_tlb_page(m: Machine, cpu: number, t_ns: number, mm: MmContext, vpn: number): number {
+  return m.arch.flush_tlb_mm_range(cpu, t_ns, mm, vpn, vpn + 1, 0, false);
+}

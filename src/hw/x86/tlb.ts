@@ -1,0 +1,306 @@
+import type { ArchName, ArchTlb, ArchTlbBatch } from '../arch_tlb.js';
+import { TLB_FLUSH_ALL } from '../arch_tlb.js';
+import { Cpumask } from '../cpumask.js';
+import type { Machine, MmContext } from '../machine.js';
+import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from '../tracer.js';
+
+/** TLB_GENERATION_INVALID: a flush request that does not name a generation (batched flushes). */
+export const TLB_GENERATION_INVALID = 0;
+
+/** struct flush_tlb_info: one flush request, reused (the kernel keeps one per CPU). */
+interface FlushTlbInfo {
+  mm: MmContext | null;
+  start_vpn: number;
+  /** Exclusive end page, or TLB_FLUSH_ALL. */
+  end_vpn: number;
+  new_tlb_gen: number;
+  initiating_cpu: number;
+  freed_tables: boolean;
+  /** log2 of the pages one INVLPG covers: 0 for 4 KiB mappings, 9 for a 2 MiB PMD mapping. */
+  stride_shift: number;
+}
+
+/** arch/x86/include/asm/tlbbatch.h: the CPUs a batched reclaim flush must reach. */
+export class X86TlbBatch implements ArchTlbBatch {
+  readonly cpumask = new Cpumask();
+  /** unmapped_pages (6.15, INVLPGB only): a PTE was added since the last flush. */
+  unmapped_pages = false;
+  constructor(readonly arch: ArchName) {}
+}
+
+/** TLB debug counters of /proc/vmstat (they exist with CONFIG_DEBUG_TLBFLUSH, kernel-spec C12). */
+export interface TlbVmEvents {
+  nr_tlb_remote_flush: number;
+  nr_tlb_remote_flush_received: number;
+  nr_tlb_local_flush_all: number;
+  nr_tlb_local_flush_one: number;
+}
+
+/**
+ * x86-64 TLB flushing by IPI (arch/x86/mm/tlb.c, kernel/smp.c): mm_cpumask tracking, lazy
+ * CPUs, per-mm TLB generations, flush_tlb_func run remotely in a function-call interrupt.
+ * The first implementation of the architecture seam; the INVLPGB variant extends it.
+ */
+export class X86Tlb implements ArchTlb {
+  readonly name: ArchName = 'x86';
+  /** /proc/interrupts "TLB": remote flush_tlb_func calls received (kernel-spec C12). */
+  readonly irq_tlb_count: Float64Array;
+  /** /proc/interrupts "CAL": function-call interrupts taken. */
+  readonly irq_call_count: Float64Array;
+  readonly interrupt_rows: Readonly<Record<string, Float64Array>>;
+  readonly shootdowns_received: Float64Array;
+  /** When the CPU's queue of cross-CPU function calls drains; a call queued before then rides the pending interrupt. */
+  readonly csd_busy_until_ns: Float64Array;
+  readonly events: TlbVmEvents = {
+    nr_tlb_remote_flush: 0,
+    nr_tlb_remote_flush_received: 0,
+    nr_tlb_local_flush_all: 0,
+    nr_tlb_local_flush_one: 0,
+  };
+  /**
+   * Set by flush_tlb_func when it dropped the CPU's user TLB entries with a full flush, so the
+   * caller can tell the CPU's listener in the same interrupt report.
+   */
+  protected flushed_full = false;
+  protected readonly info: FlushTlbInfo = {
+    mm: null,
+    start_vpn: 0,
+    end_vpn: TLB_FLUSH_ALL,
+    new_tlb_gen: TLB_GENERATION_INVALID,
+    initiating_cpu: 0,
+    freed_tables: false,
+    stride_shift: 0,
+  };
+
+  constructor(protected readonly m: Machine) {
+    this.irq_tlb_count = new Float64Array(m.nr_cpus);
+    this.irq_call_count = new Float64Array(m.nr_cpus);
+    this.csd_busy_until_ns = new Float64Array(m.nr_cpus);
+    this.interrupt_rows = { TLB: this.irq_tlb_count, CAL: this.irq_call_count };
+    this.shootdowns_received = this.irq_tlb_count;
+  }
+
+  vm_events(): Record<string, number> {
+    return { ...this.events };
+  }
+
+  remote_flush_rounds(): number {
+    return this.events.nr_tlb_remote_flush;
+  }
+
+  new_batch(): X86TlbBatch {
+    return new X86TlbBatch(this.name);
+  }
+
+  /** x86 cannot hold a translation outside mm_cpumask; a lazy CPU runs no user code (C2). */
+  may_hold(cpu: number, mm: MmContext): boolean {
+    return mm.cpumask.test(cpu) && this.m.is_lazy[cpu] === 0;
+  }
+
+  /**
+   * flush_tlb_func (arch/x86/mm/tlb.c), run on `cpu` at `at_ns`; kernel-spec C9. Counts a remote
+   * call in the CPU's TLB row before any early return; a lazy CPU switches to init_mm (leaving
+   * the mm's cpumask); a partial flush (INVLPG per page) only when this request is exactly the
+   * next and latest generation, else a full flush. Returns the work in ns.
+   */
+  protected flush_tlb_func(cpu: number, at_ns: number): number {
+    const m = this.m;
+    const info = this.info;
+    const cost = m.cost;
+    this.flushed_full = false;
+    const local = cpu === info.initiating_cpu;
+    const loaded = m.loaded_mm[cpu] as MmContext | null;
+    let work_ns = cost.flush_tlb_func_ns;
+    if (!local) {
+      this.irq_tlb_count[cpu] = (this.irq_tlb_count[cpu] as number) + 1;
+      this.events.nr_tlb_remote_flush_received++;
+      if (info.mm !== null && info.mm !== loaded) return work_ns;
+    }
+    if (loaded === null) return work_ns;
+    if (m.is_lazy[cpu] === 1) {
+      m.switch_mm(cpu, null, at_ns);
+      return work_ns + cost.tlb_flush_full_ns;
+    }
+    const local_gen = m.local_tlb_gen[cpu] as number;
+    if (info.new_tlb_gen !== TLB_GENERATION_INVALID && info.new_tlb_gen <= local_gen) return work_ns;
+    const mm_gen = loaded.tlb_gen;
+    if (local_gen === mm_gen) {
+      this.trace_flush(cpu, at_ns, local, 0);
+      return work_ns;
+    }
+    if (
+      info.end_vpn !== TLB_FLUSH_ALL &&
+      info.new_tlb_gen === local_gen + 1 &&
+      info.new_tlb_gen === mm_gen
+    ) {
+      // One INVLPG per stride: a 2 MiB one drops the translations of its 512 pages.
+      const pages = (info.end_vpn - info.start_vpn) >> info.stride_shift;
+      for (let vpn = info.start_vpn; vpn < info.end_vpn; vpn++) m.tlb.flush_one(cpu, loaded.id, vpn);
+      work_ns += pages * cost.invlpg_ns;
+      if (local) this.events.nr_tlb_local_flush_one += pages;
+      this.trace_flush(cpu, at_ns, local, pages);
+    } else {
+      work_ns += cost.tlb_flush_full_ns;
+      m.tlb.flush_all(cpu);
+      this.flushed_full = true;
+      if (local) this.events.nr_tlb_local_flush_all++;
+      this.trace_flush(cpu, at_ns, local, TLB_FLUSH_ALL_PAGES);
+    }
+    m.local_tlb_gen[cpu] = mm_gen;
+    return work_ns;
+  }
+
+  /** The tlb:tlb_flush event at the end of flush_tlb_func ("done:"), when a tracer listens. */
+  protected trace_flush(cpu: number, at_ns: number, local: boolean, pages: number): void {
+    const m = this.m;
+    const info = this.info;
+    if (m.tracer === null) return;
+    const reason = !local ? TLB_REMOTE_SHOOTDOWN : info.mm === null ? TLB_LOCAL_SHOOTDOWN : TLB_LOCAL_MM_SHOOTDOWN;
+    m.tracer.tlb_flush(cpu, at_ns, reason, pages);
+  }
+
+  /** flush_tlb_func run by the initiator on itself (no interrupt): tells the CPU's listener of a full flush. */
+  protected local_flush_tlb_func(cpu: number, at_ns: number): number {
+    const m = this.m;
+    const work_ns = this.flush_tlb_func(cpu, at_ns);
+    if (this.flushed_full) m.user_tlb_flushed(cpu, at_ns);
+    return work_ns;
+  }
+
+  /** should_flush_tlb (kernel-spec C6): lazy CPUs are skipped; a request without an mm goes everywhere else. */
+  protected should_flush_tlb(cpu: number): boolean {
+    const m = this.m;
+    const info = this.info;
+    if (m.is_lazy[cpu] === 1) return false;
+    if (info.mm === null) return true;
+    return m.loaded_mm[cpu] === info.mm;
+  }
+
+  /**
+   * native_flush_tlb_multi over smp_call_function_many_cond (kernel-spec C6, C8): queue a call
+   * on every other CPU of the mask that passes the condition (none for freed_tables), send an
+   * IPI to those whose call queue was empty, run the local flush concurrently, then spin until
+   * every remote call has completed. Returns when the initiator may continue.
+   */
+  protected flush_tlb_multi(cpu: number, t_ns: number, mask: Cpumask): number {
+    const m = this.m;
+    const info = this.info;
+    const cost = m.cost;
+    this.events.nr_tlb_remote_flush++;
+    if (m.tracer !== null) {
+      m.tracer.tlb_flush(cpu, t_ns, TLB_REMOTE_SEND_IPI, info.end_vpn === TLB_FLUSH_ALL ? TLB_FLUSH_ALL_PAGES : (info.end_vpn - info.start_vpn) >> info.stride_shift);
+    }
+    let queued_ns = t_ns + cost.ipi_send_ns;
+    let done_ns = queued_ns;
+    const conditional = !info.freed_tables;
+    const words = mask.bits;
+    // Walk the set bits of the mask in ascending CPU order.
+    for (let word_index = 0; word_index < words.length; word_index++) {
+      let word = words[word_index] as number;
+      while (word !== 0) {
+        const bit = 31 - Math.clz32(word & -word);
+        word = (word & (word - 1)) >>> 0;
+        const target = word_index * 32 + bit;
+        if (target === cpu) continue;
+        if (conditional && !this.should_flush_tlb(target)) continue;
+        queued_ns += cost.ipi_send_per_target_ns;
+        let start_ns: number;
+        let handler_ns: number;
+        const busy_until = this.csd_busy_until_ns[target] as number;
+        if (busy_until > queued_ns) {
+          // The target is still running earlier calls: this one rides along, no new interrupt.
+          start_ns = busy_until;
+          handler_ns = 0;
+        } else {
+          this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
+          start_ns = queued_ns + cost.ipi_delivery_ns;
+          handler_ns = cost.irq_entry_exit_ns;
+        }
+        handler_ns += this.flush_tlb_func(target, start_ns);
+        const end_ns = start_ns + handler_ns;
+        this.csd_busy_until_ns[target] = end_ns;
+        m.interrupt(target, handler_ns, this.flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
+        if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
+      }
+    }
+    if (mask.test(cpu) && (!conditional || this.should_flush_tlb(cpu))) {
+      const local_end_ns = queued_ns + this.local_flush_tlb_func(cpu, queued_ns);
+      if (local_end_ns > done_ns) done_ns = local_end_ns;
+    }
+    return done_ns;
+  }
+
+  protected set_info(
+    mm: MmContext | null,
+    start_vpn: number,
+    end_vpn: number,
+    new_tlb_gen: number,
+    cpu: number,
+    freed_tables: boolean,
+  ): void {
+    const info = this.info;
+    info.mm = mm;
+    info.start_vpn = start_vpn;
+    info.end_vpn = end_vpn;
+    info.new_tlb_gen = new_tlb_gen;
+    info.initiating_cpu = cpu;
+    info.freed_tables = freed_tables;
+  }
+
+  /**
+   * flush_tlb_mm_range (kernel-spec C3): ranges of more than tlb_single_page_flush_ceiling
+   * strides (2^stride_shift pages each) become full flushes; bump the mm's generation; IPI the
+   * other CPUs of mm_cpumask if there are any, else flush locally if this CPU has the mm
+   * loaded. Returns the time the caller continues.
+   */
+  flush_tlb_mm_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number, end_vpn: number, stride_shift: number, freed_tables: boolean): number {
+    if (end_vpn === TLB_FLUSH_ALL || (end_vpn - start_vpn) >> stride_shift > this.m.tlb_single_page_flush_ceiling) {
+      start_vpn = 0;
+      end_vpn = TLB_FLUSH_ALL;
+    }
+    mm.tlb_gen++;
+    this.set_info(mm, start_vpn, end_vpn, mm.tlb_gen, cpu, freed_tables);
+    this.info.stride_shift = stride_shift;
+    if (mm.cpumask.any_but(cpu)) return this.flush_tlb_multi(cpu, t_ns, mm.cpumask);
+    if (this.m.loaded_mm[cpu] === mm) return t_ns + this.local_flush_tlb_func(cpu, t_ns);
+    return t_ns;
+  }
+
+  /** arch_tlbbatch_should_defer (B4): defer when any CPU other than this one is in mm_cpumask. */
+  arch_tlbbatch_should_defer(mm: MmContext, cpu: number): boolean {
+    return mm.cpumask.any_but(cpu);
+  }
+
+  /**
+   * arch_tlbbatch_add_pending (B6): bump the mm's generation, OR its cpumask into the batch.
+   * x86 flushes the whole batch at once, so the unmapped page's address is not kept.
+   */
+  arch_tlbbatch_add_pending(batch: ArchTlbBatch, mm: MmContext, _vpn: number, _cpu: number, t_ns: number): number {
+    const b = batch as X86TlbBatch;
+    mm.tlb_gen++;
+    b.cpumask.or(mm.cpumask);
+    b.unmapped_pages = true;
+    return t_ns;
+  }
+
+  arch_tlbbatch_reaches_remote(batch: ArchTlbBatch, cpu: number): boolean {
+    return (batch as X86TlbBatch).cpumask.any_but(cpu);
+  }
+
+  /**
+   * arch_tlbbatch_flush (C7): a full flush with no mm and no generation, so every non-lazy CPU
+   * of the batch mask gets a call whatever it runs; local only if no other CPU is in the mask.
+   * Clears the batch mask.
+   */
+  arch_tlbbatch_flush(batch: ArchTlbBatch, cpu: number, t_ns: number): number {
+    const mask = (batch as X86TlbBatch).cpumask;
+    this.set_info(null, 0, TLB_FLUSH_ALL, TLB_GENERATION_INVALID, cpu, false);
+    this.info.stride_shift = 0;
+    let done_ns = t_ns;
+    if (mask.any_but(cpu)) done_ns = this.flush_tlb_multi(cpu, t_ns, mask);
+    else if (mask.test(cpu)) done_ns = t_ns + this.local_flush_tlb_func(cpu, t_ns);
+    mask.clear_all();
+    (batch as X86TlbBatch).unmapped_pages = false;
+    return done_ns;
+  }
+}
