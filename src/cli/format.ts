@@ -27,6 +27,7 @@ const ROW_TITLES: Readonly<Record<string, string>> = { TLB: 'TLB shootdowns', CA
 function interrupt_rows(result: RunResult): string[] {
   const lines: string[] = [];
   const rows = Object.entries(result.interrupts);
+  if (rows.length === 0) return ['  (none: this architecture flushes TLBs without interrupts; see sim_flush_broadcast*)'];
   const cpus = rows[0]?.[1].length ?? 0;
   for (let first = 0; first < cpus; first += 16) {
     const last = Math.min(cpus, first + 16);

@@ -1,7 +1,7 @@
 import type { Machine, MmContext } from './machine.js';
 
 /** The architectures a scenario may ask for (machine.arch). */
-export const ARCH_NAMES = ['x86', 'arm64', 'x86-invlpgb'] as const;
+export const ARCH_NAMES = ['x86', 'x86-invlpgb', 'arm64'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
 
 /**
@@ -51,6 +51,11 @@ export interface ArchTlb {
    */
   flush_tlb_mm_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number, end_vpn: number, stride_shift: number, freed_tables: boolean): number;
   /**
+   * arch_flush_tlb_batched_pending (B12): reclaim deferred flushes of `mm` that another path
+   * must not race with; make them complete (x86: flush_tlb_mm).
+   */
+  arch_flush_tlb_batched_pending(cpu: number, t_ns: number, mm: MmContext): number;
+  /**
    * The oracle's question: may `cpu` still use a translation of `mm` that a PTE clear left
    * in its TLB, if nothing flushed it since? (Whether a flush did is told by the TLB probe.)
    */
@@ -60,12 +65,17 @@ export interface ArchTlb {
 /** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
 export const TLB_FLUSH_ALL = -1;
 
-/** flush_tlb_mm (C4): the whole mm, freed_tables set, so lazy CPUs are reached too. */
-export function flush_tlb_mm(m: Machine, cpu: number, t_ns: number, mm: MmContext): number {
-  return m.arch.flush_tlb_mm_range(cpu, t_ns, mm, 0, TLB_FLUSH_ALL, 0, true);
-}
-
 /** flush_tlb_page (C5): one page, freed_tables clear; what a non-deferred reclaim unmap uses. */
 export function flush_tlb_page(m: Machine, cpu: number, t_ns: number, mm: MmContext, vpn: number): number {
   return m.arch.flush_tlb_mm_range(cpu, t_ns, mm, vpn, vpn + 1, 0, false);
+}
+
+/**
+ * Arch-neutral counters of broadcast TLB maintenance (no interrupt row counts these):
+ * invalidation instructions broadcast (arm64 TLBI ...IS, AMD INVLPGB) and waits for their
+ * completion everywhere (DSB ISH, TLBSYNC).
+ */
+export interface BroadcastFlushEvents {
+  sim_flush_broadcast: number;
+  sim_flush_broadcast_sync: number;
 }

@@ -42,6 +42,26 @@ export const COST_PARAMS = {
     default_ns: 100,
     source: 'estimate: cache-line transfer of the csd lock release seen by the spinning initiator',
   },
+  tlbi_ns: {
+    default_ns: 30,
+    source: 'estimate (arm64): DSB ISHST plus issuing one broadcast TLBI VALE1IS without waiting for it; no published latency (research memo issue-11 section 2.6)',
+  },
+  dsb_ish_ns: {
+    default_ns: 200,
+    source: 'estimate (arm64): DSB ISH waiting for this CPU\'s broadcast TLBIs to complete on every PE, base part; no published latency (memo 2.6); 95 % of ptep_clear_flush is this DSB (commit 43b3dfdd0455)',
+  },
+  dsb_ish_per_cpu_ns: {
+    default_ns: 4,
+    source: 'estimate (arm64): added to dsb_ish_ns per CPU of the machine; broadcast TLBI latency grows with the CPUs that must acknowledge (Arcangeli 2020, "bad scalability of tlb shootdown in HW", 43b3dfdd0455; no figure)',
+  },
+  invlpgb_ns: {
+    default_ns: 50,
+    source: 'estimate (AMD INVLPGB): issuing one broadcast INVLPGB without waiting; no published latency (memo 1.6, 7)',
+  },
+  tlbsync_ns: {
+    default_ns: 1000,
+    source: 'estimate (AMD INVLPGB): TLBSYNC waiting until every CPU of the system completed this CPU\'s INVLPGBs; no published latency (memo 1.6, 7)',
+  },
   tlb_miss_walk_ns: {
     default_ns: 8,
     source: 'Ingo Molnar 2015: a TLB miss whose walk hits the cache costs 10-20 cycles (lkml-review 4.4)',

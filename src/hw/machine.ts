@@ -1,5 +1,5 @@
 import { assert } from '../engine/assert.js';
-import { make_arch_tlb } from './arch.js';
+import { make_arch_tlb, type ArchOptions } from './arch.js';
 import type { ArchName, ArchTlb } from './arch_tlb.js';
 import type { CostModel } from './cost_model.js';
 import { Cpumask, NR_CPUS_MAX } from './cpumask.js';
@@ -14,6 +14,8 @@ export class MmContext {
   readonly cpumask = new Cpumask();
   /** context.tlb_gen (kernel-spec C1). */
   tlb_gen = 0;
+  /** x86-invlpgb: the mm has a global ASID, kept current on every CPU by INVLPGB (6.15). */
+  global_asid = false;
 
   constructor(readonly id: number) {}
 }
@@ -40,7 +42,8 @@ export interface MachineParams {
   tlb_single_page_flush_ceiling: number;
   cost: CostModel;
   /** machine.arch; default x86. */
-  arch?: ArchName;
+  arch?: ArchName | undefined;
+  arch_options?: ArchOptions;
 }
 
 /**
@@ -80,7 +83,7 @@ export class Machine {
     this.local_tlb_gen = new Float64Array(params.nr_cpus);
     this.irq_debt_ns = new Float64Array(params.nr_cpus);
     this.listeners = new Array<CpuListener | null>(params.nr_cpus).fill(null);
-    this.arch = make_arch_tlb(params.arch ?? 'x86', this);
+    this.arch = make_arch_tlb(params.arch ?? 'x86', this, params.arch_options ?? {});
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Yield } from '../engine/simulator.js';
-import { flush_tlb_mm, type ArchTlbBatch } from '../hw/arch_tlb.js';
+import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 
@@ -65,15 +65,16 @@ function* no_flush(): Generator<Yield, void, void> {}
 
 /**
  * flush_tlb_batched_pending (B12): called under the PTE lock by operations that could race
- * with a deferred flush. If reclaim deferred unmaps of this mm since the last call, flush the
- * whole mm (flush_tlb_mm, freed_tables: lazy CPUs are called too) and mark them consumed.
+ * with a deferred flush. If reclaim deferred unmaps of this mm since the last call, have the
+ * architecture complete them (arch_flush_tlb_batched_pending; x86: flush_tlb_mm) and mark
+ * them consumed.
  */
 export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, void, void> {
   if (mm.tlb_flush_batched_pending === mm.tlb_flush_batched_flushed) return;
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   k.pgdat.vm.sim_batched_pending_flush++;
-  const done_ns = flush_tlb_mm(k.machine, rt.cpu, task.now_ns, mm.context);
+  const done_ns = k.machine.arch.arch_flush_tlb_batched_pending(rt.cpu, task.now_ns, mm.context);
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   mm.tlb_flush_batched_flushed = mm.tlb_flush_batched_pending;

@@ -20,9 +20,12 @@ export interface Comparison {
 /** The figures compared for a run: its counters, interrupt totals and per-thread throughput. */
 function figures_of(run: RunResult): Map<string, number> {
   const out = new Map<string, number>();
-  out.set('TLB shootdowns (all CPUs)', irq_row(run.interrupts, 'TLB').reduce((a, b) => a + b, 0));
-  out.set('TLB shootdowns (max CPU)', Math.max(...irq_row(run.interrupts, 'TLB')));
-  out.set('CAL interrupts (all CPUs)', irq_row(run.interrupts, 'CAL').reduce((a, b) => a + b, 0));
+  // The interrupt rows the machine's architecture counts (x86: TLB and CAL; arm64: none).
+  if (run.interrupts.TLB !== undefined) {
+    out.set('TLB shootdowns (all CPUs)', irq_row(run.interrupts, 'TLB').reduce((a, b) => a + b, 0));
+    out.set('TLB shootdowns (max CPU)', Math.max(...irq_row(run.interrupts, 'TLB')));
+  }
+  if (run.interrupts.CAL !== undefined) out.set('CAL interrupts (all CPUs)', irq_row(run.interrupts, 'CAL').reduce((a, b) => a + b, 0));
   for (const [key, value] of Object.entries(run.vmstat)) out.set(key, value);
   out.set('sim_pageout_ns', run.sim_pageout_ns);
   const memcg = run.reclaim?.memcg;

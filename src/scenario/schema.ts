@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../hw/cost_model.js';
+import { ARCH_NAMES } from '../hw/arch_tlb.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import { DURATION_PATTERN, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
 
@@ -37,6 +38,15 @@ const scenario_object = z
         tlb_entries: count(1).default(1536).describe('per-CPU (second-level) dTLB entries'),
         tlb_single_page_flush_ceiling: count(0).default(33).describe('pages above which a range flush becomes a full flush'),
         cost: cost_overrides.prefault({}),
+        // Issue 11: optional, so a scenario without them resolves (and reports) as before.
+        arch: z
+          .enum(ARCH_NAMES)
+          .optional()
+          .describe('how TLBs are flushed: x86 (IPIs, the default), x86-invlpgb (AMD broadcast INVLPGB, Linux 6.15) or arm64 (broadcast TLBI + DSB)'),
+        arm64_batched_flush: z
+          .boolean()
+          .optional()
+          .describe('arm64 only: batched reclaim flush of Linux 6.5+ (default true); false gives ptep_clear_flush, a TLBI and a DSB per page'),
       })
       .strict()
       .prefault({}),
@@ -151,6 +161,9 @@ export type ScenarioParsed = z.output<typeof scenario_object>;
 
 export const scenario_schema = scenario_object
   .superRefine((s, ctx) => {
+    if (s.machine.arm64_batched_flush !== undefined && s.machine.arch !== 'arm64') {
+      ctx.addIssue({ code: 'custom', path: ['machine', 'arm64_batched_flush'], message: 'needs machine.arch: arm64' });
+    }
     if (s.workload.kind === 'stress') {
       refine_stress(s, ctx);
       return;

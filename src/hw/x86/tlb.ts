@@ -266,6 +266,11 @@ export class X86Tlb implements ArchTlb {
     return t_ns;
   }
 
+  /** arch_flush_tlb_batched_pending (B12): flush_tlb_mm, freed_tables set so lazy CPUs are called too. */
+  arch_flush_tlb_batched_pending(cpu: number, t_ns: number, mm: MmContext): number {
+    return this.flush_tlb_mm_range(cpu, t_ns, mm, 0, TLB_FLUSH_ALL, 0, true);
+  }
+
   /** arch_tlbbatch_should_defer (B4): defer when any CPU other than this one is in mm_cpumask. */
   arch_tlbbatch_should_defer(mm: MmContext, cpu: number): boolean {
     return mm.cpumask.any_but(cpu);
