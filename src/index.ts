@@ -21,6 +21,8 @@ import { load_strategy_module } from './run/strategy_module.js';
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
 export { SimulationError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
+export { MACHINE_PRESETS, PRESET_NAMES, type MachinePreset } from './hw/presets.js';
+export { ARCH_NAMES, type ArchName } from './hw/arch_tlb.js';
 export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
 export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult } from './run/result.js';

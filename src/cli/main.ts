@@ -15,6 +15,7 @@ import {
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
+import { format_presets } from './presets_format.js';
 import { parse_positive } from './parse_positive.js';
 import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
 import { register_sweep_commands } from './sweep_commands.js';
@@ -47,6 +48,7 @@ async function strategy_arg(value: string): Promise<string | ReclaimStrategy> {
 }
 
 interface RunCliOptions extends OutputOptions {
+  preset?: string;
   strategy: string;
   seed?: number;
   set: string[];
@@ -56,6 +58,7 @@ interface RunCliOptions extends OutputOptions {
 }
 
 interface CompareCliOptions extends OutputOptions {
+  preset?: string;
   strategies: string;
   seeds: number;
   set: string[];
@@ -96,6 +99,7 @@ function build_program(argv: readonly string[]): Command {
     .option('--strategy <name>', 'reclaim strategy (see `reclaimsim strategies`)', 'upstream')
     .option('--seed <n>', 'seed (default: the scenario\'s)', parse_seed)
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect, [])
+    .option('--preset <name>', 'run on a real machine\'s preset (see `reclaimsim presets`); --set still overrides it')
     .option('--json <file>', 'write the result contract (reclaimsim/result@1) to a file')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation')
@@ -107,7 +111,7 @@ function build_program(argv: readonly string[]): Command {
     .option('--trace-cpus <list>', 'trace only these CPUs, e.g. 0,1 or 0-3')
     .option('--trace-events-max <n>', 'stop a trace after this many events (default 200000)')
     .action(async (scenario_arg: string, options: RunCliOptions) => {
-      const scenario = loadScenario(scenario_arg, options.set);
+      const scenario = loadScenario(scenario_arg, with_preset(options.set, options.preset));
       const strategy = await strategy_arg(options.strategy);
       await reporting_crashes(argv, async () => {
         const result = await run_with_outputs(scenario, {
@@ -129,13 +133,14 @@ function build_program(argv: readonly string[]): Command {
     .option('--strategies <list>', 'comma-separated strategies or module paths; the first is the baseline', listStrategies().join(','))
     .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_positive, 1)
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
+    .option('--preset <name>', 'run on a real machine\'s preset (see `reclaimsim presets`); --set still overrides it')
     .option('--json <file>', 'write every run in the result contract to a file')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation in any run')
     .option('--report <file.html>', 'write a self-contained HTML report (comparison, charts per strategy, the oracle\'s findings)')
     .option('--csv <file>', 'write every run as a CSV row, one column per counter')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
-      const scenario = loadScenario(scenario_arg, options.set);
+      const scenario = loadScenario(scenario_arg, with_preset(options.set, options.preset));
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       await reporting_crashes(argv, async () => {
@@ -181,6 +186,13 @@ function build_program(argv: readonly string[]): Command {
     });
 
   program
+    .command('presets')
+    .description('list the machine presets (machine.preset, --preset) and what each value rests on')
+    .action(() => {
+      process.stdout.write(format_presets());
+    });
+
+  program
     .command('strategies')
     .description('list the built-in reclaim strategies')
     .action(() => {
@@ -189,6 +201,11 @@ function build_program(argv: readonly string[]): Command {
   register_sweep_commands(program);
   register_kernel_check_command(program);
   return program;
+}
+
+/** --preset NAME is machine.preset=NAME given first, so that a --set of a machine field still wins. */
+function with_preset(sets: string[], preset: string | undefined): string[] {
+  return preset === undefined ? sets : [`machine.preset=${preset}`, ...sets];
 }
 
 /** A file the command could not open (a missing folder, no permission): Node's message names the path and the reason. */

@@ -41,6 +41,8 @@ export interface MachineParams {
   /** debugfs x86/tlb_single_page_flush_ceiling (kernel-spec C3). */
   tlb_single_page_flush_ceiling: number;
   cost: CostModel;
+  /** machine.sockets: CPUs are split evenly, consecutive CPUs on one socket; default 1. */
+  sockets?: number | undefined;
   /** machine.arch; default x86. */
   arch?: ArchName | undefined;
   arch_options?: ArchOptions;
@@ -69,6 +71,9 @@ export class Machine {
   readonly listeners: (CpuListener | null)[];
   /** Receives tracepoint events when a trace or report is wanted. */
   tracer: Tracer | null = null;
+  /** The socket of each CPU (machine.sockets splits the CPUs evenly, in order). */
+  readonly socket_of: Uint8Array;
+  readonly nr_sockets: number;
   /** How this machine flushes TLBs (the architecture seam, hw/arch_tlb.ts). */
   readonly arch: ArchTlb;
 
@@ -83,6 +88,11 @@ export class Machine {
     this.local_tlb_gen = new Float64Array(params.nr_cpus);
     this.irq_debt_ns = new Float64Array(params.nr_cpus);
     this.listeners = new Array<CpuListener | null>(params.nr_cpus).fill(null);
+    this.nr_sockets = params.sockets ?? 1;
+    assert(params.nr_cpus % this.nr_sockets === 0, () => `${params.nr_cpus} CPUs do not split evenly over ${this.nr_sockets} sockets`);
+    const per_socket = params.nr_cpus / this.nr_sockets;
+    this.socket_of = new Uint8Array(params.nr_cpus);
+    for (let cpu = 0; cpu < params.nr_cpus; cpu++) this.socket_of[cpu] = Math.floor(cpu / per_socket);
     this.arch = make_arch_tlb(params.arch ?? 'x86', this, params.arch_options ?? {});
   }
 
@@ -102,6 +112,11 @@ export class Machine {
     this.tlb.flush_all(cpu);
     const listener = this.listeners[cpu] as CpuListener | null;
     if (listener !== null) listener.on_tlb_flush_all(at_ns);
+  }
+
+  /** Extra one-way latency of a message (IPI, cache line) from `from` to `to`: cross_socket_ns between sockets, else 0. */
+  distance_ns(from: number, to: number): number {
+    return this.socket_of[from] === this.socket_of[to] ? 0 : this.cost.cross_socket_ns;
   }
 
   /** The interrupt time a kernel task on `cpu` has to add to its clock, now consumed. */

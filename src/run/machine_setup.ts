@@ -35,6 +35,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
     tlb_entries: scenario.machine.tlb_entries,
     tlb_single_page_flush_ceiling: scenario.machine.tlb_single_page_flush_ceiling,
     cost: make_cost_model(scenario.machine.cost),
+    sockets: scenario.machine.sockets,
     arch: scenario.machine.arch,
     arch_options: { arm64_batched_flush: scenario.machine.arm64_batched_flush },
   });

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { MACHINE_PRESETS, type MachinePreset, type PresetName } from '../hw/presets.js';
 import { scenario_schema, type Scenario } from './schema.js';
 
 /** One problem with a scenario, located in its file (or in a --set override). */
@@ -79,6 +80,41 @@ function apply_sets(doc: Document, sets: readonly string[]): ScenarioIssue[] {
   return issues;
 }
 
+/** The machine fields any preset may set, as document paths. */
+function preset_paths(): string[][] {
+  const paths = new Set<string>();
+  for (const preset of Object.values(MACHINE_PRESETS) as MachinePreset[]) {
+    for (const [key, value] of Object.entries(preset.machine)) {
+      if (key === 'cost') for (const name of Object.keys(value as object)) paths.add(`machine.cost.${name}`);
+      else paths.add(`machine.${key}`);
+    }
+  }
+  return [...paths].map((path) => path.split('.'));
+}
+
+/**
+ * machine.preset: fills the machine fields the preset defines. The more specific source wins:
+ * a --set of the field, else the preset if it came from --set (or --preset), else the file's
+ * own value, else the preset's. An unknown name is left for the schema to reject.
+ */
+function apply_preset(doc: Document, sets: readonly string[], file_paths: readonly string[]): void {
+  const name = doc.getIn(['machine', 'preset']);
+  if (typeof name !== 'string' || !Object.hasOwn(MACHINE_PRESETS, name)) return;
+  const preset = MACHINE_PRESETS[name as PresetName] as MachinePreset;
+  const set_paths = sets.map((set) => set.slice(0, set.indexOf('=')));
+  const from_set = set_paths.includes('machine.preset');
+  const given = (path: string): boolean => set_paths.some((p) => path === p || path.startsWith(`${p}.`)) || (!from_set && file_paths.includes(path));
+  for (const [key, value] of Object.entries(preset.machine)) {
+    if (key !== 'cost') {
+      if (!given(`machine.${key}`)) doc.setIn(['machine', key], value);
+      continue;
+    }
+    for (const [cost, ns] of Object.entries(value as Record<string, number>)) {
+      if (!given(`machine.cost.${cost}`)) doc.setIn(['machine', 'cost', cost], ns);
+    }
+  }
+}
+
 /**
  * Reads, overrides and validates a scenario. Every issue names the file, line and column of
  * the field (or the --set that introduced it), the field path, the value and what is allowed.
@@ -101,8 +137,11 @@ export function parse_scenario(text: string, file: string, sets: readonly string
       }),
     );
   }
+  const file_has = (path: readonly string[]): boolean => doc.hasIn(path);
+  const file_paths = preset_paths().filter(file_has).map((path) => path.join('.'));
   const set_issues = apply_sets(doc, sets);
   if (set_issues.length > 0) throw new ScenarioError(set_issues);
+  apply_preset(doc, sets, file_paths);
   const result = scenario_schema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
   const set_paths = sets.map((set) => set.slice(0, set.indexOf('=')));

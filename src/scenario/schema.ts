@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../hw/cost_model.js';
 import { ARCH_NAMES } from '../hw/arch_tlb.js';
+import { PRESET_NAMES } from '../hw/presets.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import { DURATION_PATTERN, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
 
@@ -39,6 +40,11 @@ const scenario_object = z
         tlb_single_page_flush_ceiling: count(0).default(33).describe('pages above which a range flush becomes a full flush'),
         cost: cost_overrides.prefault({}),
         // Issue 11: optional, so a scenario without them resolves (and reports) as before.
+        preset: z
+          .enum(PRESET_NAMES)
+          .optional()
+          .describe('a real machine: sets cpus, sockets, arch, tlb_entries and costs (`reclaimsim presets`); fields given beside it win'),
+        sockets: count(1, 16).optional().describe('sockets; the CPUs are split evenly, consecutive CPUs on one socket (default 1)'),
         arch: z
           .enum(ARCH_NAMES)
           .optional()
@@ -161,6 +167,11 @@ export type ScenarioParsed = z.output<typeof scenario_object>;
 
 export const scenario_schema = scenario_object
   .superRefine((s, ctx) => {
+    const sockets = s.machine.sockets ?? 1;
+    if (s.machine.cpus % sockets !== 0) {
+      const divisors = Array.from({ length: Math.min(16, s.machine.cpus) }, (_, i) => i + 1).filter((d) => s.machine.cpus % d === 0);
+      ctx.addIssue({ code: 'custom', path: ['machine', 'sockets'], message: `must split machine.cpus (${s.machine.cpus}) evenly: one of ${divisors.join(', ')}` });
+    }
     if (s.machine.arm64_batched_flush !== undefined && s.machine.arch !== 'arm64') {
       ctx.addIssue({ code: 'custom', path: ['machine', 'arm64_batched_flush'], message: 'needs machine.arch: arm64' });
     }

@@ -44,7 +44,8 @@ export class Arm64Tlb implements ArchTlb {
   ) {
     this.shootdowns_received = new Float64Array(m.nr_cpus);
     for (let cpu = 0; cpu < m.nr_cpus; cpu++) this.in_flight.push(new TlbiQueue());
-    this.dsb_ns = m.cost.dsb_ish_ns + m.nr_cpus * m.cost.dsb_ish_per_cpu_ns;
+    // The DSB waits for the farthest PE's completion: one more interconnect crossing per extra socket.
+    this.dsb_ns = m.cost.dsb_ish_ns + m.nr_cpus * m.cost.dsb_ish_per_cpu_ns + (m.nr_sockets - 1) * 2 * m.cost.cross_socket_ns;
   }
 
   vm_events(): Record<string, number> {

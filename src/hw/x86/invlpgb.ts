@@ -45,8 +45,9 @@ export class X86InvlpgbTlb extends X86Tlb {
     const m = this.m;
     this.broadcast.sim_flush_broadcast++;
     this.broadcast.sim_flush_broadcast_sync++;
-    const done_ns = t_ns + m.cost.invlpgb_ns + m.cost.tlbsync_ns;
-    for (let target = 0; target < m.nr_cpus; target++) m.user_tlb_flushed(target, done_ns);
+    const done_ns = t_ns + m.cost.invlpgb_ns + this.tlbsync_ns();
+    // Every CPU's user entries go; a CPU on init_mm (idle) holds none in the model.
+    for (let target = 0; target < m.nr_cpus; target++) if (m.loaded_mm[target] !== null) m.user_tlb_flushed(target, done_ns);
     b.cpumask.clear_all();
     b.unmapped_pages = false;
     return done_ns;
@@ -71,13 +72,18 @@ export class X86InvlpgbTlb extends X86Tlb {
     const invlpgbs = full ? 1 : Math.max(1, Math.ceil(strides / (stride_shift <= 9 ? INVLPGB_COUNT_MAX : 1)));
     this.broadcast.sim_flush_broadcast += invlpgbs;
     this.broadcast.sim_flush_broadcast_sync++;
-    const done_ns = t_ns + invlpgbs * m.cost.invlpgb_ns + m.cost.tlbsync_ns;
+    const done_ns = t_ns + invlpgbs * m.cost.invlpgb_ns + this.tlbsync_ns();
     for (let target = 0; target < m.nr_cpus; target++) {
       if (!mm.cpumask.test(target)) continue;
       if (full) m.user_tlb_flushed(target, done_ns);
       else for (let vpn = start_vpn; vpn < end_vpn; vpn++) m.tlb.flush_one(target, mm.id, vpn);
     }
     return done_ns;
+  }
+
+  /** TLBSYNC waits for every CPU of the system, the farthest across the interconnect and back. */
+  private tlbsync_ns(): number {
+    return this.m.cost.tlbsync_ns + (this.m.nr_sockets - 1) * 2 * this.m.cost.cross_socket_ns;
   }
 
   /**

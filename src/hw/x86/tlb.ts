@@ -213,14 +213,16 @@ export class X86Tlb implements ArchTlb {
           handler_ns = 0;
         } else {
           this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
-          start_ns = queued_ns + cost.ipi_delivery_ns;
+          start_ns = queued_ns + cost.ipi_delivery_ns + m.distance_ns(cpu, target);
           handler_ns = cost.irq_entry_exit_ns;
         }
         handler_ns += this.flush_tlb_func(target, start_ns);
         const end_ns = start_ns + handler_ns;
         this.csd_busy_until_ns[target] = end_ns;
         m.interrupt(target, handler_ns, this.flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
-        if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
+        // The initiator spins until the slowest target's acknowledgement reaches it (C8).
+      const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
+      if (ack_ns > done_ns) done_ns = ack_ns;
       }
     }
     if (mask.test(cpu) && (!conditional || this.should_flush_tlb(cpu))) {
