@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COST_PARAMS } from '../src/hw/cost_model.js';
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 import { PAGE_SIZE, PTRS_PER_PTE, run_builtin } from './helpers.js';
 
@@ -125,12 +126,47 @@ describe('x86-invlpgb, as merged in Linux 6.15 (72a920eacd8a, 0b7eb55cb706)', ()
   });
 });
 
+describe('x86-kvm-guest, paravirtual flush_tlb_multi (858a43aae236)', () => {
+  const KVM = 'machine.arch=x86-kvm-guest';
+  const VMEXIT = COST_PARAMS.vmexit_ns.default_ns;
+
+  it('with no vCPU preempted: the x86 counts, each IPI round slower by the ICR write\'s VM exit', () => {
+    // kvm_flush_tlb_multi removes no CPU, then native_flush_tlb_multi as on x86: P + N - 1
+    // rounds of one IPI to CPU 1, each ICR write a VM exit on the sender (x2APIC physical mode).
+    const native = run_builtin('dirty-16m');
+    const guest = run_builtin('dirty-16m', [KVM]);
+    expect(guest.interrupts).toEqual(native.interrupts);
+    expect(guest.vmstat.sim_pv_tlb_flush_on_entry).toBe(0);
+    expect((guest.vmstat.sim_ipi_wait_ns as number) - (native.vmstat.sim_ipi_wait_ns as number)).toBe((P + N - 1) * VMEXIT);
+  });
+
+  it('with every vCPU preempted: no IPI at all, each round flagged for a flush at the next entry', () => {
+    // Each of the P + N - 1 rounds finds CPU 1's steal-time byte KVM_VCPU_PREEMPTED, sets
+    // KVM_VCPU_FLUSH_TLB and drops it from the mask; native_flush_tlb_multi still counts
+    // NR_TLB_REMOTE_FLUSH once per call but sends nothing, so neither TLB nor CAL moves.
+    const r = run_builtin('dirty-16m', [KVM, 'machine.kvm_preempt_pct=100']);
+    expect(r.interrupts).toEqual({ TLB: [0, 0], CAL: [0, 0] });
+    expect(r.vmstat.sim_pv_tlb_flush_on_entry).toBe(P + N - 1);
+    expect(r.vmstat.nr_tlb_remote_flush).toBe(P + N - 1);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
+  it('splits the rounds between IPIs and flags by the seeded host schedule, the same for the same seed', () => {
+    const a = run_builtin('dirty-16m', [KVM, 'machine.kvm_preempt_pct=30']);
+    const b = run_builtin('dirty-16m', [KVM, 'machine.kvm_preempt_pct=30']);
+    expect(a.interrupts).toEqual(b.interrupts);
+    expect((a.interrupts.TLB?.[1] ?? 0) + (a.vmstat.sim_pv_tlb_flush_on_entry as number)).toBe(P + N - 1);
+    expect(a.vmstat.sim_pv_tlb_flush_on_entry).toBeGreaterThan(0);
+    expect(a.oracle.verdict).toBe('correct');
+  });
+});
+
 describe('bad architecture settings', () => {
   it('rejects an unknown machine.arch with the allowed values, and arm64_batched_flush off arm64', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-arch-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'machine:\n  arch: sparc\n');
-    expect(() => run_builtin(file)).toThrow(/bad\.yaml:2:9 machine\.arch: .*"x86"\|"x86-invlpgb"\|"arm64"/);
+    expect(() => run_builtin(file)).toThrow(/bad\.yaml:2:9 machine\.arch: .*"x86"\|"x86-invlpgb"\|"x86-kvm-guest"\|"arm64"/);
     expect(() => run_builtin('dirty-16m', ['machine.arm64_batched_flush=false'])).toThrow(/machine\.arm64_batched_flush: needs machine\.arch: arm64/);
   });
 });

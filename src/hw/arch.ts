@@ -3,11 +3,16 @@ import { Arm64Tlb } from './arm64/tlb.js';
 import type { Machine } from './machine.js';
 import { X86Tlb } from './x86/tlb.js';
 import { X86InvlpgbTlb } from './x86/invlpgb.js';
+import { X86KvmGuestTlb } from './x86/kvm_guest.js';
 
 /** Architecture options of a machine (scenario machine.*). */
 export interface ArchOptions {
   /** machine.arm64_batched_flush: arm64 defers reclaim flushes (6.5+); default true. */
   arm64_batched_flush?: boolean | undefined;
+  /** machine.kvm_preempt_pct: x86-kvm-guest, percent of time the host has a vCPU preempted. */
+  kvm_preempt_pct?: number | undefined;
+  /** The run's seed (the host's preemption schedule is drawn from it). */
+  seed?: number | undefined;
 }
 
 /** The architecture implementation a machine.arch names, built for machine `m`. */
@@ -17,6 +22,8 @@ export function make_arch_tlb(name: ArchName, m: Machine, options: ArchOptions):
       return new X86Tlb(m);
     case 'x86-invlpgb':
       return new X86InvlpgbTlb(m);
+    case 'x86-kvm-guest':
+      return new X86KvmGuestTlb(m, options.kvm_preempt_pct ?? 0, options.seed ?? 1);
     case 'arm64':
       return new Arm64Tlb(m, options.arm64_batched_flush ?? true);
   }

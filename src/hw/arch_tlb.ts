@@ -1,7 +1,7 @@
 import type { Machine, MmContext } from './machine.js';
 
 /** The architectures a scenario may ask for (machine.arch). */
-export const ARCH_NAMES = ['x86', 'x86-invlpgb', 'arm64'] as const;
+export const ARCH_NAMES = ['x86', 'x86-invlpgb', 'x86-kvm-guest', 'arm64'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
 
 /**

@@ -46,6 +46,10 @@ export const COST_PARAMS = {
     default_ns: 90,
     source: 'core-to-core cache-line hand-off, other socket minus same socket: 2S Xeon Gold 6242 48 -> 136 ns, 2S Xeon 8375C 51 -> 108 ns, 2S EPYC 7R13 ~110 -> 197 ns (nviennot/core-to-core-latency; memo issue-11 4.1); added to IPI delivery and to the acknowledgement across sockets',
   },
+  vmexit_ns: {
+    default_ns: 1500,
+    source: 'estimate (x86-kvm-guest): VM exit and re-entry for one ICR write (x2APIC physical mode: one per IPI destination); no sourced absolute figure (memo 3.5: the single-target fastpath saved "200+ cycles", IPIv cuts send-to-completion by 16-22 %)',
+  },
   tlbi_ns: {
     default_ns: 30,
     source: 'estimate (arm64): DSB ISHST plus issuing one broadcast TLBI VALE1IS without waiting for it; no published latency (research memo issue-11 section 2.6)',

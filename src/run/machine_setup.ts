@@ -28,7 +28,7 @@ export function swap_device_params(scenario: Scenario): SwapDeviceParams {
 }
 
 /** Builds the simulated machine and kernel state a scenario describes, before any process exists. */
-export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Kernel {
+export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, seed = scenario.seed): Kernel {
   const sim = new Simulator();
   const machine = new Machine({
     nr_cpus: scenario.machine.cpus,
@@ -37,7 +37,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy): Ker
     cost: make_cost_model(scenario.machine.cost),
     sockets: scenario.machine.sockets,
     arch: scenario.machine.arch,
-    arch_options: { arm64_batched_flush: scenario.machine.arm64_batched_flush },
+    arch_options: { arm64_batched_flush: scenario.machine.arm64_batched_flush, kvm_preempt_pct: scenario.machine.kvm_preempt_pct, seed },
   });
   const device = swap_device_params(scenario);
   const pgdat = new PgData(

@@ -27,7 +27,7 @@ export interface RunOptions {
 
 /** The kernel of a run, with the oracle installed (unless switched off) and the tracer attached. */
 export function start_run(scenario: Scenario, strategy: ReclaimStrategy, options: RunOptions): { k: Kernel; oracle: Oracle | null } {
-  const k = build_kernel(scenario, strategy);
+  const k = build_kernel(scenario, strategy, options.seed ?? scenario.seed);
   const oracle = (options.oracle ?? true) ? new Oracle(k, k.sim, k.machine) : null;
   oracle?.install();
   k.machine.tracer = options.tracer ?? null;

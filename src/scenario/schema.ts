@@ -48,7 +48,10 @@ const scenario_object = z
         arch: z
           .enum(ARCH_NAMES)
           .optional()
-          .describe('how TLBs are flushed: x86 (IPIs, the default), x86-invlpgb (AMD broadcast INVLPGB, Linux 6.15) or arm64 (broadcast TLBI + DSB)'),
+          .describe('how TLBs are flushed: x86 (IPIs, the default), x86-invlpgb (AMD broadcast INVLPGB, Linux 6.15), x86-kvm-guest (paravirtual flush in a KVM guest) or arm64 (broadcast TLBI + DSB)'),
+        kvm_preempt_pct: count(0, 100)
+          .optional()
+          .describe('x86-kvm-guest only: percent of time the host has each vCPU preempted (seeded schedule, 1 ms slots); default 0'),
         arm64_batched_flush: z
           .boolean()
           .optional()
@@ -171,6 +174,9 @@ export const scenario_schema = scenario_object
     if (s.machine.cpus % sockets !== 0) {
       const divisors = Array.from({ length: Math.min(16, s.machine.cpus) }, (_, i) => i + 1).filter((d) => s.machine.cpus % d === 0);
       ctx.addIssue({ code: 'custom', path: ['machine', 'sockets'], message: `must split machine.cpus (${s.machine.cpus}) evenly: one of ${divisors.join(', ')}` });
+    }
+    if (s.machine.kvm_preempt_pct !== undefined && s.machine.arch !== 'x86-kvm-guest') {
+      ctx.addIssue({ code: 'custom', path: ['machine', 'kvm_preempt_pct'], message: 'needs machine.arch: x86-kvm-guest' });
     }
     if (s.machine.arm64_batched_flush !== undefined && s.machine.arch !== 'arm64') {
       ctx.addIssue({ code: 'custom', path: ['machine', 'arm64_batched_flush'], message: 'needs machine.arch: arm64' });

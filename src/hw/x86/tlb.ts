@@ -202,6 +202,8 @@ export class X86Tlb implements ArchTlb {
         word = (word & (word - 1)) >>> 0;
         const target = word_index * 32 + bit;
         if (target === cpu) continue;
+        const guest_ns = this.guest_ipi_ns(target, t_ns);
+        if (guest_ns < 0) continue;
         if (conditional && !this.should_flush_tlb(target)) continue;
         queued_ns += cost.ipi_send_per_target_ns;
         let start_ns: number;
@@ -213,6 +215,8 @@ export class X86Tlb implements ArchTlb {
           handler_ns = 0;
         } else {
           this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
+          // In a guest the ICR write of this IPI is a VM exit on the sender.
+          queued_ns += guest_ns;
           start_ns = queued_ns + cost.ipi_delivery_ns + m.distance_ns(cpu, target);
           handler_ns = cost.irq_entry_exit_ns;
         }
@@ -230,6 +234,14 @@ export class X86Tlb implements ArchTlb {
       if (local_end_ns > done_ns) done_ns = local_end_ns;
     }
     return done_ns;
+  }
+
+  /**
+   * Paravirtual hook of flush_tlb_multi (native: 0): the extra cost of sending `target` its
+   * IPI (VM exits), or -1 when the target needs none (kvm_flush_tlb_multi flagged it).
+   */
+  protected guest_ipi_ns(_target: number, _t_ns: number): number {
+    return 0;
   }
 
   protected set_info(
