@@ -60,6 +60,26 @@ export interface ArchTlb {
    * in its TLB, if nothing flushed it since? (Whether a flush did is told by the TLB probe.)
    */
   may_hold(cpu: number, mm: MmContext): boolean;
+  /** may_hold for every CPU at once, as a bitmap written into `bits` (the oracle's hot path). */
+  may_hold_mask(mm: MmContext, bits: Uint32Array): void;
+}
+
+/**
+ * The CPUs that run `mm` and are not lazy, as a bitmap: what may_hold answers on x86 and arm64
+ * (a lazy CPU runs no user code and catches up when it leaves lazy mode, kernel-spec C2).
+ */
+export function running_cpus_mask(m: Machine, mm: MmContext, bits: Uint32Array): void {
+  const words = mm.cpumask.bits;
+  for (let w = 0; w < bits.length; w++) {
+    let word = words[w] as number;
+    let out = word;
+    while (word !== 0) {
+      const bit = 31 - Math.clz32(word & -word);
+      word = (word & (word - 1)) >>> 0;
+      if (m.is_lazy[w * 32 + bit] === 1) out = (out & ~(1 << bit)) >>> 0;
+    }
+    bits[w] = out;
+  }
 }
 
 /** Marks a flush of the whole address space (TLB_FLUSH_ALL). */

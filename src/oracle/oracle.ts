@@ -181,11 +181,7 @@ export class Oracle implements Probe {
    */
   private running_cpu_set(mm: MmContext): number {
     const bits = this.running_bits;
-    bits.fill(0);
-    const arch = this.machine.arch;
-    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) {
-      if (arch.may_hold(cpu, mm)) bits[cpu >>> 5] = ((bits[cpu >>> 5] as number) | (1 << (cpu & 31))) >>> 0;
-    }
+    this.machine.arch.may_hold_mask(mm, bits);
     const last = this.last_running_bits;
     let same = this.last_running_set >= 0;
     for (let i = 0; i < bits.length; i++) if (bits[i] !== last[i]) same = false;

@@ -1,4 +1,4 @@
-import { TLB_FLUSH_ALL, type ArchName, type ArchTlb, type ArchTlbBatch, type BroadcastFlushEvents } from '../arch_tlb.js';
+import { running_cpus_mask, TLB_FLUSH_ALL, type ArchName, type ArchTlb, type ArchTlbBatch, type BroadcastFlushEvents } from '../arch_tlb.js';
 import type { Machine, MmContext } from '../machine.js';
 import { TlbiQueue } from './tlbi_queue.js';
 
@@ -117,6 +117,10 @@ export class Arm64Tlb implements ArchTlb {
   /** A CPU running the mm (not lazily) may use its cached translations. */
   may_hold(cpu: number, mm: MmContext): boolean {
     return mm.cpumask.test(cpu) && this.m.is_lazy[cpu] === 0;
+  }
+
+  may_hold_mask(mm: MmContext, bits: Uint32Array): void {
+    running_cpus_mask(this.m, mm, bits);
   }
 
   /** One broadcast TLBI VALE1IS by `cpu`, in flight until its DSB. */

@@ -1,5 +1,5 @@
 import type { ArchName, ArchTlb, ArchTlbBatch } from '../arch_tlb.js';
-import { TLB_FLUSH_ALL } from '../arch_tlb.js';
+import { running_cpus_mask, TLB_FLUSH_ALL } from '../arch_tlb.js';
 import { Cpumask } from '../cpumask.js';
 import type { Machine, MmContext } from '../machine.js';
 import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from '../tracer.js';
@@ -95,6 +95,10 @@ export class X86Tlb implements ArchTlb {
   /** x86 cannot hold a translation outside mm_cpumask; a lazy CPU runs no user code (C2). */
   may_hold(cpu: number, mm: MmContext): boolean {
     return mm.cpumask.test(cpu) && this.m.is_lazy[cpu] === 0;
+  }
+
+  may_hold_mask(mm: MmContext, bits: Uint32Array): void {
+    running_cpus_mask(this.m, mm, bits);
   }
 
   /**
