@@ -78,3 +78,13 @@ describe('report of a stress run', () => {
     expect(html).not.toContain('Shaded: the pageout window');
   });
 });
+
+describe('report of a kswapd run', () => {
+  it('names the workers and kswapd as a kernel trace would', async () => {
+    const scenario = load_scenario('kswapd-48m');
+    const traced = [record_run(scenario, { strategy: 'upstream' })];
+    const html = await render_report({ command: 'reclaimsim run kswapd-48m --report r.html', scenario, traced, runs: traced.map((t) => t.result) });
+    expect(html).toContain('vm/1 (stress-ng-vm-1001)');
+    expect(html).toContain('kswapd0 (kswapd0-85)');
+  });
+});

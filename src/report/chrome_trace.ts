@@ -93,7 +93,7 @@ export class ChromeTraceSink implements TraceSink {
     const { result, start_ns, end_ns } = tail;
     // The task pinned on each CPU runs through the traced stretch; its handlers nest inside.
     this.ctx.cpu_task.forEach((task, cpu) => {
-      if (task === null) return;
+      if (task === null || task.runs_throughout === false) return;
       const end = Math.max(end_ns, tail.cpu_busy_end_ns[cpu] as number);
       this.event(`{"name":${JSON.stringify(task.name)},"cat":"sched","ph":"X","ts":${us(start_ns)},"dur":${us(end - start_ns)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"comm":${JSON.stringify(task.comm)},"pid":${task.pid}}}`);
     });
@@ -158,8 +158,10 @@ export class ChromeTraceSink implements TraceSink {
       meta(MACHINE_PID, cpu, 'thread_name', `{"name":"CPU ${cpu}"}`);
       meta(MACHINE_PID, cpu, 'thread_sort_index', `{"sort_index":${cpu}}`);
     }
-    const tgids = [...new Set(this.ctx.tasks.map((t) => t.tgid))];
-    for (const tgid of tgids) meta(tgid, null, 'process_name', `{"name":"process ${tgid}"}`);
+    // A process is named after its first task's comm, as `ps` would show it.
+    const processes = new Map<number, string>();
+    for (const task of this.ctx.tasks) if (!processes.has(task.tgid)) processes.set(task.tgid, task.comm);
+    for (const [tgid, comm] of processes) meta(tgid, null, 'process_name', `{"name":${JSON.stringify(`${comm} ${tgid}`)}}`);
     for (const task of this.ctx.tasks) meta(task.tgid, task.pid, 'thread_name', `{"name":${JSON.stringify(`${task.name} (${task.comm}-${task.pid})`)}}`);
   }
 

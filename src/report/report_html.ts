@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { dots, grouped_bars, line_facets, load_chart_libraries, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
 import { esc, flatten, num, pct, table } from './html.js';
 import type { ReportData } from './report_collector.js';
+import { trace_context } from './trace_context.js';
 
 /** A run whose events and timeline were recorded for the charts. */
 export interface ReportRun {
@@ -285,11 +286,15 @@ function comparison_table(comparison: Comparison): string {
 /** A run's headline figures, a row per CPU: the interrupts it took (/proc/interrupts) and what its thread lost. */
 function key_tables(result: RunResult): string {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  const ctx = trace_context(result.scenario, result.strategy, result.seed);
   const rows = result.interrupts.TLB.map((tlb, cpu) => {
     const task = result.tasks.find((t) => t.cpu === cpu);
+    // The task as a kernel trace names it (comm-pid), beside the name the results use.
+    const traced = ctx.cpu_task[cpu] ?? null;
+    const label = traced === null ? (task?.name ?? '–') : `${traced.name} (${traced.comm}-${traced.pid})`;
     const thread = task === undefined
-      ? [cpu === result.scenario.pageout.cpu ? 'madvise (pageout)' : '–', '', '', '', '']
-      : [esc(task.name), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
+      ? [esc(label), '', '', '', '']
+      : [esc(label), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
     return [`CPU${cpu}`, num(tlb), num(result.interrupts.CAL[cpu] ?? 0), ...thread];
   });
   rows.push(['all', num(sum(result.interrupts.TLB)), num(sum(result.interrupts.CAL)), '', '', '', '', '']);
