@@ -27,8 +27,8 @@ export interface Kernel {
 
 /** What the page allocator and the run need of kswapd. */
 export interface KswapdHandle {
-  /** wakeup_kswapd from a task whose clock reads `t_ns`. */
-  wakeup_kswapd(t_ns: number): void;
+  /** wakeup_kswapd from a task on `cpu` whose clock reads `t_ns`. */
+  wakeup_kswapd(t_ns: number, cpu: number): void;
   /** The experiment is over: kswapd finishes balancing the node, then ends rather than sleeps. */
   stop(): void;
 }

@@ -7,10 +7,11 @@ import {
   R_RQ_ISSUE,
   R_SHRINK,
   R_TLB_FLUSH,
+  R_VMSCAN,
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
-import { CALL_FUNCTION_VECTOR, reclaim_flags, rwbs } from './kernel_formats.js';
+import { CALL_FUNCTION_VECTOR, reclaim_flags, rwbs, vmscan_event } from './kernel_formats.js';
 import type { TraceContext } from './trace_context.js';
 import { cap_note, type TraceSink, type TraceTail } from './trace_sink.js';
 import type { TextWriter } from './text_writer.js';
@@ -61,6 +62,13 @@ export class ChromeTraceSink implements TraceSink {
       case R_WRITE_FOLIO:
         this.event(`{"name":"vmscan:mm_vmscan_write_folio","cat":"vmscan","ph":"i","s":"t","ts":${ts},"pid":${MACHINE_PID},"tid":${cpu},"args":{"pfn":${r.a},"reclaim_flags":"${reclaim_flags()}"}}`);
         break;
+      case R_VMSCAN: {
+        // On the reclaiming task's track, its fields as the kernel prints them.
+        const e = vmscan_event(r.a, r.args ?? []);
+        const task = this.ctx.cpu_task[cpu];
+        this.event(`{"name":"vmscan:${e.name}","cat":"vmscan","ph":"i","s":"t","ts":${ts},"pid":${task?.tgid ?? MACHINE_PID},"tid":${task?.pid ?? cpu},"args":{"cpu":${cpu},"fields":${JSON.stringify(e.fields)}}}`);
+        break;
+      }
       case R_BIO_QUEUE:
       case R_RQ_ISSUE:
       case R_RQ_COMPLETE:

@@ -7,6 +7,7 @@ import {
   R_RQ_ISSUE,
   R_SHRINK,
   R_TLB_FLUSH,
+  R_VMSCAN,
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
@@ -18,6 +19,7 @@ import {
   rq_issue_fields,
   tlb_flush_fields,
   vector_fields,
+  vmscan_event,
   write_folio_fields,
 } from './kernel_formats.js';
 import { IDLE_TASK, type TraceContext } from './trace_context.js';
@@ -63,6 +65,11 @@ export class FtraceTextSink implements TraceSink {
       case R_WRITE_FOLIO:
         this.line(r, IN_TASK, 'mm_vmscan_write_folio', write_folio_fields(r.a));
         break;
+      case R_VMSCAN: {
+        const e = vmscan_event(r.a, r.args ?? []);
+        this.line(r, IN_TASK, e.name, e.fields);
+        break;
+      }
       case R_BIO_QUEUE:
         this.line(r, IN_TASK, 'block_bio_queue', bio_fields(major, minor, r.c === 1, r.a, r.b, this.task(r.cpu).comm));
         break;
