@@ -17,8 +17,14 @@ export const TLB_FLUSH_REASONS = ['flush on task switch', 'remote shootdown', 'l
 /** pages value of a full flush (TLB_FLUSH_ALL). */
 export const TLB_FLUSH_ALL_PAGES = -1;
 
+/** Interrupt kinds. IRQ_TLB: a shootdown call by CALL_FUNCTION_VECTOR (several CPUs interrupted). */
 export const IRQ_TLB = 0;
+/** A block completion interrupt. */
 export const IRQ_IO = 1;
+/** A shootdown call by CALL_FUNCTION_SINGLE_VECTOR (the one CPU interrupted). */
+export const IRQ_TLB_SINGLE = 2;
+/** A shootdown call queued behind a pending one: it runs in that interrupt, no entry/exit of its own, not in CAL. */
+export const IRQ_TLB_QUEUED = 3;
 
 /**
  * The vmscan tracepoints besides mm_vmscan_write_folio (include/trace/events/vmscan.h, Linux
@@ -54,7 +60,7 @@ export const GFP_MEMCG_RECLAIM = 1;
 export interface Tracer {
   /** tlb:tlb_flush on `cpu`: reason (TLB_*), pages flushed (-1 all). */
   tlb_flush(cpu: number, t_ns: number, reason: number, pages: number): void;
-  /** An interrupt handler on `cpu` (IRQ_TLB: a shootdown call; IRQ_IO: a block completion). */
+  /** An interrupt handler on `cpu` (IRQ_*: a shootdown call by either vector, one queued behind another, a block completion). */
   irq(cpu: number, start_ns: number, duration_ns: number, kind: number): void;
   /** vmscan:mm_vmscan_write_folio: reclaim wrote an anonymous folio (RECLAIM_WB_ANON|RECLAIM_WB_ASYNC or sync). */
   write_folio(cpu: number, t_ns: number, pfn: number, sync: boolean): void;

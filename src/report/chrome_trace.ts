@@ -1,4 +1,4 @@
-import { IRQ_TLB, TLB_FLUSH_REASONS } from '../hw/tracer.js';
+import { IRQ_TLB, IRQ_TLB_QUEUED, IRQ_TLB_SINGLE, TLB_FLUSH_REASONS } from '../hw/tracer.js';
 import {
   R_BIO_QUEUE,
   R_FAULT,
@@ -11,7 +11,7 @@ import {
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
-import { CALL_FUNCTION_VECTOR, reclaim_flags, rwbs, vmscan_event } from './kernel_formats.js';
+import { CALL_FUNCTION_SINGLE_VECTOR, CALL_FUNCTION_VECTOR, reclaim_flags, rwbs, vmscan_event } from './kernel_formats.js';
 import type { TraceContext } from './trace_context.js';
 import { cap_note, type TraceSink, type TraceTail } from './trace_sink.js';
 import type { TextWriter } from './text_writer.js';
@@ -53,11 +53,7 @@ export class ChromeTraceSink implements TraceSink {
         this.event(`{"name":"tlb:tlb_flush","cat":"tlb","ph":"i","s":"t","ts":${ts},"pid":${MACHINE_PID},"tid":${cpu},"args":{"pages":${r.b},"reason":${r.a},"reason_name":${JSON.stringify(TLB_FLUSH_REASONS[r.a] ?? 'unknown')}}}`);
         break;
       case R_IRQ:
-        this.event(
-          r.b === IRQ_TLB
-            ? `{"name":"irq_vectors:call_function","cat":"irq","ph":"X","ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"vector":${CALL_FUNCTION_VECTOR},"handler":"flush_tlb_func"}}`
-            : `{"name":"irq:irq_handler","cat":"irq","ph":"X","ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"irq":${this.ctx.device?.irq ?? 0},"name":${JSON.stringify(this.ctx.device?.irq_name ?? '')}}}`,
-        );
+        this.event(this.irq(r, ts));
         break;
       case R_WRITE_FOLIO:
         this.event(`{"name":"vmscan:mm_vmscan_write_folio","cat":"vmscan","ph":"i","s":"t","ts":${ts},"pid":${MACHINE_PID},"tid":${cpu},"args":{"pfn":${r.a},"reclaim_flags":"${reclaim_flags()}"}}`);
@@ -143,6 +139,21 @@ export class ChromeTraceSink implements TraceSink {
         this.counter(`${task.name} ops/s`, t0, rate);
       }
     });
+  }
+
+  /** An interrupt handler slice: a function-call vector (one per CAL), a call queued behind one, or a device's. */
+  private irq(r: TraceRecord, ts: string): string {
+    const at = `"ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${r.cpu}`;
+    switch (r.b) {
+      case IRQ_TLB:
+        return `{"name":"irq_vectors:call_function","cat":"irq","ph":"X",${at},"args":{"vector":${CALL_FUNCTION_VECTOR},"handler":"flush_tlb_func"}}`;
+      case IRQ_TLB_SINGLE:
+        return `{"name":"irq_vectors:call_function_single","cat":"irq","ph":"X",${at},"args":{"vector":${CALL_FUNCTION_SINGLE_VECTOR},"handler":"flush_tlb_func"}}`;
+      case IRQ_TLB_QUEUED:
+        return `{"name":"sim:queued_call","cat":"irq","ph":"X",${at},"args":{"handler":"flush_tlb_func","note":"queued behind a pending call: runs in the same interrupt, no CAL of its own"}}`;
+      default:
+        return `{"name":"irq:irq_handler","cat":"irq","ph":"X",${at},"args":{"irq":${this.ctx.device?.irq ?? 0},"name":${JSON.stringify(this.ctx.device?.irq_name ?? '')}}}`;
+    }
   }
 
   private block(r: TraceRecord, ts: string): void {

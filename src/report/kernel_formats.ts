@@ -18,8 +18,10 @@ import {
   VMSCAN_WAKEUP_KSWAPD,
 } from '../hw/tracer.js';
 
-/** arch/x86/include/asm/irq_vectors.h: smp_call_function_many_cond's IPI for TLB shootdowns. */
+/** arch/x86/include/asm/irq_vectors.h: the function-call IPI to several CPUs (smp_call_function_many_cond's mask IPI). */
 export const CALL_FUNCTION_VECTOR = 0xfc;
+/** arch/x86/include/asm/irq_vectors.h: the function-call IPI to one CPU (send_call_function_single_ipi). */
+export const CALL_FUNCTION_SINGLE_VECTOR = 0xfb;
 
 /** x86-64 vmemmap base (no KASLR): struct page of pfn p sits at VMEMMAP_START + 64 p. */
 const VMEMMAP_START = 0xffffea0000000000n;
@@ -125,9 +127,9 @@ export function rq_complete_fields(major: number, minor: number, write: boolean,
   return `${major},${minor} ${rwbs(write)} () ${sector} + ${nr_sector} none,0,0 [0]`;
 }
 
-/** arch/x86/include/asm/trace/irq_vectors.h call_function_entry / _exit: "vector=%d". */
-export function vector_fields(): string {
-  return `vector=${CALL_FUNCTION_VECTOR}`;
+/** arch/x86/include/asm/trace/irq_vectors.h call_function(_single)_entry / _exit: "vector=%d". */
+export function vector_fields(vector: number): string {
+  return `vector=${vector}`;
 }
 
 /** include/trace/events/irq.h irq_handler_entry: "irq=%d name=%s". */
