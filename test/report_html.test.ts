@@ -88,3 +88,18 @@ describe('report of a kswapd run', () => {
     expect(html).toContain('kswapd0 (kswapd0-85)');
   });
 });
+
+describe('flush rounds per reclaim call', () => {
+  // Each call counts the rounds its own task sent, not the global nr_tlb_remote_flush delta,
+  // which also holds the rounds of reclaimers running beside it.
+  for (const name of ['kswapd-48m', 'direct-reclaim', 'stress-memcg']) {
+    it(`${name}: no call counts more rounds than it could send, and together they are at most nr_tlb_remote_flush`, () => {
+      const { result, data } = record_run(load_scenario(name));
+      expect(data.calls.count).toBeGreaterThan(0);
+      expect(data.calls.flush_rounds).toBeLessThanOrEqual(result.vmstat.nr_tlb_remote_flush as number);
+      // Upstream flushes at most once per folio plus once at the end of the call.
+      for (const call of data.calls.sample) expect(call.flush_rounds).toBeLessThanOrEqual(call.nr_scanned + 1);
+      if (name !== 'stress-memcg') expect(data.calls.flush_rounds).toBe(result.vmstat.nr_tlb_remote_flush);
+    }, 60_000);
+  }
+});
