@@ -25,7 +25,7 @@ export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
 export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult } from './run/result.js';
 export type { RunOptions } from './run/run_scenario.js';
-export type { Comparison, ComparedFigure } from './run/compare.js';
+export type { Comparison, ComparedCell, ComparedFigure } from './run/compare.js';
 export type { ReclaimStrategy } from './reclaim/strategy.js';
 export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };

@@ -113,8 +113,8 @@ export function format_run(result: RunResult): string {
     else lines.push(`application threads      ${'baseline ops/s'.padStart(15)}${'pageout ops/s'.padStart(15)}${'change'.padStart(10)}`);
     for (const t of result.tasks) {
       lines.push(
-        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}` +
-          (t.oom_killed === true ? '  OOM-killed' : ''),
+        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}` +
+          (t.throughput_change_pct === null ? `${'OOM-killed'.padStart(15)}` : `${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}`),
       );
     }
   }

@@ -39,6 +39,7 @@ th,td{border:1px solid #d6d6d6;padding:3px 8px;text-align:right;vertical-align:t
 th{background:#f3f3f3}th:first-child,td:first-child{text-align:left;white-space:nowrap}
 #scenario td,table.findings td{text-align:left;white-space:normal}
 .note{color:#555;font-size:13px}
+.oom{color:#a00;font-weight:600}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .correct{background:#dff3e4;color:#14532d}.violations{background:#fde2e1;color:#7f1d1d}.unchecked{background:#eee;color:#444}
 .key{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
@@ -272,9 +273,12 @@ function comparison_table(comparison: Comparison): string {
   const rows = comparison.figures.map((f) => [
     esc(f.name),
     ...f.by_strategy.map((s, i) => {
+      // An OOM kill is the outcome, never a throughput.
+      if (s.mean === null) return '<span class="oom">OOM-killed</span>';
       const spread = comparison.seeds.length > 1 ? ` ± ${num(s.stddev)}` : '';
       const change = i === 0 ? '' : ` <span class="note">(${pct(s.change_pct)})</span>`;
-      return `${num(s.mean)}${spread}${change}`;
+      const killed = s.oom_killed_runs > 0 ? ` <span class="oom">OOM-killed in ${s.oom_killed_runs} of ${comparison.seeds.length}</span>` : '';
+      return `${num(s.mean)}${spread}${change}${killed}`;
     }),
   ]);
   return (
@@ -294,7 +298,9 @@ function key_tables(result: RunResult): string {
     const label = traced === null ? (task?.name ?? '–') : `${traced.name} (${traced.comm}-${traced.pid})`;
     const thread = task === undefined
       ? [esc(label), '', '', '', '']
-      : [esc(label), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
+      : task.oom_killed === true
+        ? [esc(label), num(task.baseline_ops_per_sec), '<span class="oom">OOM-killed</span>', '<span class="oom">OOM-killed</span>', num(task.sim_interrupted_ns / 1e6)]
+        : [esc(label), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
     return [`CPU${cpu}`, num(tlb), num(result.interrupts.CAL[cpu] ?? 0), ...thread];
   });
   rows.push(['all', num(sum(result.interrupts.TLB)), num(sum(result.interrupts.CAL)), '', '', '', '', '']);

@@ -28,8 +28,11 @@ export interface TaskResult {
   ops_per_sec: number;
   baseline_ops: number;
   baseline_ops_per_sec: number;
-  /** Change of ops/s in the pageout window against the baseline window, percent. */
-  throughput_change_pct: number;
+  /**
+   * Change of ops/s in the pageout window against the baseline window, percent; null for a
+   * worker the OOM killer ended (its outcome is the kill, not a throughput: see oom_killed).
+   */
+  throughput_change_pct: number | null;
   /** Interrupt time the thread lost in the pageout window, ns. */
   sim_interrupted_ns: number;
   /** Stress workers only: the cgroup OOM killer ended the worker. */
