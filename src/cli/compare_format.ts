@@ -1,4 +1,4 @@
-import type { ComparedCell, Comparison } from '../index.js';
+import { SIGNIFICANCE_ALPHA, type ComparedCell, type Comparison } from '../index.js';
 
 /** A number as the table prints it: integers whole, others to two decimals, never an exponent. */
 function number_text(value: number): string {
@@ -6,20 +6,32 @@ function number_text(value: number): string {
   return value.toFixed(2);
 }
 
-/** The parts of one cell, each aligned in its own sub-column: mean, spread, change. */
+/** The significance mark after a change: * significant, and better or worse where the figure has a direction. */
+const MARKS: Record<NonNullable<ComparedCell['significance']>, string> = { better: ' *better', worse: ' *worse', different: ' *' };
+
+/** The change against the baseline: percent, or percentage points for a percentage. */
+function change_text(cell: ComparedCell): string {
+  const signed = (v: number, unit: string) => `(${v >= 0 ? '+' : ''}${v.toFixed(2)}${unit})`;
+  if (cell.change_pp !== null) return signed(cell.change_pp, ' pp');
+  return cell.change_pct === null ? '(n/a)' : signed(cell.change_pct, '%');
+}
+
+/** The parts of one cell, each aligned in its own sub-column: mean, spread, change and mark. */
 function cell_parts(cell: ComparedCell, first: boolean, runs: number): [string, string, string] {
   const killed = cell.oom_killed_runs > 0 ? ` [OOM-killed in ${cell.oom_killed_runs} of ${runs}]` : '';
   if (cell.mean === null) return ['OOM-killed', '', ''];
   const spread = cell.stddev > 0 ? `±${number_text(cell.stddev)}` : '';
   if (first) return [number_text(cell.mean), spread, killed.trim()];
-  const change = cell.change_pct === null ? '(n/a)' : `(${cell.change_pct >= 0 ? '+' : ''}${cell.change_pct.toFixed(2)}%)`;
-  return [number_text(cell.mean), spread, `${change}${killed}`];
+  const mark = cell.significance === null ? '' : MARKS[cell.significance];
+  return [number_text(cell.mean), spread, `${change_text(cell)}${mark}${killed}`];
 }
 
 /**
  * A comparison as mmtests' compare-kernels prints one: a row per figure, a column per
- * strategy with the mean, the spread over seeds (±stddev) when there is any, and the change
- * against the first strategy. Every column is as wide as its widest cell.
+ * strategy with the mean, the spread over seeds (±stddev) when there is any, the change
+ * against the first strategy (pp for a percentage) and, with two seeds or more, a mark
+ * where Welch's t-test finds the difference significant. Every column is as wide as its
+ * widest cell.
  */
 export function format_comparison(comparison: Comparison): string {
   const runs = comparison.seeds.length;
@@ -39,6 +51,12 @@ export function format_comparison(comparison: Comparison): string {
   for (const row of rows) {
     lines.push([row.name.padEnd(name_width), ...row.parts.map((parts, i) => cell_text(parts, i).padEnd(Math.max((comparison.strategies[i] ?? '').length, column_width(i))))].join('   ').trimEnd());
   }
+  lines.push('');
+  lines.push(
+    runs < 2
+      ? 'One seed: no significance test (run with --seeds 2 or more for Welch\'s t-test).'
+      : `* significant at p < ${SIGNIFICANCE_ALPHA} (Welch's t-test, two-sided, against ${comparison.strategies[0] ?? ''}, over ${runs} seeds); better/worse by the figure's direction; pp = percentage points.`,
+  );
   lines.push('');
   lines.push('oracle verdicts:');
   for (const strategy of comparison.strategies) {

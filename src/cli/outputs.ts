@@ -4,7 +4,7 @@ import { compare_strategies, type Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 import { resolve_strategy, run_scenario, type RunOptions } from '../run/run_scenario.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
+import { comparisonCsv, recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parse_duration_ns } from '../scenario/units.js';
 import { wants_progress } from '../sweep/progress.js';
@@ -14,6 +14,8 @@ import { RunProgress } from './run_progress.js';
 export interface OutputOptions {
   report?: string;
   csv?: string;
+  /** compare: the comparison's statistics as CSV. */
+  statsCsv?: string;
   trace?: string;
   ftrace?: string;
   traceWindow?: string;
@@ -141,5 +143,6 @@ export async function compare_with_outputs(
   }
   if (out.report !== undefined) writeFileSync(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
   if (out.csv !== undefined) writeFileSync(out.csv, runsCsv(comparison.runs));
+  if (out.statsCsv !== undefined) writeFileSync(out.statsCsv, comparisonCsv(comparison));
   return comparison;
 }

@@ -1,3 +1,4 @@
+import type { Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break. */
@@ -59,5 +60,22 @@ export function runs_csv(runs: readonly RunResult[]): string {
       }),
     ];
   });
+  return [header, ...rows].map((row) => row.map(field).join(',')).join('\n') + '\n';
+}
+
+/**
+ * A comparison's statistics, one row per figure and strategy: mean, spread, change against
+ * the first strategy (percent, or percentage points for a percentage), Welch's t-test
+ * p-value and its mark (better, worse, different, or empty when not significant).
+ */
+export function comparison_csv(comparison: Comparison): string {
+  const header = ['figure', 'unit', 'better', 'strategy', 'mean', 'stddev', 'change_pct', 'change_pp', 'p_value', 'significance', 'oom_killed_runs', 'seeds'];
+  const blank = (v: number | string | null) => (v === null ? '' : v);
+  const rows = comparison.figures.flatMap((f) =>
+    f.by_strategy.map((c) => [
+      f.name, f.unit, blank(f.better), c.strategy, blank(c.mean), c.stddev, blank(c.change_pct), blank(c.change_pp), blank(c.p_value), blank(c.significance), c.oom_killed_runs,
+      comparison.seeds.length,
+    ]),
+  );
   return [header, ...rows].map((row) => row.map(field).join(',')).join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
-import type { Comparison } from '../run/compare.js';
+import type { ComparedCell, Comparison } from '../run/compare.js';
+import { SIGNIFICANCE_ALPHA } from '../run/significance.js';
 import type { RunResult } from '../run/result.js';
 import type { Scenario } from '../scenario/schema.js';
 import { dots, grouped_bars, line_facets, load_chart_libraries, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
@@ -40,6 +41,7 @@ th{background:#f3f3f3}th:first-child,td:first-child{text-align:left;white-space:
 #scenario td,table.findings td{text-align:left;white-space:normal}
 .note{color:#555;font-size:13px}
 .oom{color:#a00;font-weight:600}
+.sig{font-weight:600}.sig.better{color:#146c2e}.sig.worse{color:#a00}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .correct{background:#dff3e4;color:#14532d}.violations{background:#fde2e1;color:#7f1d1d}.unchecked{background:#eee;color:#444}
 .key{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
@@ -268,6 +270,20 @@ function fault_section(input: ReportInput, strategies: readonly string[]): strin
   );
 }
 
+/** The change of a cell against the baseline: percent, or percentage points for a percentage. */
+function change_html(cell: ComparedCell): string {
+  if (cell.change_pp !== null) return `${cell.change_pp > 0 ? '+' : ''}${num(Math.round(cell.change_pp * 100) / 100)} pp`;
+  return pct(cell.change_pct);
+}
+
+/** The mark of a significant difference (Welch's t-test): better, worse, or just different. */
+function mark_html(cell: ComparedCell): string {
+  if (cell.significance === null) return '';
+  const p = cell.p_value === null ? '' : ` (p = ${cell.p_value < 0.001 ? '< 0.001' : cell.p_value.toFixed(3)})`;
+  const label = cell.significance === 'different' ? '*' : `* ${cell.significance}`;
+  return ` <span class="sig ${cell.significance}" title="significant${esc(p)}">${label}</span>`;
+}
+
 function comparison_table(comparison: Comparison): string {
   const headers = ['figure', ...comparison.strategies.map((s, i) => strategy_key(s, i) + (i === 0 ? ' (baseline)' : ''))];
   const rows = comparison.figures.map((f) => [
@@ -276,13 +292,16 @@ function comparison_table(comparison: Comparison): string {
       // An OOM kill is the outcome, never a throughput.
       if (s.mean === null) return '<span class="oom">OOM-killed</span>';
       const spread = comparison.seeds.length > 1 ? ` ± ${num(s.stddev)}` : '';
-      const change = i === 0 ? '' : ` <span class="note">(${pct(s.change_pct)})</span>`;
+      const change = i === 0 ? '' : ` <span class="note">(${change_html(s)})</span>${mark_html(s)}`;
       const killed = s.oom_killed_runs > 0 ? ` <span class="oom">OOM-killed in ${s.oom_killed_runs} of ${comparison.seeds.length}</span>` : '';
       return `${num(s.mean)}${spread}${change}${killed}`;
     }),
   ]);
+  const test = comparison.seeds.length > 1
+    ? ` A mark * says Welch's t-test (two-sided, npm package ttest) finds the difference significant at p &lt; ${SIGNIFICANCE_ALPHA}, and whether it is better or worse where the figure has a direction.`
+    : ' With one seed there is no significance test (compare with --seeds 2 or more).';
   return (
-    `<p class="note">Mean over ${comparison.seeds.length} seed(s) (${esc(comparison.seeds.join(', '))})${comparison.seeds.length > 1 ? ' ± sample standard deviation' : ''}; in brackets the change of the mean against ${esc(comparison.strategies[0] ?? '')}. Figures that are zero in every run are left out.</p>` +
+    `<p class="note">Mean over ${comparison.seeds.length} seed(s) (${esc(comparison.seeds.join(', '))})${comparison.seeds.length > 1 ? ' ± sample standard deviation' : ''}; in brackets the change of the mean against ${esc(comparison.strategies[0] ?? '')} (pp: percentage points, for figures that are percentages).${test} Figures that are zero in every run are left out.</p>` +
     table(headers, rows)
   );
 }

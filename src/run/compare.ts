@@ -2,6 +2,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { RunResult } from './result.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { resolve_strategy, run_scenario } from './run_scenario.js';
+import { better_direction, SIGNIFICANCE_ALPHA, welch_p_value, type Better } from './significance.js';
 
 /** One strategy's cell of a compared figure. */
 export interface ComparedCell {
@@ -10,8 +11,17 @@ export interface ComparedCell {
   mean: number | null;
   /** Sample standard deviation over those runs. */
   stddev: number;
-  /** Change of the mean against the first strategy, percent (null where either mean is null or the base is 0). */
+  /**
+   * Change of the mean against the first strategy, percent (null where either mean is null or
+   * the base is 0, and for a figure that is itself a percentage: see change_pp).
+   */
   change_pct: number | null;
+  /** For a percentage figure: the difference of the means in percentage points; else null. */
+  change_pp: number | null;
+  /** Welch's t-test p-value against the first strategy over the seeds; null with fewer than two seeds or for the first. */
+  p_value: number | null;
+  /** The difference is significant (p < SIGNIFICANCE_ALPHA) and, where the figure has a better direction, which way it went. */
+  significance: 'better' | 'worse' | 'different' | null;
   /** Runs without the figure because the OOM killer ended the worker (its outcome, not a throughput). */
   oom_killed_runs: number;
 }
@@ -19,6 +29,10 @@ export interface ComparedCell {
 /** One figure of a comparison: mean and spread per strategy. */
 export interface ComparedFigure {
   name: string;
+  /** 'percent' for a figure that is a percentage (its changes are in percentage points). */
+  unit: 'count' | 'percent';
+  /** Which way is better, where one is. */
+  better: Better;
   /** Per strategy, in the order compared. */
   by_strategy: ComparedCell[];
 }
@@ -28,6 +42,25 @@ export interface Comparison {
   seeds: number[];
   runs: RunResult[];
   figures: ComparedFigure[];
+}
+
+/** A comparison without its runs, as the result file carries it: the figures and how they were tested. */
+export interface ComparisonSummary {
+  strategies: string[];
+  seeds: number[];
+  test: string;
+  alpha: number;
+  figures: ComparedFigure[];
+}
+
+export function comparison_summary(comparison: Comparison): ComparisonSummary {
+  return {
+    strategies: comparison.strategies,
+    seeds: comparison.seeds,
+    test: "Welch's t-test, two-sided, unequal variances (npm package ttest), each strategy against the first over the seeds",
+    alpha: SIGNIFICANCE_ALPHA,
+    figures: comparison.figures,
+  };
 }
 
 /**
@@ -71,6 +104,13 @@ function present(values: readonly (number | null)[]): { values: number[]; oom_ki
   return { values: numbers, oom_killed_runs: values.length - numbers.length };
 }
 
+/** The mark of a difference: significant or not, and better or worse where the figure has a direction. */
+function significance(p_value: number | null, base: number | null, m: number | null, better: Better): ComparedCell['significance'] {
+  if (p_value === null || base === null || m === null || p_value >= SIGNIFICANCE_ALPHA || m === base) return null;
+  if (better === null) return 'different';
+  return (m < base) === (better === 'lower') ? 'better' : 'worse';
+}
+
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -83,8 +123,10 @@ function stddev(values: number[]): number {
 
 /**
  * Runs every strategy on the same scenario and seeds and tabulates each figure: mean and
- * spread over the seeds, and the change against the first strategy (mmtests compare-kernels
- * style). Figures that are zero in every run are left out.
+ * spread over the seeds, the change against the first strategy (percent, or percentage
+ * points for a percentage) and, with two seeds or more, Welch's t-test against it marked
+ * significant, better or worse (mmtests compare-kernels style). Figures that are zero in
+ * every run are left out.
  */
 export function compare_strategies(
   scenario: Scenario,
@@ -107,17 +149,26 @@ export function compare_strategies(
       return v === undefined ? 0 : v;
     })));
     if (values.every((p) => p.oom_killed_runs === 0 && p.values.every((v) => v === 0))) continue;
-    const base = values[0]?.values.length === 0 ? null : mean(values[0]?.values as number[]);
+    const base_values = values[0]?.values ?? [];
+    const base = base_values.length === 0 ? null : mean(base_values);
+    const unit = name.endsWith('%') ? 'percent' : 'count';
+    const better = better_direction(name);
     figures.push({
       name,
+      unit,
+      better,
       by_strategy: values.map((p, i) => {
         const m = p.values.length === 0 ? null : mean(p.values);
+        const p_value = i === 0 ? null : welch_p_value(base_values, p.values);
         return {
           strategy: strategies[i] as string,
           mean: m,
           stddev: stddev(p.values),
-          change_pct: base === null || base === 0 || m === null ? null : ((m - base) / Math.abs(base)) * 100,
+          change_pct: unit === 'percent' || base === null || base === 0 || m === null ? null : ((m - base) / Math.abs(base)) * 100,
+          change_pp: unit !== 'percent' || base === null || m === null ? null : m - base,
           oom_killed_runs: p.oom_killed_runs,
+          p_value,
+          significance: significance(p_value, base, m, better),
         };
       }),
     });

@@ -1,3 +1,4 @@
+import type { ComparisonSummary } from './compare.js';
 import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -116,6 +117,8 @@ export interface RunResult {
 export interface ResultFile {
   schema: typeof RESULT_SCHEMA;
   runs: RunResult[];
+  /** From `compare`: the figures per strategy with their statistics. */
+  comparison?: ComparisonSummary;
 }
 
 /** JSON with object keys sorted at every level, so equal results are equal bytes. */
