@@ -77,7 +77,7 @@ describe('a comparison over three seeds', () => {
     const traced = ['upstream', 'batched'].map((strategy) => record_run(scenario, { strategy }));
     const html = await render_report({ command: 'reclaimsim compare stress-memcg --strategies upstream,batched --seeds 3', scenario, traced, runs: comparison.runs, comparison });
     expect(html).toContain('class="sig better"');
-    expect(html).toMatch(/ pp\)/);
+    expect(html).toMatch(/\d pp<\/span>/);
   }, 60_000);
 
   it('prints a text table whose columns are separated and carry no exponent', () => {
