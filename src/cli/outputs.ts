@@ -79,10 +79,11 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
   const progress = progress_for(scenario, `${strategy.name}, seed ${options.seed ?? scenario.seed}`);
   const also: Tracer[] = progress === null ? [] : [progress];
   let recorded: ReportRun | null = null;
+  let truncated: string | null = null;
   let result: RunResult;
   try {
     if (out.report !== undefined || out.trace !== undefined || out.ftrace !== undefined) {
-      recorded = recordRun(scenario, {
+      const run = recordRun(scenario, {
         ...options,
         strategy,
         trace_limits: limits,
@@ -90,13 +91,17 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
         ...(out.trace === undefined ? {} : { trace_json: out.trace }),
         ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
       });
-      result = recorded.result;
+      recorded = run;
+      result = run.result;
+      truncated = run.trace_truncated;
     } else {
       result = run_scenario(scenario, { ...options, strategy, ...(progress === null ? {} : { tracer: progress }) });
     }
   } finally {
     progress?.end();
   }
+  // The file says so too, but a reader of the terminal should not have to open it to learn it.
+  if (truncated !== null) process.stderr.write(`reclaimsim: ${[out.trace, out.ftrace].filter((f) => f !== undefined).join(' and ')}: ${truncated}\n`);
   if (out.report !== undefined && recorded !== null) {
     writeFileSync(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
   }

@@ -15,7 +15,7 @@ import {
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
-import type { TraceSink } from './trace_sink.js';
+import { cap_note, type TraceSink } from './trace_sink.js';
 
 export interface TraceLimits {
   /** Keep events that start at or after this sim time (ns). */
@@ -149,9 +149,12 @@ export class TraceRecorder implements Tracer {
     this.take(R_SHRINK, cpu, start_ns, end_ns - start_ns, nr_scanned, nr_reclaimed, flush_rounds);
   }
 
-  /** Writes what is still buffered and the closing parts, and closes the files. */
-  finish(result: RunResult): void {
-    if (this.finished) return;
+  /**
+   * Writes what is still buffered and the closing parts, and closes the files. Returns the
+   * note of a trace that reached its event cap (for the terminal too), else null.
+   */
+  finish(result: RunResult): string | null {
+    if (this.finished) return null;
     this.finished = true;
     while (this.heap.pop(this.r)) this.emit(this.r);
     this.flush_deferred(Infinity);
@@ -169,6 +172,7 @@ export class TraceRecorder implements Tracer {
       filters: this.describe_filters(),
     };
     for (const sink of this.sinks) sink.finish(tail);
+    return tail.cap === null ? null : cap_note(tail);
   }
 
   private describe_filters(): string {
