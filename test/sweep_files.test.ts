@@ -36,6 +36,14 @@ describe('result files', () => {
     expect(read_result_lines(path)).toEqual({ lines: [lines[0], lines[1]], partial_bytes: 0 });
   });
 
+  it('are written into a folder that does not exist yet (sweep --out runs/cpus.jsonl)', () => {
+    const path = join(temp_dir(), 'runs', 'deeper', 'cpus.jsonl');
+    const file = new ResultsFile(path);
+    file.append(lines[0] as ResultLine);
+    file.close();
+    expect(read_result_lines(path).lines).toHaveLength(1);
+  });
+
   it('refuse a malformed complete line, naming file:line', () => {
     const path = join(temp_dir(), 'r.jsonl');
     writeFileSync(path, `${line_text(lines[0] as ResultLine)}{"id": 3}\n`);
