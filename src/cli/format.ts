@@ -65,7 +65,7 @@ export function format_oracle(result: RunResult): string[] {
   const hold_line =
     hold === undefined || hold.count === 0
       ? []
-      : [`folio lock hold: ${hold.count} locks, median <= ${us(hold.p50_ns)}, p99 <= ${us(hold.p99_ns)}, max ${us(hold.max_ns)}`];
+      : [`folio lock hold: ${hold.count} locks, median ${us(hold.p50_ns)}, p99 ${us(hold.p99_ns)}, max ${us(hold.max_ns)}`];
   if (o.violations.length === 0) return ['oracle: correct (no violation)', ...hold_line];
   const lines = [`oracle: ${o.violations.reduce((n, v) => n + v.count, 0)} violation(s) of ${o.violations.length} rule(s)`, ...hold_line];
   for (const v of o.violations) {
