@@ -129,11 +129,12 @@ function build_program(argv: readonly string[]): Command {
     .option('--strategies <list>', 'comma-separated strategies or module paths; the first is the baseline', listStrategies().join(','))
     .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_positive, 1)
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
-    .option('--json <file>', 'write every run in the result contract to a file')
+    .option('--json <file>', 'write every run in the result contract to a file, with the comparison and its statistics')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation in any run')
     .option('--report <file.html>', 'write a self-contained HTML report (comparison, charts per strategy, the oracle\'s findings)')
     .option('--csv <file>', 'write every run as a CSV row, one column per counter')
+    .option('--stats-csv <file>', 'write the comparison as CSV: per figure and strategy the mean, spread, change, Welch\'s t-test p-value and mark')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
       const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
@@ -141,7 +142,7 @@ function build_program(argv: readonly string[]): Command {
       await reporting_crashes(argv, async () => {
         const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
-        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
+        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs, comparison));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
       });
     });

@@ -4,7 +4,7 @@ import { compare_strategies, type Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 import { resolve_strategy, run_scenario, type RunOptions } from '../run/run_scenario.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
+import { comparisonCsv, recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parse_duration_ns } from '../scenario/units.js';
 import { wants_progress } from '../sweep/progress.js';
@@ -14,6 +14,8 @@ import { RunProgress } from './run_progress.js';
 export interface OutputOptions {
   report?: string;
   csv?: string;
+  /** compare: the comparison's statistics as CSV. */
+  statsCsv?: string;
   trace?: string;
   ftrace?: string;
   traceWindow?: string;
@@ -77,10 +79,11 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
   const progress = progress_for(scenario, `${strategy.name}, seed ${options.seed ?? scenario.seed}`);
   const also: Tracer[] = progress === null ? [] : [progress];
   let recorded: ReportRun | null = null;
+  let truncated: string | null = null;
   let result: RunResult;
   try {
     if (out.report !== undefined || out.trace !== undefined || out.ftrace !== undefined) {
-      recorded = recordRun(scenario, {
+      const run = recordRun(scenario, {
         ...options,
         strategy,
         trace_limits: limits,
@@ -88,13 +91,17 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
         ...(out.trace === undefined ? {} : { trace_json: out.trace }),
         ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
       });
-      result = recorded.result;
+      recorded = run;
+      result = run.result;
+      truncated = run.trace_truncated;
     } else {
       result = run_scenario(scenario, { ...options, strategy, ...(progress === null ? {} : { tracer: progress }) });
     }
   } finally {
     progress?.end();
   }
+  // The file says so too, but a reader of the terminal should not have to open it to learn it.
+  if (truncated !== null) process.stderr.write(`reclaimsim: ${[out.trace, out.ftrace].filter((f) => f !== undefined).join(' and ')}: ${truncated}\n`);
   if (out.report !== undefined && recorded !== null) {
     writeFileSync(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
   }
@@ -141,5 +148,6 @@ export async function compare_with_outputs(
   }
   if (out.report !== undefined) writeFileSync(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
   if (out.csv !== undefined) writeFileSync(out.csv, runsCsv(comparison.runs));
+  if (out.statsCsv !== undefined) writeFileSync(out.statsCsv, comparisonCsv(comparison));
   return comparison;
 }

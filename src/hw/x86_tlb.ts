@@ -1,6 +1,6 @@
-import type { Cpumask } from './cpumask.js';
+import { NR_CPUS_MAX, type Cpumask } from './cpumask.js';
 import type { Machine, MmContext } from './machine.js';
-import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from './tracer.js';
+import { IRQ_TLB, IRQ_TLB_QUEUED, IRQ_TLB_SINGLE, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from './tracer.js';
 
 /** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
 export const TLB_FLUSH_ALL = -1;
@@ -108,11 +108,24 @@ function should_flush_tlb(m: Machine, cpu: number): boolean {
   return m.loaded_mm[cpu] === info.mm;
 }
 
+/** The targets of one flush_tlb_multi that get an interrupt, reported once the vector is known. */
+const ipi_cpu = new Int32Array(NR_CPUS_MAX);
+const ipi_start_ns = new Float64Array(NR_CPUS_MAX);
+const ipi_handler_ns = new Float64Array(NR_CPUS_MAX);
+const ipi_flush_at_ns = new Float64Array(NR_CPUS_MAX);
+
 /**
  * native_flush_tlb_multi over smp_call_function_many_cond (kernel-spec C6, C8): queue a call
  * on every other CPU of the mask that passes the condition (none for freed_tables), send an
  * IPI to those whose call queue was empty, run the local flush concurrently, then spin until
- * every remote call has completed. Returns when the initiator may continue.
+ * every remote call has completed. Returns when the initiator may continue. As
+ * smp_call_function_many_cond chooses (kernel/smp.c), exactly one CPU to interrupt gets
+ * send_call_function_single_ipi (CALL_FUNCTION_SINGLE_VECTOR), several the
+ * CALL_FUNCTION_VECTOR mask IPI; both count in CAL. A call queued behind a pending one runs
+ * in that interrupt (IRQ_TLB_QUEUED: no entry of its own). Checked on Debian's 6.12 under
+ * kernel-check's guest with irq_vectors tracing on: dirty-16m on 2 CPUs gives CPU 1
+ * call_function_single_entry (vector=251) only; on 4 CPUs with 3 threads each spinner's CPU
+ * gets call_function_entry (vector=252).
  */
 function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): number {
   const cost = m.cost;
@@ -124,6 +137,7 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
   let done_ns = queued_ns;
   const conditional = !info.freed_tables;
   const words = mask.bits;
+  let nr_ipis = 0;
   // Walk the set bits of the mask in ascending CPU order.
   for (let word_index = 0; word_index < words.length; word_index++) {
     let word = words[word_index] as number;
@@ -134,24 +148,32 @@ function flush_tlb_multi(m: Machine, cpu: number, t_ns: number, mask: Cpumask): 
       if (target === cpu) continue;
       if (conditional && !should_flush_tlb(m, target)) continue;
       queued_ns += cost.ipi_send_per_target_ns;
-      let start_ns: number;
-      let handler_ns: number;
       const busy_until = m.csd_busy_until_ns[target] as number;
       if (busy_until > queued_ns) {
         // The target is still running earlier calls: this one rides along, no new interrupt.
-        start_ns = busy_until;
-        handler_ns = 0;
-      } else {
-        m.irq_call_count[target] = (m.irq_call_count[target] as number) + 1;
-        start_ns = queued_ns + cost.ipi_delivery_ns;
-        handler_ns = cost.irq_entry_exit_ns;
+        const handler_ns = flush_tlb_func(m, target, busy_until);
+        const end_ns = busy_until + handler_ns;
+        m.csd_busy_until_ns[target] = end_ns;
+        m.interrupt(target, handler_ns, flushed_full ? busy_until : -1, busy_until, IRQ_TLB_QUEUED);
+        if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
+        continue;
       }
-      handler_ns += flush_tlb_func(m, target, start_ns);
+      m.irq_call_count[target] = (m.irq_call_count[target] as number) + 1;
+      const start_ns = queued_ns + cost.ipi_delivery_ns;
+      const handler_ns = cost.irq_entry_exit_ns + flush_tlb_func(m, target, start_ns);
       const end_ns = start_ns + handler_ns;
       m.csd_busy_until_ns[target] = end_ns;
-      m.interrupt(target, handler_ns, flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
+      ipi_cpu[nr_ipis] = target;
+      ipi_start_ns[nr_ipis] = start_ns;
+      ipi_handler_ns[nr_ipis] = handler_ns;
+      ipi_flush_at_ns[nr_ipis] = flushed_full ? start_ns : -1;
+      nr_ipis++;
       if (end_ns + cost.csd_ack_ns > done_ns) done_ns = end_ns + cost.csd_ack_ns;
     }
+  }
+  const vector = nr_ipis === 1 ? IRQ_TLB_SINGLE : IRQ_TLB;
+  for (let i = 0; i < nr_ipis; i++) {
+    m.interrupt(ipi_cpu[i] as number, ipi_handler_ns[i] as number, ipi_flush_at_ns[i] as number, ipi_start_ns[i] as number, vector);
   }
   if (mask.test(cpu) && (!conditional || should_flush_tlb(m, cpu))) {
     const local_end_ns = queued_ns + local_flush_tlb_func(m, cpu, queued_ns);

@@ -27,8 +27,8 @@ export interface Kernel {
 
 /** What the page allocator and the run need of kswapd. */
 export interface KswapdHandle {
-  /** wakeup_kswapd from a task whose clock reads `t_ns`. */
-  wakeup_kswapd(t_ns: number): void;
+  /** wakeup_kswapd from a task on `cpu` whose clock reads `t_ns`. */
+  wakeup_kswapd(t_ns: number, cpu: number): void;
   /** The experiment is over: kswapd finishes balancing the node, then ends rather than sleeps. */
   stop(): void;
 }
@@ -54,6 +54,11 @@ export class ReclaimTask {
   is_kswapd = false;
   /** Set when the task was chosen as an OOM victim: it stops at its next return to user space. */
   oom_killed = false;
+  /**
+   * Remote flush rounds this task sent (its share of nr_tlb_remote_flush), so that a reclaim
+   * call reports its own rounds, not those of reclaimers running beside it.
+   */
+  nr_flush_rounds = 0;
 
   constructor(
     readonly task: Task,

@@ -47,7 +47,9 @@ export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   if (ubc.cpumask.any_but(rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
+  const rounds = k.machine.vm_events.nr_tlb_remote_flush;
   const done_ns = arch_tlbbatch_flush(k.machine, rt.cpu, task.now_ns, ubc.cpumask);
+  rt.nr_flush_rounds += k.machine.vm_events.nr_tlb_remote_flush - rounds;
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   ubc.flush_required = false;
@@ -74,7 +76,9 @@ export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStr
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   k.pgdat.vm.sim_batched_pending_flush++;
+  const rounds = k.machine.vm_events.nr_tlb_remote_flush;
   const done_ns = flush_tlb_mm(k.machine, rt.cpu, task.now_ns, mm.context);
+  rt.nr_flush_rounds += k.machine.vm_events.nr_tlb_remote_flush - rounds;
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   mm.tlb_flush_batched_flushed = mm.tlb_flush_batched_pending;

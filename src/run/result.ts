@@ -1,3 +1,4 @@
+import type { ComparisonSummary } from './compare.js';
 import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -28,8 +29,11 @@ export interface TaskResult {
   ops_per_sec: number;
   baseline_ops: number;
   baseline_ops_per_sec: number;
-  /** Change of ops/s in the pageout window against the baseline window, percent. */
-  throughput_change_pct: number;
+  /**
+   * Change of ops/s in the pageout window against the baseline window, percent; null for a
+   * worker the OOM killer ended (its outcome is the kill, not a throughput: see oom_killed).
+   */
+  throughput_change_pct: number | null;
   /** Interrupt time the thread lost in the pageout window, ns. */
   sim_interrupted_ns: number;
   /** Stress workers only: the cgroup OOM killer ended the worker. */
@@ -126,6 +130,8 @@ export interface RunResult {
 export interface ResultFile {
   schema: typeof RESULT_SCHEMA;
   runs: RunResult[];
+  /** From `compare`: the figures per strategy with their statistics. */
+  comparison?: ComparisonSummary;
 }
 
 /** JSON with object keys sorted at every level, so equal results are equal bytes. */

@@ -45,7 +45,11 @@ export async function load_strategy_module(path: string): Promise<ReclaimStrateg
     module = file.endsWith('.ts') ? await import_typescript(file) : await import(pathToFileURL(file).href);
   } catch (error) {
     if (error instanceof StrategyModuleError) throw error;
-    throw new StrategyModuleError(`${path}: cannot load the module: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // An ES module in a CommonJS package (npm init writes "type": "commonjs"): say how to fix it.
+    const esm_in_cjs = /Unexpected token 'export'|Cannot use import statement outside a module/.test(message);
+    const hint = esm_in_cjs ? ' (it is an ES module in a CommonJS package: name it .mjs, or set "type": "module" in package.json)' : '';
+    throw new StrategyModuleError(`${path}: cannot load the module: ${message}${hint}`);
   }
   const exports = module as { default?: unknown; strategy?: unknown };
   const candidate = (exports.default ?? exports.strategy) as Partial<ReclaimStrategy> | undefined;

@@ -68,7 +68,9 @@ function task_result(stats: StressWorkerStats): TaskResult {
     ops_per_sec: Math.round(ops_per_sec),
     baseline_ops,
     baseline_ops_per_sec: Math.round(baseline_ops_per_sec),
-    throughput_change_pct: baseline_ops_per_sec > 0 && ops > 0 ? Math.round(((ops_per_sec / baseline_ops_per_sec) - 1) * 1e4) / 100 : 0,
+    throughput_change_pct: stats.oom_killed
+      ? null
+      : baseline_ops_per_sec > 0 && ops > 0 ? Math.round(((ops_per_sec / baseline_ops_per_sec) - 1) * 1e4) / 100 : 0,
     sim_interrupted_ns: Math.round(stats.interrupted_ns - (first_done ? stats.first_pass_interrupted_ns : 0)),
     oom_killed: stats.oom_killed,
   };

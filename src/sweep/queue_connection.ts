@@ -1,8 +1,12 @@
-import type { ConnectionOptions } from 'bullmq';
 import { SweepError } from './sweep_error.js';
 
 /** Queue name when none is given; a sweep and its workers must agree on it. */
 export const DEFAULT_QUEUE_NAME = 'reclaimsim';
+
+/** BullMQ's connection options as reclaimsim gives them (typed here: bullmq is an optional peer dependency). */
+export interface RedisConnection {
+  url: string;
+}
 
 /** Where runs are queued: a Redis URL and a BullMQ queue name. */
 export interface QueueTarget {
@@ -18,7 +22,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * TLS), checked here so a typo is a usage error rather than endless reconnecting. BullMQ
  * builds and owns its connections from these, so closing a queue closes them.
  */
-export function queue_connection(url: string): ConnectionOptions {
+export function queue_connection(url: string): RedisConnection {
   let parsed: URL | null = null;
   try {
     parsed = new URL(url);

@@ -1,3 +1,4 @@
+import { load_optional } from './optional_package.js';
 import { task_of, type RunOutcome, type RunTask } from './execute.js';
 import type { RunSpec } from './grid.js';
 import { redis_error_reporter, queue_connection, wait_connected, type QueueTarget } from './queue_connection.js';
@@ -27,7 +28,7 @@ export async function run_on_queue(runs: readonly RunSpec[], target: QueueTarget
   if (runs.length === 0) return;
   const connection = queue_connection(target.url);
   // BullMQ takes a while to load: only commands that use a queue pay for it.
-  const { Queue, QueueEvents } = await import('bullmq');
+  const { Queue, QueueEvents } = await load_optional<typeof import('bullmq')>('bullmq', 'a sweep on a queue (--queue, reclaimsim worker)', ['ioredis']);
   const queue = new Queue<RunTask, RunOutcome, 'run'>(target.name, { connection });
   const events = new QueueEvents(target.name, { connection });
   const report = redis_error_reporter();

@@ -1,3 +1,4 @@
+import { load_optional } from './optional_package.js';
 import type { RunOutcome, RunTask } from './execute.js';
 import { redis_error_reporter, queue_connection, wait_connected, type QueueTarget } from './queue_connection.js';
 import { RunPool } from './run_pool.js';
@@ -27,7 +28,7 @@ export interface QueueWorker {
 export async function start_queue_worker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const pool = await RunPool.create(options.workers);
   // BullMQ takes a while to load: only commands that use a queue pay for it.
-  const { Worker } = await import('bullmq');
+  const { Worker } = await load_optional<typeof import('bullmq')>('bullmq', 'a sweep on a queue (--queue, reclaimsim worker)', ['ioredis']);
   const worker = new Worker<RunTask, RunOutcome>(options.name, (job) => pool.run(job.data), {
     connection: queue_connection(options.url),
     concurrency: options.workers,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { category_lines, load_chart_libraries, STRATEGY_COLORS } from '../report/charts.js';
+import { category_lines, load_chart_libraries, strategy_color } from '../report/charts.js';
 import { esc, num } from '../report/html.js';
 import { stable_json } from '../run/result.js';
 import { FIGURES, type Figure } from './figures.js';
@@ -53,7 +53,7 @@ export async function render_report(title: string, lines: readonly ResultLine[])
     `<h1>${esc(title)}</h1>`,
     `<p>${lines.length} runs: ${strategies.length} strategies × ${seeds.length} seeds${axes.length > 0 ? ` × the grid of ${axes.map((a) => esc(a)).join(', ')}` : ''}; ${failures.length} model failures. ` +
       'Each point is the mean over the other axes and the seeds.</p>',
-    `<p>${strategies.map((s, i) => `<span class="key" style="background:${STRATEGY_COLORS[i % STRATEGY_COLORS.length] as string}"></span>${esc(s)}`).join('')}</p>`,
+    `<p>${strategies.map((s) => `<span class="key" style="background:${strategy_color(s)}"></span>${esc(s)}`).join('')}</p>`,
   ];
   for (const axis of axes) {
     const groups = new Map<string, { value: unknown; lines: ResultLine[] }>();

@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { line_text, parse_line, type ResultLine } from './result_line.js';
 import { SweepError } from './sweep_error.js';
 
@@ -26,6 +27,7 @@ export function read_result_lines(path: string): ReadLines {
 
 /** Writes lines to a file atomically (a sibling temporary file renamed over it). */
 export function write_lines_atomic(path: string, lines: readonly ResultLine[]): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, lines.map(line_text).join(''));
   renameSync(tmp, path);
@@ -41,7 +43,7 @@ function alive(pid: number): boolean {
 }
 
 /**
- * A result file open for appending by one process: a lock file beside it (holding the pid)
+ * A result file open for appending by one process, its folder made if missing: a lock file beside it (holding the pid)
  * keeps two sweeps from writing the same file, a lock left by a process that died is taken
  * over, and an incomplete last line left by one is cut off before anything is appended, so
  * the file only ever holds whole lines.
@@ -54,6 +56,8 @@ export class ResultsFile {
 
   constructor(readonly path: string) {
     this.lock = `${path}.lock`;
+    // `--out runs/cpus.jsonl` into a folder that does not exist yet: make it, as git or tar would.
+    mkdirSync(dirname(path), { recursive: true });
     take_lock(this.lock, path);
     try {
       const read = read_result_lines(path);
