@@ -3,10 +3,12 @@ import { Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
 import { folio_end_writeback } from '../mm/filemap.js';
 import { NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm/folio.js';
+import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
+import { table } from '../engine/tables.js';
 import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
-import type { BlockProbe } from './probe.js';
+import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP, type BlockProbe } from './probe.js';
 
 const KIB_PER_PAGE = 4;
 
@@ -35,6 +37,8 @@ export interface ZswapParams {
 export class SwapIo implements CompletionHandler {
   readonly device: BlockDevice | null;
   private readonly read_waiters = new Map<number, Task>();
+  /** Per slot, the folio its read bio fills (the bio's folio), or NIL when no read is in flight. */
+  private readonly reading_pfn: Int32Array;
   probe: BlockProbe | null = null;
 
   constructor(
@@ -43,8 +47,10 @@ export class SwapIo implements CompletionHandler {
     private readonly pgdat: PgData,
     readonly params: SwapDeviceParams,
     readonly zswap: ZswapParams,
+    private readonly mutants: ModelMutants,
   ) {
     this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, this);
+    this.reading_pfn = table(Int32Array, pgdat.swap.nr_slots).fill(NIL);
   }
 
   /**
@@ -65,12 +71,16 @@ export class SwapIo implements CompletionHandler {
     }
     const slot = f.swap[pfn] as number;
     assert(slot !== NIL, () => `swap_writepage of folio ${pfn} outside the swap cache`);
+    if (this.probe !== null) this.probe.swap_write_begin(pfn, slot);
     if (f.zero_filled[pfn] === 1) {
       // is_folio_zero_filled read the whole page; swap_zeromap_folio_set.
       task.now_ns += this.machine.cost.zero_page_check_ns;
-      pgdat.swap.zeromap[slot] = 1;
+      if (!this.mutants.zeromap_bit_not_set) pgdat.swap.zeromap[slot] = 1;
       pgdat.vm.swpout_zero += f.nr(pfn);
-      if (this.probe !== null) this.probe.writeback_start(pfn);
+      if (this.probe !== null) {
+        this.probe.writeback_start(pfn);
+        this.probe.swap_stored(pfn, slot, SWAP_STORE_ZEROMAP);
+      }
       f.unlock(pfn);
       return 0;
     }
@@ -81,9 +91,12 @@ export class SwapIo implements CompletionHandler {
       // cgroup forbids zswap writeback (mem_cgroup_zswap_writeback_enabled).
       task.now_ns += this.machine.cost.zswap_compress_ns;
       if (!this.incompressible(pfn)) {
-        pgdat.swap.zswapped[slot] = 1;
+        if (!this.mutants.zswap_store_nothing) pgdat.swap.zswapped[slot] = 1;
         pgdat.vm.zswpout += f.nr(pfn);
-        if (this.probe !== null) this.probe.writeback_start(pfn);
+        if (this.probe !== null) {
+          this.probe.writeback_start(pfn);
+          this.probe.swap_stored(pfn, slot, SWAP_STORE_ZSWAP);
+        }
         f.unlock(pfn);
         return 0;
       }
@@ -125,11 +138,10 @@ export class SwapIo implements CompletionHandler {
    */
   *swap_read_folio(task: Task, cpu: number, pfn: number, slot: number): Generator<Yield, void, void> {
     const pgdat = this.pgdat;
-    if (this.probe !== null) this.probe.swap_read(pfn, slot);
     if (pgdat.swap.zeromap[slot] === 1) {
       pgdat.vm.swpin_zero++;
       pgdat.folios.zero_filled[pfn] = 1;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_ZEROMAP);
       return;
     }
     // Only non-zero pages reach zswap or the device (zero ones took the zeromap).
@@ -138,19 +150,32 @@ export class SwapIo implements CompletionHandler {
       // zswap_load
       task.now_ns += this.machine.cost.zswap_decompress_ns;
       pgdat.vm.zswpin++;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_ZSWAP);
       return;
     }
     pgdat.vm.pswpin++;
     pgdat.vm.pgpgin += KIB_PER_PAGE;
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_decompress_ns;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_DEVICE);
+      return;
+    }
+    if (this.probe !== null) this.probe.swap_read(pfn, slot, SWAP_STORE_DEVICE);
+    this.reading_pfn[slot] = pfn;
+    if (this.mutants.swapin_map_before_read) {
+      yield* this.device.submit_bio(task, cpu, null, slot, false);
       return;
     }
     this.read_waiters.set(slot, task);
     yield* this.device.submit_bio(task, cpu, null, slot, false);
     while (!pgdat.folios.test(pfn, PG_uptodate)) yield Yield.sleep;
+  }
+
+  /** A read done without I/O or inline (zeromap, zswap, zram): the folio is uptodate at once. */
+  private read_inline(pfn: number, slot: number, store: number): void {
+    if (this.probe !== null) this.probe.swap_read(pfn, slot, store);
+    this.pgdat.folios.set(pfn, PG_uptodate);
+    if (this.probe !== null) this.probe.swap_read_done(pfn);
   }
 
   /** end_swap_bio_write / end_swap_bio_read for the page at `slot`. */
@@ -159,14 +184,19 @@ export class SwapIo implements CompletionHandler {
     if (write) {
       const pfn = pgdat.swap.swap_cache[slot] as number;
       assert(pfn !== NIL && pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio`);
+      if (this.probe !== null) this.probe.swap_stored(pfn, slot, SWAP_STORE_DEVICE);
       folio_end_writeback(pgdat, cpu, pfn);
       return;
     }
+    const pfn = this.reading_pfn[slot] as number;
+    assert(pfn !== NIL, () => `read completion for slot ${slot} without a read in flight`);
+    this.reading_pfn[slot] = NIL;
+    // folio_mark_uptodate on the bio's folio (a folio mapped too early may be gone by now).
+    if ((pgdat.folios.refcount[pfn] as number) > 0) pgdat.folios.set(pfn, PG_uptodate);
+    if (this.probe !== null) this.probe.swap_read_done(pfn);
     const task = this.read_waiters.get(slot);
-    assert(task !== undefined, () => `read completion for slot ${slot} nobody waits for`);
+    if (task === undefined) return;
     this.read_waiters.delete(slot);
-    const pfn = pgdat.swap.swap_cache[slot] as number;
-    if (pfn !== NIL) pgdat.folios.set(pfn, PG_uptodate);
     this.sim.wake(task, this.sim.now_ns);
   }
 }

@@ -70,14 +70,21 @@ function reproduce_command(argv: readonly string[], seed: number): string {
   return ['reclaimsim', ...args].join(' ');
 }
 
-/** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
+/** The oracle's findings up to a model failure, one line each (often the failure's explanation). */
+function format_findings_so_far(error: SimulationError): string {
+  if (error.findings.length === 0) return '  the oracle found nothing before the failure\n';
+  const lines = error.findings.map((v) => `    ${v.code} x${v.count}: ${v.first.detail} (${v.rule})\n`);
+  return `  the oracle's findings before the failure:\n${lines.join('')}`;
+}
+
+/** Runs `body`; a model failure prints the seed, the reproducing command and the oracle's findings so far, and exits 4. */
 async function reporting_crashes(argv: readonly string[], body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     process.stderr.write(
-      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
+      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n${format_findings_so_far(error)}`,
     );
     process.exitCode = EXIT_CRASH;
   }

@@ -101,13 +101,14 @@ export class FolioTable {
     assert(this.mapcount[pfn] === 0, () => `free of mapped pfn ${pfn}`);
     assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, () => `free of listed pfn ${pfn}`);
     assert(this.memcg[pfn] === 0, () => `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
+    // Told before anything is cleared: the observer checks the flags the folio is freed with.
+    if (this.probe !== null) this.probe.folio_freed(pfn);
     this.flags[pfn] = 0;
     this.swap[pfn] = NIL;
     this.rmap_mm[pfn] = NIL;
     this.rmap_vpn[pfn] = NIL;
     this.free_stack[this.free_top++] = pfn;
     this.nr_free_pages++;
-    if (this.probe !== null) this.probe.folio_freed(pfn);
   }
 
   test(pfn: number, flag: number): boolean {

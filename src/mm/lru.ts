@@ -162,6 +162,11 @@ export class CpuFbatches {
     this.move_lru(this.lru_move_tail[cpu] as FolioBatch, 'lru_move_tail');
   }
 
+  /** Calls `visit` for each entry of every per-CPU batch (each holds a reference). */
+  for_each_batched(visit: (pfn: number) => void): void {
+    for (const b of [...this.lru_add, ...this.lru_move_tail]) for (let i = 0; i < b.count; i++) visit(b.folios[i] as number);
+  }
+
   /** Folios waiting in per-CPU batches (for the end-of-run accounting). */
   nr_batched(): number {
     let n = 0;

@@ -2,13 +2,16 @@ import type { Simulator } from '../engine/simulator.js';
 import { table } from '../engine/tables.js';
 import { NR_CPUS_MAX, type Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
-import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_writeback } from '../mm/folio.js';
+import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
+import { bad_flags_at_free, check_final_refcounts } from './folio_checks.js';
 import { LockHoldHistogram } from './lock_hold.js';
+import { SwapData } from './swap_data.js';
+import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP } from '../block/probe.js';
 import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
 
@@ -19,6 +22,16 @@ interface ShrinkCall {
   freed_pages: number;
   /** Folios pageout answered PAGE_ACTIVATE for: they must leave activated (A18, A27). */
   activate: number[];
+}
+
+/** The swap stores by SWAP_STORE_* number, for findings. */
+const STORE_NAMES = ['device', 'zeromap', 'zswap pool'];
+
+/** The store a swap-in of the slot reads from, as swap_read_folio chooses it. */
+function swap_store_of(k: Kernel, slot: number): number {
+  const swap = k.pgdat.swap;
+  if (swap.zeromap[slot] === 1) return SWAP_STORE_ZEROMAP;
+  return swap.zswapped[slot] === 1 ? SWAP_STORE_ZSWAP : SWAP_STORE_DEVICE;
 }
 
 /** Above this many tracked translations, the flushed ones are swept out. */
@@ -56,12 +69,12 @@ export class Oracle implements Probe {
   private readonly lock_since_ns: Float64Array;
   readonly lock_hold = new LockHoldHistogram();
   /**
-   * Data integrity shadow: the version of the data each page frame holds, the version each
-   * swap slot holds (captured when writeback starts), and per address space the last version
-   * the application wrote to each virtual page. Version 0 is the data a page was populated with.
+   * Data integrity shadow: the version of the data each page frame holds, the versions the
+   * swap stores hold (swap_data.ts), and per address space the last version the application
+   * wrote to each virtual page. Version 0 is the data a page was populated with.
    */
   private readonly frame_version: Float64Array;
-  private readonly slot_version: Float64Array;
+  private readonly swap_data: SwapData;
   private readonly written_version = new Map<number, Float64Array>();
 
   constructor(
@@ -75,7 +88,7 @@ export class Oracle implements Probe {
     this.call_mark = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_owner = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);
-    this.slot_version = table(Float64Array, k.pgdat.swap.nr_slots);
+    this.swap_data = new SwapData(k.pgdat.swap.nr_slots, k.pgdat.folios.nr_pages);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
@@ -216,14 +229,35 @@ export class Oracle implements Probe {
     this.frame_version[pfn] = 0;
   }
 
-  swap_read(pfn: number, slot: number): void {
-    this.frame_version[pfn] = this.slot_version[slot] as number;
+  swap_write_begin(_pfn: number, slot: number): void {
+    this.swap_data.write_begin(slot);
+  }
+
+  swap_stored(_pfn: number, slot: number, store: number): void {
+    this.swap_data.stored(slot, store);
+  }
+
+  /** A swap-in reads what the store holds for the slot; a store that holds nothing lost the page. */
+  swap_read(pfn: number, slot: number, store: number): void {
+    const version = this.swap_data.version(slot, store);
+    if (version === null) {
+      this.report('SWAP_DATA_MISSING', pfn, `swap-in of slot ${slot} reads from the ${STORE_NAMES[store]}, where nothing was stored since its swap_writepage`);
+    }
+    this.swap_data.read_begin(pfn, version ?? -1);
+  }
+
+  /** The data lands in the frame when the read completes, not when it is submitted. */
+  swap_read_done(pfn: number): void {
+    this.frame_version[pfn] = this.swap_data.read_done(pfn);
   }
 
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
     const f = this.k.pgdat.folios;
     const versions = this.versions_of(mm);
     const owner_ok = f.refcount[pfn] !== 0 && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    if (owner_ok && !f.test(pfn, PG_uptodate)) {
+      this.report('ACCESS_NOT_UPTODATE', pfn, `CPU ${cpu} ${write ? 'wrote' : 'read'} vpn ${vpn} of mm ${mm.id} before its swap-in read completed (PG_uptodate clear)`);
+    }
     if (write) {
       if (!owner_ok && (f.refcount[pfn] === 0 || f.rmap_mm[pfn] !== NIL)) {
         this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${f.refcount[pfn] === 0 ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
@@ -239,12 +273,14 @@ export class Oracle implements Probe {
   }
 
   writeback_start(pfn: number): void {
-    this.slot_version[this.k.pgdat.folios.swap[pfn] as number] = this.frame_version[pfn] as number;
+    this.swap_data.capture(this.k.pgdat.folios.swap[pfn] as number, this.frame_version[pfn] as number);
     if (this.stale.dirty[pfn] === 0 || !this.stale.has(pfn) || !this.has_holder(pfn)) return;
     this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[pfn]}`);
   }
 
   folio_freed(pfn: number): void {
+    const bad = bad_flags_at_free(this.k.pgdat.folios.flags[pfn] as number);
+    if (bad !== '') this.report('BAD_FLAGS_AT_FREE', pfn, `freed with ${bad}`);
     if (this.stale.has(pfn)) {
       if (this.has_holder(pfn)) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${this.stale.vpn[pfn]} to it`);
       this.stale.delete(pfn);
@@ -355,6 +391,7 @@ export class Oracle implements Probe {
       }
     }
     if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
+    check_final_refcounts(f, k.pgdat.fbatches, (pfn, detail) => report('REFCOUNT_MISMATCH', pfn, detail));
     this.check_memcgs(report);
     this.verify_data(report);
   }
@@ -395,20 +432,28 @@ export class Oracle implements Probe {
     const f = this.k.pgdat.folios;
     const swap = this.k.pgdat.swap;
     for (const mm of this.k.pgdat.mms) {
+      // An address space no user access wrote to holds its populated data (version 0).
       const versions = this.written_version.get(mm.id);
-      if (versions === undefined) continue;
       for (const vma of mm.vmas) {
         for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-          const expected = versions[vpn] as number;
+          const expected = versions === undefined ? 0 : (versions[vpn] as number);
           const pte = mm.pte[vpn] as number;
           const val = mm.pte_val[vpn] as number;
           let seen: number;
           if ((pte & PTE_PRESENT) !== 0) seen = this.frame_version[val] as number;
+          else if ((pte & PTE_SWAP) === 0) seen = 0; // never touched: reads the zero page
           else {
             const cached = swap.swap_cache[val] as number;
             if (cached !== NIL && f.test(cached, PG_dirty)) seen = this.frame_version[cached] as number;
             else if (cached !== NIL && this.frame_version[cached] !== expected) seen = this.frame_version[cached] as number;
-            else seen = this.slot_version[val] as number;
+            else {
+              const stored = this.swap_data.version(val, swap_store_of(this.k, val));
+              if (stored === null) {
+                report('SWAP_DATA_MISSING', NIL, `mm ${mm.id} vpn ${vpn}: its slot ${val} reads from the ${STORE_NAMES[swap_store_of(this.k, val)]}, where nothing was stored`);
+                continue;
+              }
+              seen = stored;
+            }
           }
           if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
         }

@@ -52,7 +52,7 @@ export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: num
   mm.nr_anon_pages--;
   mm.nr_swap_ents++;
   f.mapcount[pfn] = (f.mapcount[pfn] as number) - 1;
-  f.put(pfn);
+  if (!k.mutants.try_to_unmap_leak_ref) f.put(pfn);
 }
 
 /**

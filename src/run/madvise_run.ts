@@ -16,6 +16,7 @@ import {
   start_run,
   without_reclaim_path_events,
   type RunOptions,
+  type RunState,
 } from './run_common.js';
 import { delta, rate_per_sec, snapshot, type Snapshot } from './snapshot.js';
 import { TimelineSampler } from './timeline.js';
@@ -37,8 +38,9 @@ export function simulate_madvise(
   wall_start: bigint,
   options: RunOptions,
   command: string,
+  state: RunState,
 ): RunResult {
-  const { k, oracle } = start_run(scenario, strategy, options);
+  const { k, oracle } = start_run(scenario, strategy, options, state);
   const { machine, sim } = k;
   const w = scenario.workload;
   const pageout_pages = scenario.pageout.size / PAGE_SIZE;

@@ -97,10 +97,13 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   return fault;
 }
 
-/** Maps `pfn` at `vpn` as a private anonymous page (folio_add_new_anon_rmap / folio_add_anon_rmap_pte). */
+/**
+ * Maps `pfn` at `vpn` as a private anonymous page (folio_add_new_anon_rmap /
+ * folio_add_anon_rmap_pte). A swapped-in folio is uptodate once its read completed.
+ */
 function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
   const f = k.pgdat.folios;
-  f.set(pfn, PG_anon | PG_swapbacked | PG_uptodate);
+  f.set(pfn, PG_anon | PG_swapbacked);
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
   f.rmap_mm[pfn] = mm.id;
   f.rmap_vpn[pfn] = vpn;
@@ -111,6 +114,8 @@ function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: bool
 
 /** The new folio's mapping and LRU batch: its allocation reference becomes the mapping's. */
 function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+  // __folio_mark_uptodate: the zeroed page's contents are valid.
+  k.pgdat.folios.set(pfn, PG_uptodate);
   map_anon(k, mm, vpn, pfn, write);
   k.pgdat.fbatches.folio_add_lru(cpu, pfn);
 }
