@@ -31,7 +31,8 @@ export type { ReclaimStrategy } from './reclaim/strategy.js';
 export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };
 export { swarm_scenario } from './oracle/swarm.js';
-export { run_swarm as runSwarm, type SwarmSummary, type SwarmFinding } from './run/swarm_run.js';
+export { run_swarm as runSwarm, MODEL_FAILURE, type SwarmSummary, type SwarmFinding, type SwarmCoverage, type SwarmOptions } from './run/swarm_run.js';
+export type { OracleCoverage } from './oracle/coverage.js';
 export { VIOLATION_RULES } from './oracle/violations.js';
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */

@@ -8,6 +8,7 @@ import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
+import { empty_coverage, type OracleCoverage } from './coverage.js';
 import { bad_flags_at_free, check_final_refcounts } from './folio_checks.js';
 import { LockHoldHistogram } from './lock_hold.js';
 import { SwapData } from './swap_data.js';
@@ -68,6 +69,10 @@ export class Oracle implements Probe {
   /** When each folio's current lock was taken (by the task's clock), or -1. */
   private readonly lock_since_ns: Float64Array;
   readonly lock_hold = new LockHoldHistogram();
+  /** What the run exercised of the rules checked here (coverage.ts). */
+  private readonly covered: OracleCoverage = empty_coverage();
+  /** Per page frame: the serial of the shrink_folio_list call during which its writeback began (0: none). */
+  private readonly written_in_call: Int32Array;
   /**
    * Data integrity shadow: the version of the data each page frame holds, the versions the
    * swap stores hold (swap_data.ts), and per address space the last version the application
@@ -89,6 +94,7 @@ export class Oracle implements Probe {
     this.lock_owner = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);
     this.swap_data = new SwapData(k.pgdat.swap.nr_slots, k.pgdat.folios.nr_pages);
+    this.written_in_call = table(Int32Array, k.pgdat.folios.nr_pages);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
@@ -121,6 +127,11 @@ export class Oracle implements Probe {
       count: 1,
       first: { folio, sim_time_ns, event_seq: this.sim.events_processed, detail },
     });
+  }
+
+  /** What the run exercised so far. */
+  coverage(): OracleCoverage {
+    return { ...this.covered, batched_pending_flushes: this.k.pgdat.vm.sim_batched_pending_flush };
   }
 
   /** Violations grouped by code, in a stable order. */
@@ -179,8 +190,9 @@ export class Oracle implements Probe {
 
   // --- reclaim ----------------------------------------------------------------------------
 
-  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, _deferred: boolean, _cpu: number): void {
+  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
+    if (deferred) this.covered.deferred_unmaps++;
     this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context.cpumask), ++this.event);
     if (this.stale.size > STALE_SWEEP_THRESHOLD) this.stale.sweep((stale_pfn) => this.has_holder(stale_pfn));
   }
@@ -239,6 +251,8 @@ export class Oracle implements Probe {
 
   /** A swap-in reads what the store holds for the slot; a store that holds nothing lost the page. */
   swap_read(pfn: number, slot: number, store: number): void {
+    this.covered.swapins++;
+    if (store === SWAP_STORE_DEVICE && this.k.swap_io.device !== null) this.covered.swapins_in_flight++;
     const version = this.swap_data.version(slot, store);
     if (version === null) {
       this.report('SWAP_DATA_MISSING', pfn, `swap-in of slot ${slot} reads from the ${STORE_NAMES[store]}, where nothing was stored since its swap_writepage`);
@@ -255,6 +269,10 @@ export class Oracle implements Probe {
     const f = this.k.pgdat.folios;
     const versions = this.versions_of(mm);
     const owner_ok = f.refcount[pfn] !== 0 && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn) {
+      this.covered.stale_accesses++;
+      if (write) this.covered.lost_write_opportunities++;
+    }
     if (owner_ok && !f.test(pfn, PG_uptodate)) {
       this.report('ACCESS_NOT_UPTODATE', pfn, `CPU ${cpu} ${write ? 'wrote' : 'read'} vpn ${vpn} of mm ${mm.id} before its swap-in read completed (PG_uptodate clear)`);
     }
@@ -272,8 +290,14 @@ export class Oracle implements Probe {
     }
   }
 
+  clean_entry_written(): void {
+    this.covered.writes_after_read_fill++;
+  }
+
   writeback_start(pfn: number): void {
     this.swap_data.capture(this.k.pgdat.folios.swap[pfn] as number, this.frame_version[pfn] as number);
+    this.written_in_call[pfn] = Math.max(0, this.call_mark[pfn] as number);
+    if (this.stale.has(pfn)) this.covered.stale_translations_checked++;
     if (this.stale.dirty[pfn] === 0 || !this.stale.has(pfn) || !this.has_holder(pfn)) return;
     this.report('FLUSH_BEFORE_IO', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[pfn]}`);
   }
@@ -281,11 +305,14 @@ export class Oracle implements Probe {
   folio_freed(pfn: number): void {
     const bad = bad_flags_at_free(this.k.pgdat.folios.flags[pfn] as number);
     if (bad !== '') this.report('BAD_FLAGS_AT_FREE', pfn, `freed with ${bad}`);
+    const serial = this.call_mark[pfn] as number;
+    if (serial > 0 && this.written_in_call[pfn] === serial) this.covered.freed_same_pass++;
+    this.written_in_call[pfn] = 0;
     if (this.stale.has(pfn)) {
+      this.covered.stale_translations_checked++;
       if (this.has_holder(pfn)) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${this.stale.vpn[pfn]} to it`);
       this.stale.delete(pfn);
     }
-    const serial = this.call_mark[pfn] as number;
     if (serial <= 0) return;
     for (const call of this.calls.values()) {
       if (call.serial !== serial) continue;

@@ -66,3 +66,18 @@ function stress_variant(prng: Prng, input: { name: string; seed: number; machine
     ...(prng.chance(1, 2) ? { reclaim: { kswapd_cpu: 'none' } } : {}),
   };
 }
+
+/** A drawn scenario in one line: what the swarm varied. */
+export function describe_swarm_scenario(s: Scenario): string {
+  const zswap = s.swap.zswap.enabled ? `, zswap (writeback ${s.swap.zswap.writeback ? 'on' : 'off'}, ${s.swap.zswap.incompressible}% incompressible)` : '';
+  const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
+  if (s.workload.kind === 'stress') {
+    const st = s.stress;
+    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
+  }
+  const w = s.workload;
+  const chunk = s.pageout.chunk === 'whole' ? 'whole' : `${s.pageout.chunk / 1024} KiB`;
+  const access = w.pageout_access === 'none' ? 'no access' : `${w.pageout_access} every ${w.pageout_access_interval / 1000} us`;
+  const lazy = w.lazy_cpus.length > 0 ? `, lazy CPUs ${w.lazy_cpus.join(',')}` : '';
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages in chunks of ${chunk}, ${s.pageout.mode}, ${access}, ${s.pageout.zero_pages}% zero`;
+}

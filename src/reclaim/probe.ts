@@ -19,6 +19,8 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
    * freshly walked translation (a stale cached one may reach a folio the PTE no longer maps).
    */
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void;
+  /** A write found only a clean cached translation (filled by a read): the CPU walks the page table again to set the PTE's dirty bit (B7). */
+  clean_entry_written(cpu: number): void;
   /** pageout answered PAGE_ACTIVATE for the folio (its writepage asked to keep it active): it must leave activated. */
   pageout_activate(pfn: number): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */

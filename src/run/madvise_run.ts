@@ -180,6 +180,6 @@ export function simulate_madvise(
     ...(reported ? { reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)) } : {}),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: oracle_result(oracle, seed, command),
+    oracle: oracle_result(oracle, seed, command, options.coverage === true),
   };
 }

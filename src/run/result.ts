@@ -1,3 +1,4 @@
+import type { OracleCoverage } from '../oracle/coverage.js';
 import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -70,6 +71,8 @@ export interface OracleResult {
   lock_hold_ns?: LockHoldSummary;
   verdict: 'correct' | 'violations' | 'not checked';
   violations: OracleFinding[];
+  /** What the run exercised of the oracle's rules (only when asked: RunOptions.coverage). */
+  coverage?: OracleCoverage;
 }
 
 /** One finding: a broken rule, how often, and its first occurrence with how to reproduce it. */

@@ -24,6 +24,8 @@ export interface RunOptions {
   tracer?: Tracer;
   /** Sample each thread's operations and each CPU's shootdowns over time (for charts). */
   timeline?: boolean;
+  /** Add what the run exercised of the oracle's rules to its result (oracle.coverage; swarm runs do). */
+  coverage?: boolean;
   /** Test only: deliberate model defects to switch on (mm/mutants.ts), to show the oracle catching them. */
   mutants?: readonly ModelMutantName[];
 }
@@ -44,8 +46,9 @@ export function start_run(scenario: Scenario, strategy: ReclaimStrategy, options
 }
 
 /** The oracle's verdict for the result, each finding quoting the seed and the reproducing command. */
-export function oracle_result(oracle: Oracle | null, seed: number, command: string): OracleResult {
+export function oracle_result(oracle: Oracle | null, seed: number, command: string, coverage = false): OracleResult {
   return {
+    ...(oracle !== null && coverage ? { coverage: oracle.coverage() } : {}),
     enabled: oracle !== null,
     verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',
     violations: (oracle?.result() ?? []).map((v) => ({ ...v, first: { ...v.first, seed, reproduce: command } })),

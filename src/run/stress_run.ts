@@ -143,6 +143,6 @@ export function simulate_stress(
     reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: oracle_result(oracle, seed, command),
+    oracle: oracle_result(oracle, seed, command, options.coverage === true),
   };
 }

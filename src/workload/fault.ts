@@ -33,6 +33,7 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
     user_access(k, rt, mm, vpn, tlb_entry_pfn(cached), write);
     return 0;
   }
+  if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
@@ -54,6 +55,7 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
     return true;
   }
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
+  if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
   fill_tlb(k, rt, mm, vpn, write);
   return true;
