@@ -174,6 +174,8 @@ describe('swarm: 1,000 random scenarios each (issue 4)', () => {
       expect(runs_with.freed_same_pass).toBeGreaterThan(300);
       expect(runs_with.swapins).toBeGreaterThan(200);
       expect(runs_with.swapins_in_flight).toBeGreaterThan(80);
+      expect(runs_with.racing_ops).toBeGreaterThan(100);
+      expect(runs_with.writes_after_read_fill).toBeGreaterThan(15);
       if (strategy === 'batched') {
         // Upstream flushes each dirty folio before an application thread can use its stale entry.
         expect(runs_with.stale_accesses).toBeGreaterThan(20);

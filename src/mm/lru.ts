@@ -9,6 +9,7 @@ import {
   PG_unevictable,
   type FolioTable,
 } from './folio.js';
+import { mem_cgroup_uncharge, type MemCgroup } from './memcontrol.js';
 import type { VmEvents } from './vmstat.js';
 
 /** enum lru_list */
@@ -103,6 +104,8 @@ export class CpuFbatches {
     private readonly vm: VmEvents,
     /** mem_cgroup_lruvec of each memory cgroup, by id. */
     private readonly lruvecs: readonly Lruvec[],
+    /** The memory cgroups by id (null: the root), to uncharge a folio released here. */
+    private readonly memcgs: readonly (MemCgroup | null)[],
   ) {
     for (let cpu = 0; cpu < nr_cpus; cpu++) {
       this.lru_add.push(new FolioBatch());
@@ -136,11 +139,13 @@ export class CpuFbatches {
     this.batch_add(this.lru_add[cpu] as FolioBatch, pfn, 'lru_add');
   }
 
-  /** folio_putback_lru: back to the LRU through the batch, dropping the isolation reference. */
+  /**
+   * folio_putback_lru: back to the LRU through the batch, dropping the isolation reference
+   * (the last one, if the batch drained meanwhile and the folio lost its mapping to a zap).
+   */
   folio_putback_lru(cpu: number, pfn: number): void {
     this.folio_add_lru(cpu, pfn);
-    const last = this.folios.put(pfn);
-    assert(!last, () => `putback dropped the last reference of folio ${pfn}`);
+    this.folio_put(pfn);
   }
 
   /**
@@ -202,10 +207,29 @@ export class CpuFbatches {
       }
       f.set(pfn, PG_lru);
     }
+    // folios_put: a folio whose other references went meanwhile (its mapping zapped) is freed.
     for (let i = 0; i < batch.count; i++) {
       const pfn = batch.folios[i] as number;
-      assert(!f.put(pfn), () => `LRU batch dropped the last reference of folio ${pfn}`);
+      if (f.put(pfn)) this.free_folio(pfn);
     }
     batch.count = 0;
+  }
+
+  /**
+   * folio_put of an order-0 anonymous folio (__folio_put): when it was the last reference,
+   * take the folio off its LRU list (__page_cache_release), uncharge and free it.
+   */
+  folio_put(pfn: number): void {
+    if (this.folios.put(pfn)) this.free_folio(pfn);
+  }
+
+  /** __page_cache_release + mem_cgroup_uncharge + free_unref_page of a folio without references. */
+  private free_folio(pfn: number): void {
+    const f = this.folios;
+    if (f.test(pfn, PG_lru)) this.folio_lruvec(pfn).lruvec_del_folio(pfn);
+    f.clear(pfn, PG_lru | PG_active | PG_unevictable);
+    mem_cgroup_uncharge(f, this.memcgs, pfn);
+    this.vm.pgfree += f.nr(pfn);
+    f.free(pfn);
   }
 }

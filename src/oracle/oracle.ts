@@ -73,6 +73,10 @@ export class Oracle implements Probe {
   private readonly covered: OracleCoverage = empty_coverage();
   /** Per page frame: the serial of the shrink_folio_list call during which its writeback began (0: none). */
   private readonly written_in_call: Int32Array;
+  /** Per page frame: 1 when a zap discarded its page (accesses through stale translations are then moot). */
+  private readonly discarded: Uint8Array;
+  /** The oracle event at which each address space's current range operation began. */
+  private readonly range_op_event = new Map<number, number>();
   /**
    * Data integrity shadow: the version of the data each page frame holds, the versions the
    * swap stores hold (swap_data.ts), and per address space the last version the application
@@ -95,6 +99,7 @@ export class Oracle implements Probe {
     this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);
     this.swap_data = new SwapData(k.pgdat.swap.nr_slots, k.pgdat.folios.nr_pages);
     this.written_in_call = table(Int32Array, k.pgdat.folios.nr_pages);
+    this.discarded = table(Uint8Array, k.pgdat.folios.nr_pages);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
@@ -239,6 +244,34 @@ export class Oracle implements Probe {
   folio_allocated(pfn: number): void {
     // clear_page for a new anonymous page; a swap-in overwrites it in swap_read.
     this.frame_version[pfn] = 0;
+    this.discarded[pfn] = 0;
+  }
+
+  /** The page's data is gone: it reads as zero from now on, and its old frame's contents no longer matter. */
+  page_discarded(mm: MmStruct, vpn: number, pfn: number): void {
+    this.versions_of(mm)[vpn] = 0;
+    if (pfn !== NIL) this.discarded[pfn] = 1;
+  }
+
+  range_op_begin(mm: MmStruct): void {
+    this.range_op_event.set(mm.id, ++this.event);
+  }
+
+  /**
+   * B12: when munmap, MADV_DONTNEED or mprotect returns, no CPU may still hold a translation
+   * of its range that reclaim cleared (deferred) before it began: flush_tlb_batched_pending
+   * exists to remove them.
+   */
+  range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void {
+    this.covered.racing_ops++;
+    const began = this.range_op_event.get(mm.id) ?? 0;
+    const stale = this.stale;
+    for (let vpn = start_vpn; vpn < end_vpn; vpn++) {
+      stale.for_each_on_page(mm.id, vpn, (pfn) => {
+        if ((stale.event[pfn] as number) >= began || !this.has_holder(pfn)) return;
+        this.report('STALE_TLB_AFTER_UNMAP', pfn, `${op} of vpn ${start_vpn}..${end_vpn - 1} returned while CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${vpn}, unmapped by reclaim before it began`);
+      });
+    }
   }
 
   swap_write_begin(_pfn: number, slot: number): void {
@@ -272,6 +305,8 @@ export class Oracle implements Probe {
     if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn) {
       this.covered.stale_accesses++;
       if (write) this.covered.lost_write_opportunities++;
+      // Through a translation a zap is still removing: the page is being discarded, whatever the access does.
+      if (this.discarded[pfn] === 1 && f.refcount[pfn] !== 0) return;
     }
     if (owner_ok && !f.test(pfn, PG_uptodate)) {
       this.report('ACCESS_NOT_UPTODATE', pfn, `CPU ${cpu} ${write ? 'wrote' : 'read'} vpn ${vpn} of mm ${mm.id} before its swap-in read completed (PG_uptodate clear)`);
@@ -308,6 +343,7 @@ export class Oracle implements Probe {
     const serial = this.call_mark[pfn] as number;
     if (serial > 0 && this.written_in_call[pfn] === serial) this.covered.freed_same_pass++;
     this.written_in_call[pfn] = 0;
+    this.discarded[pfn] = 0;
     if (this.stale.has(pfn)) {
       this.covered.stale_translations_checked++;
       if (this.has_holder(pfn)) this.report('USE_AFTER_FREE', pfn, `CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${this.stale.vpn[pfn]} to it`);

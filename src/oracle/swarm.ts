@@ -1,5 +1,5 @@
 import { Prng } from '../engine/prng.js';
-import { scenario_schema, type Scenario } from '../scenario/schema.js';
+import { RACE_OPS, race_params, scenario_schema, type Scenario } from '../scenario/schema.js';
 
 const DEVICES = ['nvme', 'ssd', 'zram'] as const;
 const CHUNKS = ['whole', '4KiB', '64KiB', '1MiB', '2MiB', '3MiB'] as const;
@@ -44,7 +44,27 @@ export function swarm_scenario(seed: number): Scenario {
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
-  return scenario_schema.parse({ ...input, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
+  const workload = { ...input.workload, ...race_variant(prng, input.workload, pages) };
+  return scenario_schema.parse({ ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
+}
+
+const RACE_PAGES = [1, 2, 4, 16, 64, 512] as const;
+
+/**
+ * Drawn after everything else (issue 15): in one scenario of three where threads of the
+ * process touch the region, accesses mix reads and writes; in one of two where a thread of
+ * the process exists, the first one races reclaim with munmap, MADV_DONTNEED and mprotect
+ * (a non-empty subset) on 1..512 pages every 1..50 us.
+ */
+function race_variant(prng: Prng, workload: { threads: number; process: string; pageout_access: string }, pages: number): object {
+  const mixed = workload.pageout_access !== 'none' && prng.chance(1, 3);
+  const out: Record<string, unknown> = mixed ? { pageout_access: 'mixed' } : {};
+  if (workload.process !== 'same' || workload.threads < 1 || !prng.chance(1, 2)) return out;
+  const ops = RACE_OPS.filter(() => prng.chance(1, 2));
+  out.race_ops = ops.length > 0 ? ops : [pick(prng, RACE_OPS)];
+  out.race_interval = `${prng.range_inclusive(1, 50)}us`;
+  out.race_pages = Math.min(pages, pick(prng, RACE_PAGES));
+  return out;
 }
 
 /**
@@ -79,5 +99,7 @@ export function describe_swarm_scenario(s: Scenario): string {
   const chunk = s.pageout.chunk === 'whole' ? 'whole' : `${s.pageout.chunk / 1024} KiB`;
   const access = w.pageout_access === 'none' ? 'no access' : `${w.pageout_access} every ${w.pageout_access_interval / 1000} us`;
   const lazy = w.lazy_cpus.length > 0 ? `, lazy CPUs ${w.lazy_cpus.join(',')}` : '';
-  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages in chunks of ${chunk}, ${s.pageout.mode}, ${access}, ${s.pageout.zero_pages}% zero`;
+  const r = race_params(s);
+  const race = r.ops.length > 0 ? `, racing ${r.ops.join('/')} of ${r.pages} pages every ${r.interval_ns / 1000} us` : '';
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}, ${s.pageout.zero_pages}% zero`;
 }

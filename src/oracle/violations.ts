@@ -17,6 +17,7 @@ export const VIOLATION_RULES = {
   SWAP_DATA_MISSING: 'F2/F3/F9: swap_writepage stores a page somewhere (the zeromap bit, zswap\'s pool or the device); a swap-in must read a store that holds it',
   BAD_FLAGS_AT_FREE: 'free_pages_prepare (PAGE_FLAGS_CHECK_AT_FREE): a folio is freed unlocked, not under writeback, off the LRU, not active, unevictable or mlocked, and outside the swap cache',
   REFCOUNT_MISMATCH: 'A21/A29: at the end of a run a folio holds exactly its mappings\' references, the swap cache\'s and one per LRU batch entry; more is a leaked reference (reclaim can never free it)',
+  STALE_TLB_AFTER_UNMAP: 'B12: munmap, MADV_DONTNEED and mprotect call flush_tlb_batched_pending under the PTE lock, so that once they return no CPU keeps a translation reclaim cleared without flushing',
   LEFT_LOCKED: 'liveness: no folio may stay locked at the end of a run',
   LEFT_ISOLATED: 'liveness: every folio in use must be back on an LRU list (or a per-CPU LRU batch) at the end of a run',
   LEFT_UNDER_WRITEBACK: 'liveness: all writeback completes by the end of a run',

@@ -21,6 +21,12 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void;
   /** A write found only a clean cached translation (filled by a read): the CPU walks the page table again to set the PTE's dirty bit (B7). */
   clean_entry_written(cpu: number): void;
+  /** A zap discarded the page at `vpn` (its frame `pfn`, or NIL for a swapped-out page): it reads as zero from now on. */
+  page_discarded(mm: MmStruct, vpn: number, pfn: number): void;
+  /** A thread of `mm` starts an operation that must leave no stale translation of its range (munmap, MADV_DONTNEED, mprotect). */
+  range_op_begin(mm: MmStruct): void;
+  /** That operation returns, having changed [start_vpn, end_vpn). */
+  range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void;
   /** pageout answered PAGE_ACTIVATE for the folio (its writepage asked to keep it active): it must leave activated. */
   pageout_activate(pfn: number): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */

@@ -230,6 +230,13 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
     yield* k.swap_io.swap_read_folio(rt.task, rt.cpu, pfn, slot);
     pgdat.vm.pgmajfault++;
     major = VM_FAULT_MAJOR;
+    if (swap_pte_gone(mm, vpn, slot)) {
+      // pte_same fails under the PTE lock (a racing zap took the page): out_nomap. A
+      // swap-cache folio stays there for reclaim; one that bypassed it goes with its reference.
+      f.unlock(pfn);
+      pgdat.fbatches.folio_put(pfn);
+      return major;
+    }
   }
   swap.swap_free(slot);
   mm.nr_swap_ents--;
@@ -237,6 +244,11 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   map_anon(k, mm, vpn, pfn, write);
   f.unlock(pfn);
   return major;
+}
+
+/** After a read: the PTE no longer holds `slot` (a racing zap cleared it). */
+function swap_pte_gone(mm: MmStruct, vpn: number, slot: number): boolean {
+  return ((mm.pte[vpn] as number) & PTE_SWAP) === 0 || mm.pte_val[vpn] !== slot;
 }
 
 /** After waiting for memory: the PTE no longer holds `slot`, or the slot's folio is now cached (another thread swapped it in). */
