@@ -32,7 +32,7 @@ export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } fro
 export { RESULT_SCHEMA, stable_json };
 export { swarm_scenario } from './oracle/swarm.js';
 export { run_swarm as runSwarm, MODEL_FAILURE, type SwarmSummary, type SwarmFinding, type SwarmCoverage, type SwarmOptions } from './run/swarm_run.js';
-export type { OracleCoverage } from './oracle/coverage.js';
+export { COVERAGE_KEYS, type OracleCoverage } from './oracle/coverage.js';
 export { VIOLATION_RULES } from './oracle/violations.js';
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */

@@ -62,6 +62,20 @@ describe('swarm', () => {
     expect(summary.by_strategy.upstream).toEqual({});
   });
 
+  it('records a strategy that throws as a model failure too, and goes on', () => {
+    const throws: ReclaimStrategy = {
+      name: 'throws',
+      description: 'broken on purpose',
+      *dirty_folio() {
+        throw new Error('no idea what to do with a dirty folio');
+      },
+      *after_main_loop() {},
+    };
+    const summary = run_swarm([throws], 6, 1);
+    expect(summary.coverage.throws?.runs).toBe(6);
+    expect(summary.findings.filter((f) => f.code === MODEL_FAILURE).map((f) => f.detail)).toContain('Error: no idea what to do with a dirty folio');
+  });
+
   it('takes a user strategy module, prints each finding with its scenario and reproducer, and counts those it did not print', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-'));
     const module = join(dir, 'broken.mjs');

@@ -1,5 +1,4 @@
-import { COVERAGE_KEYS } from '../oracle/coverage.js';
-import type { SwarmSummary } from '../index.js';
+import { COVERAGE_KEYS, type SwarmSummary } from '../index.js';
 
 /** Findings printed in full; the rest are counted (and all are in --json). */
 const FINDINGS_PRINTED = 20;

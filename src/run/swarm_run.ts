@@ -85,9 +85,10 @@ export function run_swarm(
         for (const v of result.oracle.violations) found(v.code, v.rule, v.count, v.first.detail);
         add_coverage(cov, result.oracle.coverage ?? empty_coverage());
       } catch (error) {
-        if (!(error instanceof SimulationError)) throw error;
-        for (const v of error.findings) found(v.code, v.rule, v.count, v.first.detail);
-        found(MODEL_FAILURE, MODEL_FAILURE_RULE, 1, error.message);
+        // Nothing but the model and the strategy runs here: whatever they throw is their failure.
+        if (!(error instanceof Error)) throw error;
+        if (error instanceof SimulationError) for (const v of error.findings) found(v.code, v.rule, v.count, v.first.detail);
+        found(MODEL_FAILURE, MODEL_FAILURE_RULE, 1, error instanceof SimulationError ? error.message : `${error.name}: ${error.message}`);
       }
     });
     on_progress(i + 1);
