@@ -63,9 +63,12 @@ describe('oracle blind spots', () => {
     expect(codes(end)).toEqual({ SWAP_DATA_MISSING: 2048 });
   });
 
-  it('catches a zswap store that records nothing', () => {
+  it('catches a zswap store that records nothing, at the swap-in and at the end', () => {
     const sets = ['swap.zswap.enabled=true'];
+    expect(run_builtin('clean-16m', sets).oracle.violations).toEqual([]);
     expect(run_builtin('dirty-16m', sets).oracle.violations).toEqual([]);
+    const swapin = run_builtin('clean-16m', sets, { mutants: ['zswap_store_nothing'] });
+    expect(swapin.oracle.violations.find((v) => v.code === 'SWAP_DATA_MISSING')?.first.detail).toMatch(/^swap-in of slot \d+ reads from the device, where nothing was stored/);
     expect(codes(run_builtin('dirty-16m', sets, { mutants: ['zswap_store_nothing'] }))).toEqual({ SWAP_DATA_MISSING: 4096 });
   });
 
