@@ -89,3 +89,15 @@ describe('racing operations against reclaim', () => {
     }
   });
 });
+
+describe('accessors mixing reads and writes', () => {
+  it('find a stale read that batched widens: a clean folio leaves the swap cache before its flush, another CPU faults a new copy in and writes it', () => {
+    const sets = ['machine.cpus=4', 'workload.threads=3', 'workload.pageout_access=mixed', 'workload.pageout_access_interval=1us', 'pageout.size=2MiB'];
+    const up = run_builtin('clean-16m', sets, { strategy: 'upstream', coverage: true });
+    expect(up.oracle.violations).toEqual([]);
+    expect(up.oracle.coverage?.writes_after_read_fill).toBeGreaterThan(0);
+    const batched = run_builtin('clean-16m', sets, { strategy: 'batched' });
+    expect(codes(batched)).toEqual({ STALE_READ: 1 });
+    expect(batched.oracle.violations[0]?.first.detail).toMatch(/^CPU \d read version \d+ of vpn \d+ through a translation reclaim cleared without flushing yet, while version \d+ was written to the copy faulted in since$/);
+  });
+});

@@ -302,7 +302,8 @@ export class Oracle implements Probe {
     const f = this.k.pgdat.folios;
     const versions = this.versions_of(mm);
     const owner_ok = f.refcount[pfn] !== 0 && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
-    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn) {
+    const stale = ((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn;
+    if (stale) {
       this.covered.stale_accesses++;
       if (write) this.covered.lost_write_opportunities++;
       // Through a translation a zap is still removing: the page is being discarded, whatever the access does.
@@ -320,7 +321,10 @@ export class Oracle implements Probe {
       this.frame_version[pfn] = version;
       return;
     }
-    if (this.frame_version[pfn] !== versions[vpn]) {
+    if (this.frame_version[pfn] === versions[vpn]) return;
+    if (stale) {
+      this.report('STALE_READ', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn} through a translation reclaim cleared without flushing yet, while version ${versions[vpn]} was written to the copy faulted in since`);
+    } else {
       this.report('LOST_WRITE', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn}, last written ${versions[vpn]}`);
     }
   }
