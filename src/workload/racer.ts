@@ -1,13 +1,11 @@
 import { assert } from '../engine/assert.js';
 import type { Prng } from '../engine/prng.js';
 import { Yield, type TaskBody } from '../engine/simulator.js';
-import type { MmStruct, Vma } from '../mm/mm_struct.js';
+import { PTRS_PER_PTE, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import type { RaceOp } from '../scenario/schema.js';
 import type { AppThread } from './app_thread.js';
 import { change_protection, zap_page_range } from './zap.js';
-
-const PTRS_PER_PMD_PAGES = 512;
 
 export interface RacePlan {
   vma: Vma;
@@ -55,7 +53,7 @@ export function* racer(k: Kernel, rt: ReclaimTask, mm: MmStruct, thread: AppThre
       continue;
     }
     // Page tables go only when the range covers a whole PMD (free_pgtables).
-    const freed_tables = op === 'munmap' && start % PTRS_PER_PMD_PAGES === 0 && plan.pages === PTRS_PER_PMD_PAGES;
+    const freed_tables = op === 'munmap' && start % PTRS_PER_PTE === 0 && plan.pages === PTRS_PER_PTE;
     const name = op === 'munmap' ? 'munmap' : 'madvise(MADV_DONTNEED)';
     yield* range_op(k, rt, mm, start, end, name, zap_page_range(k, rt, mm, start, end, freed_tables));
     thread.on_kernel_time(rt.task.now_ns - start_ns);
