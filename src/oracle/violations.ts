@@ -12,7 +12,7 @@ export const VIOLATION_RULES = {
   FLUSH_BEFORE_IO: 'A17.5/B7: writeback must not start while a CPU may still hold a dirty writable translation of the folio',
   USE_AFTER_FREE: 'A22/A23: a folio must not be freed while a CPU may still translate to it',
   LOST_WRITE: 'B7/A17.5: an application must read back the last version it wrote; a write through a stale translation after its folio\'s writeback began is lost',
-  STALE_READ: 'A21/A23: a clean folio leaves the swap cache (__remove_mapping) before its deferred flush, so another CPU may fault a new copy in and write it while a stale translation still reads the old one; upstream keeps this window to its free batch (or its next dirty folio\'s flush), a strategy that flushes later widens it',
+  STALE_READ: 'A21/A23: a clean folio leaves the swap cache (__remove_mapping) before its deferred flush, so another CPU may fault a new copy in and write it while a stale translation still reads the old one; upstream closes this window at its next dirty folio\'s flush or its free batch\'s (31 folios), a strategy that flushes later keeps it open longer',
   WRITE_TO_FREED_PAGE: 'A23: a write through a stale translation reached a page frame that was freed (or handed to another owner)',
   ACCESS_NOT_UPTODATE: 'do_swap_page (mm/memory.c): it maps a swapped-in folio only once its read completed (PG_uptodate); no user access may reach a folio whose data is still being read',
   SWAP_DATA_MISSING: 'F2/F3/F9: swap_writepage stores a page somewhere (the zeromap bit, zswap\'s pool or the device); a swap-in must read a store that holds it',
