@@ -23,7 +23,8 @@ export { SimulationError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
 export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
-export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult } from './run/result.js';
+export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult, OracleFinding } from './run/result.js';
+export { MODEL_MUTANT_NAMES, type ModelMutantName } from './mm/mutants.js';
 export type { RunOptions } from './run/run_scenario.js';
 export type { Comparison, ComparedCell, ComparedFigure } from './run/compare.js';
 export { SIGNIFICANCE_ALPHA } from './run/significance.js';
@@ -31,7 +32,8 @@ export type { ReclaimStrategy } from './reclaim/strategy.js';
 export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };
 export { swarm_scenario } from './oracle/swarm.js';
-export { run_swarm as runSwarm, type SwarmSummary, type SwarmFinding } from './run/swarm_run.js';
+export { run_swarm as runSwarm, MODEL_FAILURE, type SwarmSummary, type SwarmFinding, type SwarmCoverage, type SwarmOptions } from './run/swarm_run.js';
+export { COVERAGE_KEYS, type OracleCoverage } from './oracle/coverage.js';
 export { VIOLATION_RULES } from './oracle/violations.js';
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */

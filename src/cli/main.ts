@@ -14,6 +14,7 @@ import {
 } from '../index.js';
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
+import { format_swarm } from './swarm_format.js';
 import { format_run } from './format.js';
 import { parse_positive } from './parse_positive.js';
 import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
@@ -70,14 +71,21 @@ function reproduce_command(argv: readonly string[], seed: number): string {
   return ['reclaimsim', ...args].join(' ');
 }
 
-/** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
+/** The oracle's findings up to a model failure, one line each (often the failure's explanation). */
+function format_findings_so_far(error: SimulationError): string {
+  if (error.findings.length === 0) return '  the oracle found nothing before the failure\n';
+  const lines = error.findings.map((v) => `    ${v.code} x${v.count}: ${v.first.detail} (${v.rule})\n`);
+  return `  the oracle's findings before the failure:\n${lines.join('')}`;
+}
+
+/** Runs `body`; a model failure prints the seed, the reproducing command and the oracle's findings so far, and exits 4. */
 async function reporting_crashes(argv: readonly string[], body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     process.stderr.write(
-      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
+      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n${format_findings_so_far(error)}`,
     );
     process.exitCode = EXIT_CRASH;
   }
@@ -152,24 +160,18 @@ function build_program(argv: readonly string[]): Command {
     .description('run the oracle over random small scenarios (one seed each) and report every violation')
     .option('--runs <n>', 'number of random scenarios', parse_positive, 1000)
     .option('--first-seed <n>', 'seed of the first scenario', parse_seed, 1)
-    .option('--strategies <list>', 'comma-separated strategies', 'upstream,batched')
-    .option('--json <file>', 'write the summary and findings as JSON')
-    .option('--fail-on-violation', 'exit 2 when any violation is found')
-    .action((options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
-      const strategies = options.strategies.split(',').filter((s) => s !== '');
-      for (const name of strategies) if (!listStrategies().includes(name)) throw new RangeError(`unknown strategy "${name}" (built in: ${listStrategies().join(', ')})`);
+    .option('--strategies <list>', 'comma-separated strategies or module paths', 'upstream,batched')
+    .option('--json <file>', 'write the summary, coverage and every finding as JSON')
+    .option('--fail-on-violation', 'exit 2 when any violation (or model failure) is found')
+    .action(async (options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
+      const args = options.strategies.split(',').filter((s) => s !== '');
+      const strategies = await Promise.all(args.map(strategy_arg));
       const progress = process.stderr.isTTY && process.env.CI === undefined;
       const summary = runSwarm(strategies, options.runs, options.firstSeed, (done) => {
         if (progress && done % 100 === 0) process.stderr.write(`\r${done}/${options.runs} scenarios`);
-      });
+      }, { strategy_args: args });
       if (progress) process.stderr.write('\n');
-      process.stdout.write(`swarm: ${summary.runs} scenarios (seeds ${summary.first_seed}..${summary.first_seed + summary.runs - 1}) x ${strategies.join(', ')}\n`);
-      for (const strategy of strategies) {
-        const counts = summary.by_strategy[strategy] ?? {};
-        const text = Object.keys(counts).length === 0 ? 'no violation' : Object.entries(counts).map(([code, n]) => `${code} in ${n} scenario(s)`).join(', ');
-        process.stdout.write(`  ${strategy.padEnd(12)}${text}\n`);
-      }
-      for (const f of summary.findings.slice(0, 20)) process.stdout.write(`  seed ${f.seed} ${f.strategy} ${f.code} x${f.count}: ${f.detail}\n`);
+      process.stdout.write(format_swarm(summary));
       if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
       if (options.failOnViolation === true && summary.findings.length > 0) process.exitCode = EXIT_VIOLATION;
     });

@@ -4,6 +4,7 @@ import type { SwapIo } from '../block/page_io.js';
 import { Cpumask } from '../hw/cpumask.js';
 import type { Machine } from '../hw/machine.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
+import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
 import type { Probe } from './probe.js';
 import type { ReclaimStrategy } from './strategy.js';
@@ -18,6 +19,8 @@ export interface Kernel {
   readonly strategy: ReclaimStrategy;
   /** The oracle, when one observes the run. */
   probe: Probe | null;
+  /** Deliberate defects switched on by a test (mm/mutants.ts); all off otherwise. */
+  readonly mutants: ModelMutants;
   /**
    * The node's kswapd (kernel-spec E6, E8), or null when none runs (no CPU for it). The
    * allocator wakes it through this handle; see reclaim/kswapd.ts.

@@ -73,6 +73,7 @@ function* no_flush(): Generator<Yield, void, void> {}
  */
 export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, void, void> {
   if (mm.tlb_flush_batched_pending === mm.tlb_flush_batched_flushed) return;
+  if (k.mutants.no_flush_tlb_batched_pending) return;
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   k.pgdat.vm.sim_batched_pending_flush++;

@@ -1,4 +1,5 @@
 import type { ComparisonSummary } from './compare.js';
+import type { OracleCoverage } from '../oracle/coverage.js';
 import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -73,13 +74,18 @@ export interface OracleResult {
   /** Folio lock hold times (a cost finding, not a violation): count, median, 99th percentile, maximum. */
   lock_hold_ns?: LockHoldSummary;
   verdict: 'correct' | 'violations' | 'not checked';
-  violations: {
-    code: string;
-    /** The kernel rule broken. */
-    rule: string;
-    count: number;
-    first: { folio: number; sim_time_ns: number; event_seq: number; detail: string; seed: number; reproduce: string };
-  }[];
+  violations: OracleFinding[];
+  /** What the run exercised of the oracle's rules (only when asked: RunOptions.coverage). */
+  coverage?: OracleCoverage;
+}
+
+/** One finding: a broken rule, how often, and its first occurrence with how to reproduce it. */
+export interface OracleFinding {
+  code: string;
+  /** The kernel rule broken. */
+  rule: string;
+  count: number;
+  first: { folio: number; sim_time_ns: number; event_seq: number; detail: string; seed: number; reproduce: string };
 }
 
 /** Samples over simulated time: each thread's cumulative operations, each CPU's cumulative TLB shootdowns. */

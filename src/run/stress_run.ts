@@ -7,7 +7,7 @@ import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../w
 import type { MmStruct } from '../mm/mm_struct.js';
 import { create_mm } from './machine_setup.js';
 import type { PhaseResult, RunResult, TaskResult } from './result.js';
-import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions } from './run_common.js';
+import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions, type RunState } from './run_common.js';
 import { delta, rate_per_sec, snapshot, type Snapshot } from './snapshot.js';
 import { TimelineSampler } from './timeline.js';
 import { wall_ms_since } from './wall_clock.js';
@@ -92,8 +92,9 @@ export function simulate_stress(
   wall_start: bigint,
   options: RunOptions,
   command: string,
+  state: RunState,
 ): RunResult {
-  const { k, oracle } = start_run(scenario, strategy, options);
+  const { k, oracle } = start_run(scenario, strategy, options, state);
   const { machine, sim } = k;
   const stress = stress_params(scenario);
   const pages = stress.bytes / PAGE_SIZE;
@@ -146,6 +147,6 @@ export function simulate_stress(
     ...thp_result(k, scenario),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: oracle_result(oracle, seed, command),
+    oracle: oracle_result(oracle, seed, command, options.coverage === true),
   };
 }

@@ -5,6 +5,10 @@ import { DURATION_PATTERN, parse_duration_ns, parse_size, SIZE_PATTERN } from '.
 
 const PAGE_SIZE = 4096;
 
+/** Operations racing reclaim on its region (workload.race_ops). */
+export const RACE_OPS = ['munmap', 'dontneed', 'mprotect'] as const;
+export type RaceOp = (typeof RACE_OPS)[number];
+
 const size = z
   .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'a size such as 4KiB, 16MiB, 2GiB or a byte count')])
   .transform(parse_size);
@@ -90,10 +94,17 @@ const scenario_object = z
         lazy_cpus: z.array(count(0, NR_CPUS_MAX - 1)).default([]).describe('CPUs that ran the process before and now idle holding its mm lazily'),
         baseline: duration.default(1_000_000).describe('window measured before pageout starts'),
         pageout_access: z
-          .enum(['none', 'read', 'write'])
+          .enum(['none', 'read', 'write', 'mixed'])
           .default('none')
-          .describe('explicit accesses of each thread to random pages of the region being paged out'),
+          .describe('explicit accesses of each thread to random pages of the region being paged out (mixed: reads and writes at random)'),
         pageout_access_interval: duration.default(20_000).describe('time between two such accesses of a thread'),
+        // Optional without defaults, so that results of scenarios without races stay as they were.
+        race_ops: z
+          .array(z.enum(RACE_OPS))
+          .optional()
+          .describe('operations the first application thread runs on random parts of the region under reclaim (munmap, dontneed, mprotect); default none'),
+        race_interval: duration.optional().describe('time between two racing operations; default 20us'),
+        race_pages: count(1, 512).optional().describe('pages each racing operation covers, 1..512; default 16'),
       })
       .strict()
       .prefault({}),
@@ -174,6 +185,24 @@ export const scenario_schema = scenario_object
     if (s.workload.pageout_access !== 'none' && s.workload.process !== 'same') {
       ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access'], message: 'needs workload.process: same (only threads of the process can reach its memory)' });
     }
+    const race = race_params(s);
+    if (race.ops.length > 0) {
+      if (s.workload.process !== 'same') {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'needs workload.process: same (only a thread of the process can unmap or protect its memory)' });
+      }
+      if (s.workload.threads < 1) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'needs workload.threads >= 1 (the first application thread runs them)' });
+      }
+      if (race.interval_ns <= 0) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_interval'], message: 'must be positive' });
+      }
+      if (thp_orders(s, true) !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'are modelled on order-0 folios only: needs memory.thp and memory.mthp sizes never' });
+      }
+      if (race.pages > s.pageout.size / PAGE_SIZE) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_pages'], message: `at most the region's ${s.pageout.size / PAGE_SIZE} pages` });
+      }
+    }
     if (s.workload.pageout_access !== 'none' && s.workload.pageout_access_interval <= 0) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access_interval'], message: 'must be positive' });
     }
@@ -211,6 +240,11 @@ function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readon
   if (cpu >= s.machine.cpus || busy.includes(cpu)) {
     ctx.addIssue({ code: 'custom', path: ['reclaim', 'kswapd_cpu'], message: `must be a CPU below ${s.machine.cpus} that no workload thread uses (busy: ${[...new Set(busy)].sort((a, b) => a - b).join(', ')})` });
   }
+}
+
+/** The racing operations of a MADV_PAGEOUT scenario (workload.race_*), defaults resolved. */
+export function race_params(s: Pick<ScenarioParsed, 'workload'>): { ops: readonly RaceOp[]; interval_ns: number; pages: number } {
+  return { ops: s.workload.race_ops ?? [], interval_ns: s.workload.race_interval ?? 20_000, pages: s.workload.race_pages ?? 16 };
 }
 
 /** Default bogo-ops per stress worker when neither passes nor a duration is given. */
