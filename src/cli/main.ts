@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   listScenarios,
@@ -10,13 +9,16 @@ import {
   runSwarm,
   ScenarioError,
   SimulationError,
+  SimulationLimitError,
   type ReclaimStrategy,
 } from '../index.js';
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
 import { format_run } from './format.js';
 import { parse_positive } from './parse_positive.js';
-import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
+import { compare_with_outputs, OutputError, run_with_outputs, write_output, type OutputOptions } from './outputs.js';
+import { printable_lines } from './printable.js';
+import { is_system_error } from './system_error.js';
 import { register_sweep_commands } from './sweep_commands.js';
 import { register_kernel_check_command } from './kernel_check_command.js';
 
@@ -76,6 +78,13 @@ async function reporting_crashes(argv: readonly string[], body: () => Promise<vo
     await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
+    if (error instanceof SimulationLimitError) {
+      process.stderr.write(
+        `reclaimsim: the run went past the model's bounds: ${error.message}\n  (README "Limits": at most one hour of simulated time; a short access interval or many passes need many events)\n  reproduce: ${printable_lines(['reclaimsim', ...argv].join(' '))}\n`,
+      );
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     process.stderr.write(
       `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
     );
@@ -117,7 +126,7 @@ function build_program(argv: readonly string[]): Command {
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         }, options);
         process.stdout.write(format_run(result));
-        if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
+        if (options.json !== undefined) write_output(options.json, resultJson([result]));
         if (options.failOnViolation === true && result.oracle.violations.length > 0) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -136,12 +145,14 @@ function build_program(argv: readonly string[]): Command {
     .option('--csv <file>', 'write every run as a CSV row, one column per counter')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
-      const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
+      const names = options.strategies.split(',').filter((s) => s !== '');
+      if (names.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      const strategies = await Promise.all(names.map(strategy_arg));
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       await reporting_crashes(argv, async () => {
         const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
-        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
+        if (options.json !== undefined) write_output(options.json, resultJson(comparison.runs));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -156,6 +167,8 @@ function build_program(argv: readonly string[]): Command {
     .option('--fail-on-violation', 'exit 2 when any violation is found')
     .action((options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
       const strategies = options.strategies.split(',').filter((s) => s !== '');
+      if (strategies.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      if (!Number.isSafeInteger(options.firstSeed + options.runs - 1)) throw new RangeError(`--first-seed ${options.firstSeed} with --runs ${options.runs}: the last seed would be past ${Number.MAX_SAFE_INTEGER}`);
       for (const name of strategies) if (!listStrategies().includes(name)) throw new RangeError(`unknown strategy "${name}" (built in: ${listStrategies().join(', ')})`);
       const progress = process.stderr.isTTY && process.env.CI === undefined;
       const summary = runSwarm(strategies, options.runs, options.firstSeed, (done) => {
@@ -169,7 +182,7 @@ function build_program(argv: readonly string[]): Command {
         process.stdout.write(`  ${strategy.padEnd(12)}${text}\n`);
       }
       for (const f of summary.findings.slice(0, 20)) process.stdout.write(`  seed ${f.seed} ${f.strategy} ${f.code} x${f.count}: ${f.detail}\n`);
-      if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+      if (options.json !== undefined) write_output(options.json, `${JSON.stringify(summary, null, 2)}\n`);
       if (options.failOnViolation === true && summary.findings.length > 0) process.exitCode = EXIT_VIOLATION;
     });
 
@@ -191,10 +204,6 @@ function build_program(argv: readonly string[]): Command {
   return program;
 }
 
-/** A file the command could not open (a missing folder, no permission): Node's message names the path and the reason. */
-function is_file_error(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
-}
 
 async function main(argv: readonly string[]): Promise<void> {
   const program = build_program(argv);
@@ -206,12 +215,12 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     if (error instanceof ScenarioError) {
-      process.stderr.write(`reclaimsim: invalid scenario\n${error.message}\n`);
+      process.stderr.write(`reclaimsim: invalid scenario\n${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || is_file_error(error)) {
-      process.stderr.write(`reclaimsim: ${error.message}\n`);
+    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || error instanceof OutputError || is_system_error(error)) {
+      process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

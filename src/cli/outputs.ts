@@ -10,6 +10,22 @@ import { parse_duration_ns } from '../scenario/units.js';
 import { wants_progress } from '../sweep/progress.js';
 import { RunProgress } from './run_progress.js';
 
+/** An output file that could not be written: the message names it and the reason. */
+export class OutputError extends Error {
+  readonly code = 'SIM_OUTPUT';
+}
+
+/** Writes an output file; a failure names the file (ENOSPC and EIO from a write carry no path). */
+export function write_output(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string') throw error;
+    throw new OutputError(`cannot write ${file}: ${e.message}`);
+  }
+}
+
 /** The output options of `run` and `compare` (commander's camelCase names). */
 export interface OutputOptions {
   report?: string;
@@ -96,9 +112,9 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
     progress?.end();
   }
   if (out.report !== undefined && recorded !== null) {
-    writeFileSync(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
+    write_output(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
   }
-  if (out.csv !== undefined) writeFileSync(out.csv, runsCsv([result]));
+  if (out.csv !== undefined) write_output(out.csv, runsCsv([result]));
   return result;
 }
 
@@ -139,7 +155,7 @@ export async function compare_with_outputs(
   } finally {
     if (status) process.stderr.write('\r\x1b[K');
   }
-  if (out.report !== undefined) writeFileSync(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
-  if (out.csv !== undefined) writeFileSync(out.csv, runsCsv(comparison.runs));
+  if (out.report !== undefined) write_output(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
+  if (out.csv !== undefined) write_output(out.csv, runsCsv(comparison.runs));
   return comparison;
 }

@@ -14,6 +14,9 @@ import {
   type SweepSummary,
 } from '../index.js';
 import { parse_positive } from './parse_positive.js';
+import { printable_lines } from './printable.js';
+import { is_system_error } from './system_error.js';
+
 
 /** Exit codes beyond main's: 3 some runs failed outside the model (rerun to retry), 4 the model failed on some runs. */
 const EXIT_USAGE = 1;
@@ -29,8 +32,8 @@ async function reporting(what: string, body: () => Promise<void>): Promise<void>
   try {
     await body();
   } catch (error) {
-    if (error instanceof ScenarioError) process.stderr.write(`reclaimsim: invalid ${what}\n${error.message}\n`);
-    else if (error instanceof SweepError || error instanceof RangeError) process.stderr.write(`reclaimsim: ${error.message}\n`);
+    if (error instanceof ScenarioError) process.stderr.write(`reclaimsim: invalid ${what}\n${printable_lines(error.message)}\n`);
+    else if (error instanceof SweepError || error instanceof RangeError || is_system_error(error)) process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
     else throw error;
     process.exitCode = EXIT_USAGE;
   }

@@ -1,4 +1,4 @@
-import { SimAssertionError } from '../engine/assert.js';
+import { SimAssertionError, SimBoundError } from '../engine/assert.js';
 import { with_recycled_tables } from '../engine/tables.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
@@ -13,7 +13,7 @@ export type { RunOptions } from './run_common.js';
 
 /** Thrown when the model itself fails: carries the seed and what reproduces it. */
 export class SimulationError extends Error {
-  readonly code = 'SIM_CRASH';
+  readonly code: string = 'SIM_CRASH';
 
   constructor(
     message: string,
@@ -25,6 +25,15 @@ export class SimulationError extends Error {
     super(message);
     this.name = 'SimulationError';
   }
+}
+
+/**
+ * Thrown when a run passes the model's bounds (one hour of simulated time, the scenario's
+ * event bound): the scenario asks for more than the model simulates. Still a SimulationError,
+ * so a sweep records it as the run's outcome; the CLI reports it as a usage error.
+ */
+export class SimulationLimitError extends SimulationError {
+  override readonly code = 'SIM_LIMIT';
 }
 
 /**
@@ -49,7 +58,8 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
       const where = error instanceof SimAssertionError && error.position !== undefined
         ? ` at sim time ${error.position.sim_time_ns} ns, event ${error.position.seq}`
         : '';
-      throw new SimulationError(`${error.message}${where}`, seed, strategy.name, scenario.name, error);
+      const Class = error instanceof SimBoundError ? SimulationLimitError : SimulationError;
+      throw new Class(`${error.message}${where}`, seed, strategy.name, scenario.name, error);
     }
     throw error;
   }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { parse_scenario, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
+import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
@@ -27,8 +26,18 @@ const ISSUES_SHOWN = 20;
 
 /** `path=value` as `--set` takes it; the value is written plainly when YAML reads it back the same. */
 function set_text(path: string, value: unknown): string {
-  const plain = typeof value === 'string' && parseDocument(value).toJS() === value;
+  const plain = typeof value === 'string' && reads_back(value);
   return `${path}=${plain ? value : JSON.stringify(value)}`;
+}
+
+/** Whether YAML reads the text back as this same string (not "*x", "1", "a: b" or "'q"). */
+function reads_back(text: string): boolean {
+  try {
+    const doc = parseDocument(text);
+    return doc.errors.length === 0 && doc.toJS({ maxAliasCount: 0 }) === text;
+  } catch {
+    return false;
+  }
 }
 
 function shell_word(word: string): string {
@@ -55,7 +64,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
   if (size > GRID_MAX) {
     throw new ScenarioError([{ where: `${spec.file}:1:1`, path: 'axes', message: `the grid has ${size} runs, more than ${GRID_MAX}` }]);
   }
-  const base_text = readFileSync(spec.base_file, 'utf8');
+  const base_text = read_scenario_text(spec.base_file);
   const runs: RunSpec[] = [];
   /** Each distinct issue with the grid points it occurred at. */
   const issues = new Map<string, { issue: ScenarioIssue; points: string[]; setting: string | null }>();

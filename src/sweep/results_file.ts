@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { line_text, parse_line, type ResultLine } from './result_line.js';
 import { SweepError } from './sweep_error.js';
 
@@ -14,6 +14,9 @@ export interface ReadLines {
  */
 export function read_result_lines(path: string): ReadLines {
   if (!existsSync(path)) return { lines: [], partial_bytes: 0 };
+  // A directory, a device (/dev/zero reads forever) or a pipe is not a result file.
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new SweepError(`${path}: ${stat.isDirectory() ? 'is a directory' : 'not a regular file'}, so not a result file`);
   const text = readFileSync(path, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
   const lines = text
