@@ -6,6 +6,7 @@ import {
   mergeResults,
   QUERY_FORMATS,
   queryResults,
+  redactedUrl,
   runSweep,
   ScenarioError,
   startQueueWorker,
@@ -109,7 +110,7 @@ export function register_sweep_commands(program: Command): void {
           lock_ms: options.lockMs,
           ...(options.name === undefined ? {} : { worker_name: options.name }),
         });
-        process.stderr.write(`reclaimsim worker: running jobs of queue ${options.queueName} at ${options.queue} on ${workers} threads\n`);
+        process.stderr.write(`reclaimsim worker: running jobs of queue ${options.queueName} at ${redactedUrl(options.queue)} on ${workers} threads\n`);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.stderr.write('reclaimsim worker: finishing the runs in hand\n');
@@ -118,7 +119,12 @@ export function register_sweep_commands(program: Command): void {
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        await worker.close();
+        if (await worker.close()) {
+          process.stderr.write(`reclaimsim worker: Redis out of reach for ${options.lockMs} ms: stopped without the runs in hand (other workers retake them)\n`);
+          process.exitCode = EXIT_USAGE;
+        }
+        // A client still reconnecting to a server that is gone would keep the process alive.
+        process.exit();
       }),
     );
 
@@ -128,14 +134,15 @@ export function register_sweep_commands(program: Command): void {
     .argument('<files...>', 'JSONL result files')
     .requiredOption('--out <file.jsonl>', 'merged result file')
     .option('--report <file.html>', 'also write the HTML report')
-    .action((files: string[], options: { out: string; report?: string }) =>
+    .option('--keep-first', 'keep the first of different results for one run (else they are refused)')
+    .action((files: string[], options: { out: string; report?: string; keepFirst?: boolean }) =>
       reporting('merge', async () => {
-        const m = await mergeResults(files, options.out, options.report ?? null);
+        const m = await mergeResults(files, options.out, options.report ?? null, options.keepFirst === true);
         process.stdout.write(`merged ${m.runs} runs into ${m.out}${m.duplicates > 0 ? ` (${m.duplicates} duplicate lines dropped)` : ''}\n`);
         if (m.report !== null) process.stdout.write(`report: ${m.report}\n`);
         if (m.partial_bytes > 0) process.stderr.write(`reclaimsim: ignored cut-off last lines (${m.partial_bytes} bytes) of interrupted runs\n`);
         if (m.conflicts > 0) {
-          process.stderr.write(`reclaimsim: warning: ${m.conflicts} runs have different results in different files (different model versions?); kept the first\n`);
+          process.stderr.write(`reclaimsim: warning: ${m.conflicts} runs have different results in different files (different model versions?); kept the first (--keep-first)\n`);
         }
         return Promise.resolve();
       }),
