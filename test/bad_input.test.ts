@@ -171,6 +171,11 @@ describe('sweep files', () => {
     expect(refusal(() => parse_sweep('base: dirty-16m\naxes: !!omap\n  - machine.cpus: [2]\n', 'w.yaml'))).toMatch(/the tag !!omap/);
   });
 
+  it('rejects a sweep file of 40,000 keys with a bounded message', () => {
+    const text = `base: dirty-16m\n${Array.from({ length: 40_000 }, (_, i) => `k${i}: ${i}\n`).join('')}`;
+    expect(refusal(() => parse_sweep(text, 'w.yaml'))).toBe('w.yaml:1:1 (sweep): unknown field(s) k0, k1, k2, k3, k4 and 39995 more (fields: name, description, base, set, axes, strategies, seeds)');
+  });
+
   it('expands a string axis value that YAML would read as an alias', () => {
     const runs = expand_grid(parse_sweep('base: dirty-16m\naxes:\n  name: ["*x", "a"]\n', 'w.yaml'));
     expect(runs.map((run) => run.scenario.name)).toEqual(['*x', 'a']);
@@ -224,6 +229,17 @@ describe('the CLI on bad input (built dist/)', () => {
     const r = cli('run', 'dirty-16m', '--json', '/dev/full');
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('reclaimsim: cannot write /dev/full: ENOSPC: no space left on device, write\n');
+  });
+
+  it('names the trace file or the sweep report it cannot write', () => {
+    const trace = cli('run', 'dirty-16m', '--set', 'pageout.size=2MiB', '--trace', '/dev/full');
+    expect(trace.status).toBe(1);
+    expect(trace.stderr).toBe('reclaimsim: cannot write /dev/full: ENOSPC: no space left on device, write\n');
+    const dir = temp();
+    writeFileSync(join(dir, 'w.yaml'), 'base: dirty-16m\nset:\n  pageout.size: 2MiB\n');
+    const sweep = spawnSync(process.execPath, [CLI, 'sweep', 'w.yaml', '--workers', '1', '--report', '/dev/full'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(sweep.status).toBe(1);
+    expect(sweep.stderr).toBe('reclaimsim: cannot write the report /dev/full: ENOSPC: no space left on device, write\n');
   });
 
   it('refuses empty strategy lists and a first seed whose last seed is past 2^53', () => {

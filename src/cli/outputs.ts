@@ -4,7 +4,7 @@ import { compare_strategies, type Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 import { resolve_strategy, run_scenario, type RunOptions } from '../run/run_scenario.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
+import { recordRun, renderReport, runsCsv, type RecordOptions, type ReportRun, type TraceLimits } from '../report/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parse_duration_ns } from '../scenario/units.js';
 import { wants_progress } from '../sweep/progress.js';
@@ -78,6 +78,25 @@ function trace_limits(out: OutputOptions, nr_cpus: number): TraceLimits {
   return limits;
 }
 
+/**
+ * A recorded run, streaming the trace files the options ask for. A failed write of a trace
+ * (ENOSPC, EIO) carries no path: it is reported with the trace files' names.
+ */
+function recorded_with_outputs(scenario: Scenario, options: RecordOptions, out: OutputOptions): ReportRun {
+  const traces = [out.trace, out.ftrace].filter((file): file is string => file !== undefined);
+  try {
+    return recordRun(scenario, {
+      ...options,
+      ...(out.trace === undefined ? {} : { trace_json: out.trace }),
+      ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
+    });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string' || typeof e.syscall !== 'string' || typeof e.path === 'string' || traces.length === 0) throw error;
+    throw new OutputError(`cannot write ${traces.join(' or ')}: ${e.message}`);
+  }
+}
+
 function progress_for(scenario: Scenario, label: string): RunProgress | null {
   return wants_progress() ? new RunProgress(process.stderr, scenario, label) : null;
 }
@@ -96,14 +115,7 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
   let result: RunResult;
   try {
     if (out.report !== undefined || out.trace !== undefined || out.ftrace !== undefined) {
-      recorded = recordRun(scenario, {
-        ...options,
-        strategy,
-        trace_limits: limits,
-        also,
-        ...(out.trace === undefined ? {} : { trace_json: out.trace }),
-        ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
-      });
+      recorded = recorded_with_outputs(scenario, { ...options, strategy, trace_limits: limits, also }, out);
       result = recorded.result;
     } else {
       result = run_scenario(scenario, { ...options, strategy, ...(progress === null ? {} : { tracer: progress }) });

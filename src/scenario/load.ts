@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { scenario_fields_at } from './fields.js';
-import { ScenarioError, type ScenarioIssue } from './scenario_error.js';
+import { name_list, ScenarioError, type ScenarioIssue } from './scenario_error.js';
 import { scenario_schema, type Scenario } from './schema.js';
 import { check_map_document, parse_yaml, read_bounded, where_at, yaml_value, type YamlInput } from './yaml_input.js';
 
@@ -47,13 +47,6 @@ export function resolve_scenario_path(name_or_path: string): string {
 /** Reads a scenario file (bounded: /dev/zero is not a scenario). */
 export function read_scenario_text(file: string): string {
   return read_bounded(file, 'a scenario file');
-}
-
-/** Names unknown to a map: quoted when empty or not a plain word, at most a few. */
-function field_list(keys: readonly string[]): string {
-  const SHOWN = 5;
-  const names = keys.slice(0, SHOWN).map((key) => (/^\w+$/.test(key) ? key : JSON.stringify(key)));
-  return names.join(', ') + (keys.length > SHOWN ? ` and ${keys.length - SHOWN} more` : '');
 }
 
 /**
@@ -142,7 +135,7 @@ export function parse_scenario(text: string, file: string, sets: readonly string
       let message = issue.message;
       if (issue.code === 'unrecognized_keys') {
         const fields = scenario_fields_at(issue.path as (string | number)[]);
-        message = `unknown field(s) ${field_list(issue.keys)}${fields === null ? '' : ` (fields: ${fields.join(', ')})`}`;
+        message = `unknown field(s) ${name_list(issue.keys)}${fields === null ? '' : ` (fields: ${fields.join(', ')})`}`;
       }
       return { where, path, message, ...(value === undefined ? {} : { value }) };
     }),

@@ -28,6 +28,12 @@ export function printable(text: string, max = QUOTED_MAX): string {
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
 
+/** Names for a message: quoted when empty or not a plain word, at most a few. */
+export function name_list(names: readonly string[], shown = 5): string {
+  const quoted = names.slice(0, shown).map((name) => (/^[\w.-]+$/.test(name) ? name : JSON.stringify(name)));
+  return quoted.join(', ') + (names.length > shown ? ` and ${names.length - shown} more` : '');
+}
+
 function format_issue(issue: ScenarioIssue): string {
   const value = issue.value === undefined ? '' : ` (got ${printable(issue.value)})`;
   return `${printable(issue.where, 300)} ${printable(issue.path, 200) || '(scenario)'}: ${printable(issue.message, 2000)}${value}`;

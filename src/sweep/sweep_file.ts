@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { stable_json } from '../run/result.js';
 import { resolve_strategy } from '../run/run_scenario.js';
 import { resolve_scenario_path, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
+import { name_list } from '../scenario/scenario_error.js';
 import { check_map_document, parse_yaml, read_bounded, yaml_value } from '../scenario/yaml_input.js';
 import { is_scenario_field } from './scenario_field.js';
 import { SweepError } from './sweep_error.js';
@@ -123,7 +124,7 @@ export function parse_sweep(text: string, file: string): SweepSpec {
     throw new ScenarioError(
       parsed.error.issues.map((issue): ScenarioIssue => {
         const path = issue.path.map(String);
-        const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (fields: ${Object.keys(sweep_schema.shape).join(', ')})` : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${name_list(issue.keys)} (fields: ${Object.keys(sweep_schema.shape).join(', ')})` : issue.message;
         return { where: where(issue.path as (string | number)[]), path: path.join('.') || '(sweep)', message };
       }),
     );
