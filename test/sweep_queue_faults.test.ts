@@ -140,12 +140,12 @@ describe('Redis restarted without persistence', () => {
 });
 
 describe('what workers return', () => {
-  /** A sweep of one queue answered by a fake worker returning `answer` for every job. */
+  /** A sweep of one queue answered by a fake worker returning `answer` for every job (or throwing it, an Error). */
   async function answered(queue_name: string, answer: unknown): Promise<CliResult> {
     const port = await free_port();
     await redis(port);
     const url = `redis://127.0.0.1:${port}`;
-    workers.push(new Worker(queue_name, () => Promise.resolve(answer), { connection: { url } }));
+    workers.push(new Worker(queue_name, () => (answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer)), { connection: { url } }));
     return background(['sweep', 'small.yaml', '--queue', url, '--queue-name', queue_name, '--out', `${queue_name}.jsonl`]).done;
   }
 
@@ -162,5 +162,12 @@ describe('what workers return', () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`failed: the worker runs reclaimsim "0.0.0-other", this sweep ${MODEL_VERSION}: run workers of this version`);
     expect(ids_of(join(dir, 'versions.jsonl'))).toEqual([]);
+  }, 60_000);
+
+  it('prints the reasons workers give with their control characters escaped', async () => {
+    const r = await answered('escapes', new Error('bad\x1b[2J'));
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('failed: bad\\x1b[2J');
+    expect(r.stderr).not.toContain('\x1b');
   }, 60_000);
 });

@@ -80,13 +80,13 @@ async function reporting_crashes(argv: readonly string[], body: () => Promise<vo
     if (!(error instanceof SimulationError)) throw error;
     if (error instanceof SimulationLimitError) {
       process.stderr.write(
-        `reclaimsim: the run went past the model's bounds: ${error.message}\n  (README "Limits": at most one hour of simulated time; a short access interval or many passes need many events)\n  reproduce: ${printable_lines(['reclaimsim', ...argv].join(' '))}\n`,
+        printable_lines(`reclaimsim: the run went past the model's bounds: ${error.message}\n  (README "Limits": at most one hour of simulated time; a short access interval or many passes need many events)\n  reproduce: ${['reclaimsim', ...argv].join(' ')}`) + '\n',
       );
       process.exitCode = EXIT_USAGE;
       return;
     }
     process.stderr.write(
-      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
+      printable_lines(`reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}`) + '\n',
     );
     process.exitCode = EXIT_CRASH;
   }

@@ -49,7 +49,8 @@ function print_summary(s: SweepSummary): void {
     process.exitCode = EXIT_CRASH;
   }
   if (s.failed.length > 0) {
-    for (const { id, reason } of s.failed.slice(0, REASONS_SHOWN)) process.stderr.write(`reclaimsim: run ${id} failed: ${reason}\n`);
+    // A reason may come from a worker: anything can write to a queue.
+    for (const { id, reason } of s.failed.slice(0, REASONS_SHOWN)) process.stderr.write(`reclaimsim: run ${id} failed: ${printable_lines(reason).replaceAll('\n', ' ')}\n`);
     if (s.failed.length > REASONS_SHOWN) process.stderr.write(`reclaimsim: and ${s.failed.length - REASONS_SHOWN} more\n`);
     process.stderr.write('reclaimsim: failed runs are not recorded; run the same command again to retry them\n');
     process.exitCode = EXIT_INCOMPLETE;
