@@ -176,6 +176,13 @@ describe('sweep files', () => {
     expect(refusal(() => parse_sweep(text, 'w.yaml'))).toBe('w.yaml:1:1 (sweep): unknown field(s) k0, k1, k2, k3, k4 and 39995 more (fields: name, description, base, set, axes, strategies, seeds)');
   });
 
+  it('lists at most 20 issues of a grid, counting the rest once', () => {
+    const values = Array.from({ length: 30 }, (_, i) => 300 + i);
+    const lines = refusal(() => expand_grid(parse_sweep(`base: dirty-16m\naxes:\n  machine.cpus: [${values.join(', ')}]\n`, 'w.yaml'))).split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe('and 10 more issues');
+  });
+
   it('expands a string axis value that YAML would read as an alias', () => {
     const runs = expand_grid(parse_sweep('base: dirty-16m\naxes:\n  name: ["*x", "a"]\n', 'w.yaml'));
     expect(runs.map((run) => run.scenario.name)).toEqual(['*x', 'a']);

@@ -21,8 +21,6 @@ export interface RunSpec {
 
 /** A grid larger than this is a typo, not a plan (and would not fit in memory expanded). */
 const GRID_MAX = 1_000_000;
-/** Distinct issues listed before the rest are counted. */
-const ISSUES_SHOWN = 20;
 
 /** `path=value` as `--set` takes it; the value is written plainly when YAML reads it back the same. */
 function set_text(path: string, value: unknown): string {
@@ -111,7 +109,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
     }
   }
   if (issues.size > 0) {
-    const listed = [...issues.values()].slice(0, ISSUES_SHOWN).map(({ issue, points, setting }) => {
+    const listed = [...issues.values()].map(({ issue, points, setting }) => {
       const everywhere = setting !== null && uses.get(setting) === points.length;
       if (everywhere || points.length === 0 || spec.axes.length === 0) return issue;
       const more = points.length > 1 ? ` (and ${points.length - 1} more)` : '';
@@ -119,7 +117,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
       const got = value === undefined ? '' : ` (got ${value})`;
       return { ...rest, message: `${issue.message}${got}, at grid point ${points[0] as string}${more}` };
     });
-    if (issues.size > ISSUES_SHOWN) listed.push({ where: spec.file, path: '(sweep)', message: `and ${issues.size - ISSUES_SHOWN} more issues` });
+    // ScenarioError lists the first few and counts the rest.
     throw new ScenarioError(listed);
   }
   return runs;
