@@ -19,7 +19,7 @@ import type { ReclaimStrategy } from './reclaim/strategy.js';
 import { load_strategy_module } from './run/strategy_module.js';
 
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
-export { SimulationError } from './run/run_scenario.js';
+export { SimulationError, SimulationLimitError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
 export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';

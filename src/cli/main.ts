@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   listScenarios,
@@ -10,6 +9,7 @@ import {
   runSwarm,
   ScenarioError,
   SimulationError,
+  SimulationLimitError,
   type ReclaimStrategy,
 } from '../index.js';
 import { StrategyModuleError } from '../run/strategy_module.js';
@@ -17,7 +17,9 @@ import { format_comparison } from './compare_format.js';
 import { format_swarm } from './swarm_format.js';
 import { format_run } from './format.js';
 import { parse_positive } from './parse_positive.js';
-import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
+import { compare_with_outputs, OutputError, run_with_outputs, write_output, type OutputOptions } from './outputs.js';
+import { printable_lines } from './printable.js';
+import { is_system_error } from './system_error.js';
 import { register_sweep_commands } from './sweep_commands.js';
 import { register_kernel_check_command } from './kernel_check_command.js';
 
@@ -84,8 +86,15 @@ async function reporting_crashes(argv: readonly string[], body: () => Promise<vo
     await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
+    if (error instanceof SimulationLimitError) {
+      process.stderr.write(
+        printable_lines(`reclaimsim: the run went past the model's bounds: ${error.message}\n  (README "Limits": at most one hour of simulated time; a short access interval or many passes need many events)\n  reproduce: ${['reclaimsim', ...argv].join(' ')}`) + '\n',
+      );
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     process.stderr.write(
-      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n${format_findings_so_far(error)}`,
+      printable_lines(`reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n${format_findings_so_far(error)}`),
     );
     process.exitCode = EXIT_CRASH;
   }
@@ -125,7 +134,7 @@ function build_program(argv: readonly string[]): Command {
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         }, options);
         process.stdout.write(format_run(result));
-        if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
+        if (options.json !== undefined) write_output(options.json, resultJson([result]));
         if (options.failOnViolation === true && result.oracle.violations.length > 0) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -145,12 +154,14 @@ function build_program(argv: readonly string[]): Command {
     .option('--stats-csv <file>', 'write the comparison as CSV: per figure and strategy the mean, spread, change, Welch\'s t-test p-value and mark')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, options.set);
-      const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
+      const names = options.strategies.split(',').filter((s) => s !== '');
+      if (names.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      const strategies = await Promise.all(names.map(strategy_arg));
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       await reporting_crashes(argv, async () => {
         const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
-        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs, comparison));
+        if (options.json !== undefined) write_output(options.json, resultJson(comparison.runs, comparison));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -165,6 +176,8 @@ function build_program(argv: readonly string[]): Command {
     .option('--fail-on-violation', 'exit 2 when any violation (or model failure) is found')
     .action(async (options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
       const args = options.strategies.split(',').filter((s) => s !== '');
+      if (args.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      if (!Number.isSafeInteger(options.firstSeed + options.runs - 1)) throw new RangeError(`--first-seed ${options.firstSeed} with --runs ${options.runs}: the last seed would be past ${Number.MAX_SAFE_INTEGER}`);
       const strategies = await Promise.all(args.map(strategy_arg));
       const progress = process.stderr.isTTY && process.env.CI === undefined;
       const summary = runSwarm(strategies, options.runs, options.firstSeed, (done) => {
@@ -172,7 +185,7 @@ function build_program(argv: readonly string[]): Command {
       }, { strategy_args: args });
       if (progress) process.stderr.write('\n');
       process.stdout.write(format_swarm(summary));
-      if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+      if (options.json !== undefined) write_output(options.json, `${JSON.stringify(summary, null, 2)}\n`);
       if (options.failOnViolation === true && summary.findings.length > 0) process.exitCode = EXIT_VIOLATION;
     });
 
@@ -194,10 +207,6 @@ function build_program(argv: readonly string[]): Command {
   return program;
 }
 
-/** A file the command could not open (a missing folder, no permission): Node's message names the path and the reason. */
-function is_file_error(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
-}
 
 async function main(argv: readonly string[]): Promise<void> {
   const program = build_program(argv);
@@ -209,12 +218,12 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     if (error instanceof ScenarioError) {
-      process.stderr.write(`reclaimsim: invalid scenario\n${error.message}\n`);
+      process.stderr.write(`reclaimsim: invalid scenario\n${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || is_file_error(error)) {
-      process.stderr.write(`reclaimsim: ${error.message}\n`);
+    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || error instanceof OutputError || is_system_error(error)) {
+      process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

@@ -219,9 +219,7 @@ export class Oracle implements Probe {
     for (let i = 0; i < bits.length; i++) if (bits[i] !== last[i]) same = false;
     if (same) return this.last_running_set;
     last.set(bits);
-    const cpus: number[] = [];
-    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) if ((((bits[cpu >>> 5] as number) >>> (cpu & 31)) & 1) === 1) cpus.push(cpu);
-    this.last_running_set = this.stale.cpu_sets.push(cpus) - 1;
+    this.last_running_set = this.stale.cpu_set_index(bits, this.machine.nr_cpus);
     return this.last_running_set;
   }
 

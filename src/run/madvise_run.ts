@@ -3,6 +3,7 @@ import { Prng } from '../engine/prng.js';
 import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { app_thread_cpus, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
+import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
@@ -132,7 +133,7 @@ export function simulate_madvise(
   }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
-  sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
+  sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: SIM_TIME_MAX_NS });
 
   const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
   // A task may finish ahead of the last event: the run ends at the later of the two.

@@ -1,4 +1,4 @@
-import { SimAssertionError } from '../engine/assert.js';
+import { SimAssertionError, SimBoundError } from '../engine/assert.js';
 import { with_recycled_tables } from '../engine/tables.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
@@ -16,7 +16,7 @@ export type { RunOptions } from './run_common.js';
  * the oracle's findings up to the failure (often its explanation).
  */
 export class SimulationError extends Error {
-  readonly code = 'SIM_CRASH';
+  readonly code: string = 'SIM_CRASH';
 
   constructor(
     message: string,
@@ -30,6 +30,15 @@ export class SimulationError extends Error {
     super(message);
     this.name = 'SimulationError';
   }
+}
+
+/**
+ * Thrown when a run passes the model's bounds (one hour of simulated time, the scenario's
+ * event bound): the scenario asks for more than the model simulates. Still a SimulationError,
+ * so a sweep records it as the run's outcome; the CLI reports it as a usage error.
+ */
+export class SimulationLimitError extends SimulationError {
+  override readonly code = 'SIM_LIMIT';
 }
 
 /**
@@ -56,7 +65,8 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
         ? ` at sim time ${error.position.sim_time_ns} ns, event ${error.position.seq}`
         : '';
       const findings = state.oracle === null ? [] : oracle_result(state.oracle, seed, command).violations;
-      throw new SimulationError(`${error.message}${where}`, seed, strategy.name, scenario.name, error, findings, command);
+      const Class = error instanceof SimBoundError ? SimulationLimitError : SimulationError;
+      throw new Class(`${error.message}${where}`, seed, strategy.name, scenario.name, error, findings, command);
     }
     throw error;
   }

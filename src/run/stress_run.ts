@@ -3,6 +3,7 @@ import type { TaskBody } from '../engine/simulator.js';
 import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { kswapd_cpu, stress_params, stress_worker_cpus, thp_orders, type Scenario } from '../scenario/schema.js';
+import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../workload/stress_vm.js';
 import type { MmStruct } from '../mm/mm_struct.js';
 import { create_mm } from './machine_setup.js';
@@ -118,7 +119,7 @@ export function simulate_stress(
   const passes_bound = Number.isFinite(stress.passes)
     ? stress.passes
     : Math.ceil(stress.duration_ns / (pages * machine.cost.stress_vm_page_ns)) + 1;
-  sim.run({ events_max: 256 * stress.workers * pages * passes_bound + 1_000_000, time_ns_max: 3600e9 });
+  sim.run({ events_max: 256 * stress.workers * pages * passes_bound + 1_000_000, time_ns_max: SIM_TIME_MAX_NS });
 
   const end_ns = marks.end_ns;
   oracle?.check_final_state(end_ns);

@@ -1,3 +1,4 @@
+import { SweepError } from './sweep_error.js';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { category_lines, load_chart_libraries, strategy_color } from '../report/charts.js';
@@ -106,5 +107,13 @@ export function report_title(lines: readonly ResultLine[], file: string): string
 }
 
 export async function write_report(path: string, title: string, lines: readonly ResultLine[]): Promise<void> {
-  writeFileSync(path, await render_report(title, lines));
+  const html = await render_report(title, lines);
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    // ENOSPC and EIO from a write carry no path.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    throw new SweepError(`cannot write the report ${path}: ${(error as Error).message}`);
+  }
 }
