@@ -14,25 +14,28 @@ import type { Scenario } from './scenario/schema.js';
 import { run_scenario, type RunOptions } from './run/run_scenario.js';
 import { BUILTIN_STRATEGIES } from './reclaim/strategies/index.js';
 import { RESULT_SCHEMA, stable_json, type ResultFile, type RunResult } from './run/result.js';
-import { compare_strategies, type Comparison } from './run/compare.js';
+import { compare_strategies, comparison_summary, type Comparison } from './run/compare.js';
 import type { ReclaimStrategy } from './reclaim/strategy.js';
 import { load_strategy_module } from './run/strategy_module.js';
 
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
-export { SimulationError } from './run/run_scenario.js';
+export { SimulationError, SimulationLimitError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
 export { MACHINE_PRESETS, PRESET_NAMES, type MachinePreset } from './hw/presets.js';
 export { ARCH_NAMES, type ArchName } from './hw/arch_tlb.js';
 export { SWAP_DEVICE_PRESETS } from './block/device.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
-export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult } from './run/result.js';
+export type { RunResult, ResultFile, TaskResult, PhaseResult, Interrupts, ReclaimResult, MemcgResult, OracleFinding } from './run/result.js';
+export { MODEL_MUTANT_NAMES, type ModelMutantName } from './mm/mutants.js';
 export type { RunOptions } from './run/run_scenario.js';
-export type { Comparison, ComparedFigure } from './run/compare.js';
+export type { Comparison, ComparedCell, ComparedFigure } from './run/compare.js';
+export { SIGNIFICANCE_ALPHA } from './run/significance.js';
 export type { ReclaimStrategy } from './reclaim/strategy.js';
 export { ShrinkContext, PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN } from './reclaim/shrink_context.js';
 export { RESULT_SCHEMA, stable_json };
 export { swarm_scenario } from './oracle/swarm.js';
-export { run_swarm as runSwarm, type SwarmSummary, type SwarmFinding } from './run/swarm_run.js';
+export { run_swarm as runSwarm, MODEL_FAILURE, type SwarmSummary, type SwarmFinding, type SwarmCoverage, type SwarmOptions } from './run/swarm_run.js';
+export { COVERAGE_KEYS, type OracleCoverage } from './oracle/coverage.js';
 export { VIOLATION_RULES } from './oracle/violations.js';
 
 /** Loads and validates a scenario from a YAML file or a built-in name, with `path=value` overrides. */
@@ -63,9 +66,12 @@ export function compareStrategies(
   return compare_strategies(scenario, strategies, seeds, options);
 }
 
-/** The result file of DESIGN.md section 6 for some runs, as stable JSON text. */
-export function resultJson(runs: RunResult[]): string {
-  const file: ResultFile = { schema: RESULT_SCHEMA, runs };
+/**
+ * The result file of DESIGN.md section 6 for some runs, as stable JSON text; from `compare`,
+ * with the comparison's figures and their statistics beside the runs.
+ */
+export function resultJson(runs: RunResult[], comparison?: Comparison): string {
+  const file: ResultFile = { schema: RESULT_SCHEMA, runs, ...(comparison === undefined ? {} : { comparison: comparison_summary(comparison) }) };
   return `${stable_json(file)}\n`;
 }
 

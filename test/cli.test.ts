@@ -45,7 +45,7 @@ describe('reclaimsim CLI (built dist/)', () => {
     const missing = join(dir, 'no-such-folder', 'r.json');
     const r = cli('run', 'dirty-16m', '--json', missing);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`reclaimsim: ENOENT: no such file or directory, open '${missing}'\n`);
+    expect(r.stderr).toBe(`reclaimsim: cannot write ${missing}: ENOENT: no such file or directory, open '${missing}'\n`);
     const seeds = cli('compare', 'dirty-16m', '--seeds', '0');
     expect(seeds.status).toBe(1);
     expect(seeds.stderr).toMatch(/^error: option '--seeds <n>' argument '0' is invalid\. a positive integer/);

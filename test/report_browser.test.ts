@@ -79,4 +79,29 @@ describe.skipIf(!existsSync(CHROMIUM) && !in_ci)('HTML report in chromium', () =
       await browser.close();
     }
   });
+
+  it('shows five strategies at 1,400 px without overflow, the headline in the first screen', async () => {
+    const scenario = load_scenario('stress-memcg');
+    const strategies = ['upstream', 'seed-v1', 'seed-v2', 'zhang-v4', 'batched'];
+    const traced = strategies.map((strategy) => record_run(scenario, { strategy }));
+    const comparison = compare_strategies(scenario, strategies, [1, 2]);
+    const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-browser-'));
+    const file = join(dir, 'five.html');
+    writeFileSync(file, await render_report({ command: `reclaimsim compare stress-memcg --strategies ${strategies.join(',')} --seeds 2 --report five.html`, scenario, traced, runs: comparison.runs, comparison }));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`file://${file}`);
+      const widths = await page.evaluate<{ page: number; view: number }>('({ page: document.documentElement.scrollWidth, view: window.innerWidth })');
+      expect(widths.page).toBeLessThanOrEqual(widths.view);
+      // Every strategy's column of the headline is on screen, the last one included.
+      const last = await page.locator('#results table.cmp th').last().boundingBox();
+      expect((last?.x ?? Infinity) + (last?.width ?? 0)).toBeLessThanOrEqual(1400);
+      expect(last?.y ?? Infinity).toBeLessThan(900);
+      const shot = await page.screenshot({ fullPage: true, path: join(dir, 'five-1400.png') });
+      expect(luminance_stats(shot).width).toBe(1400);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 });

@@ -34,6 +34,14 @@ describe('reclaimsim run/compare outputs', () => {
     expect(readFileSync(join(dir, 'c.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
   });
 
+  it('says on stderr when a trace reached its event cap, not only inside the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-out-'));
+    const r = cli('run', 'dirty-16m', '--trace', join(dir, 't.json'), '--trace-events-max', '100');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/t\.json: event cap of 100 reached at \d+ ns/);
+    expect(cli('run', 'dirty-16m', '--trace', join(dir, 'u.json')).stderr).toBe('');
+  });
+
   it('rejects bad trace limits before running', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-out-'));
     expect(cli('run', 'dirty-16m', '--trace-window', '1ms:2ms').stderr).toMatch(/limit --trace or --ftrace/);

@@ -18,11 +18,24 @@ import { load_scenario } from '../src/scenario/load.js';
 const FORMATS: Record<string, string> = {
   tlb_flush: 'pages:%ld reason:%s (%d)',
   mm_vmscan_write_folio: 'page=%p pfn=0x%lx flags=%s',
+  mm_vmscan_kswapd_sleep: 'nid=%d',
+  mm_vmscan_kswapd_wake: 'nid=%d order=%d',
+  mm_vmscan_wakeup_kswapd: 'nid=%d order=%d gfp_flags=%s',
+  mm_vmscan_direct_reclaim_begin: 'order=%d gfp_flags=%s',
+  mm_vmscan_direct_reclaim_end: 'nr_reclaimed=%lu',
+  mm_vmscan_memcg_reclaim_begin: 'order=%d gfp_flags=%s',
+  mm_vmscan_memcg_reclaim_end: 'nr_reclaimed=%lu',
+  mm_vmscan_lru_isolate: 'classzone=%d order=%d nr_requested=%lu nr_scanned=%lu nr_skipped=%lu nr_taken=%lu lru=%s',
+  mm_vmscan_lru_shrink_inactive:
+    'nid=%d nr_scanned=%ld nr_reclaimed=%ld nr_dirty=%ld nr_writeback=%ld nr_congested=%ld nr_immediate=%ld nr_activate_anon=%d nr_activate_file=%d nr_ref_keep=%ld nr_unmap_fail=%ld priority=%d flags=%s',
+  mm_vmscan_lru_shrink_active: 'nid=%d nr_taken=%ld nr_active=%ld nr_deactivated=%ld nr_referenced=%ld priority=%d flags=%s',
   block_bio_queue: '%d,%d %s %llu + %u [%s]',
   block_rq_issue: '%d,%d %s %u (%s) %llu + %u %s,%u,%u [%s]',
   block_rq_complete: '%d,%d %s (%s) %llu + %u %s,%u,%u [%d]',
   call_function_entry: 'vector=%d',
   call_function_exit: 'vector=%d',
+  call_function_single_entry: 'vector=%d',
+  call_function_single_exit: 'vector=%d',
   irq_handler_entry: 'irq=%d name=%s',
   irq_handler_exit: 'irq=%d ret=%s',
 };
@@ -30,11 +43,11 @@ const FORMATS: Record<string, string> = {
 /** A printf format as a regex with one group per conversion (%p as libtraceevent prints it: 0x…). */
 function format_regex(format: string): RegExp {
   const conversions: Record<string, string> = {
-    '%ld': '(-?\\d+)', '%d': '(-?\\d+)', '%u': '(\\d+)', '%llu': '(\\d+)', '%zu': '(\\d+)',
+    '%ld': '(-?\\d+)', '%d': '(-?\\d+)', '%u': '(\\d+)', '%lu': '(\\d+)', '%llu': '(\\d+)', '%zu': '(\\d+)',
     '%lx': '([0-9a-f]+)', '%p': '(0x[0-9a-f]+)', '%s': '(.*?)',
   };
   const pattern = format
-    .split(/(%(?:ld|llu|lx|zu|d|u|p|s))/)
+    .split(/(%(?:ld|lu|llu|lx|zu|d|u|p|s))/)
     .map((part) => conversions[part] ?? part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('');
   return new RegExp(`^${pattern}$`);
@@ -118,9 +131,36 @@ describe('ftrace text', () => {
     const first = lines.find((l) => l.event === 'block_bio_queue') as Line;
     expect(first.fields.slice(0, 3)).toEqual(['259', '0', 'W']);
     expect(first.fields[5]).toBe('madvise');
-    for (const [entry, exit] of [['call_function_entry', 'call_function_exit'], ['irq_handler_entry', 'irq_handler_exit']]) {
+    for (const [entry, exit] of [['call_function_entry', 'call_function_exit'], ['call_function_single_entry', 'call_function_single_exit'], ['irq_handler_entry', 'irq_handler_exit']]) {
       expect(lines.filter((l) => l.event === entry).length).toBe(lines.filter((l) => l.event === exit).length);
     }
-    expect(lines.filter((l) => l.event === 'call_function_entry' && l.cpu === 1)).toHaveLength(result.interrupts.TLB?.[1] as number);
+    // Two CPUs: every shootdown interrupts the one other CPU, by smp_call_function_single's vector.
+    const single = lines.filter((l) => l.event === 'call_function_single_entry' && l.cpu === 1);
+    expect(single).toHaveLength(result.interrupts.CAL?.[1] as number);
+    expect(single[0]?.fields).toEqual(['251']);
+    expect(lines.filter((l) => l.event === 'call_function_entry')).toHaveLength(0);
   });
+});
+
+describe('function-call interrupts in ftrace', () => {
+  // stress-memcg: each reclaimer unmaps one other worker's page, so each flush interrupts one
+  // CPU; dirty-16m on 4 CPUs: three application threads share the mm, so flushes go to several.
+  for (const [name, sets, vector] of [['stress-memcg', [], 'single'], ['dirty-16m', ['machine.cpus=4', 'workload.threads=3'], 'multi']] as const) {
+    it(`${name}: one handler entry per CAL interrupt on every CPU, by the vector smp_call_function_many_cond picks`, () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'reclaimsim-ftrace-')), `${name}.txt`);
+      const { result } = record_run(load_scenario(name, [...sets]), { trace_text: path, trace_limits: { events_max: 50_000_000 } });
+      const lines = read_ftrace(readFileSync(path, 'utf8'));
+      const count = (event: string, cpu: number) => lines.filter((l) => l.event === event && l.cpu === cpu).length;
+      const by_vector = { single: 0, multi: 0 };
+      result.interrupts.CAL?.forEach((cal, cpu) => {
+        by_vector.multi += count('call_function_entry', cpu);
+        by_vector.single += count('call_function_single_entry', cpu);
+        expect(count('call_function_entry', cpu) + count('call_function_single_entry', cpu), `CPU ${cpu}`).toBe(cal);
+        // Calls queued behind a pending one run in its interrupt: TLB counts them, CAL does not.
+        expect(lines.filter((l) => l.event === 'tlb_flush' && l.cpu === cpu && l.fields[1] === 'remote shootdown')).toHaveLength(result.interrupts.TLB?.[cpu] as number);
+      });
+      expect(by_vector[vector]).toBeGreaterThan(0);
+      for (const l of lines.filter((x) => x.event.startsWith('call_function'))) expect(l.fields).toEqual([l.event.startsWith('call_function_single') ? '251' : '252']);
+    }, 120_000);
+  }
 });

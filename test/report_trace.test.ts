@@ -18,23 +18,7 @@ import { TextBuffer } from '../src/report/text_writer.js';
 import type { TraceContext } from '../src/report/trace_context.js';
 import type { RunResult } from '../src/run/result.js';
 import { load_scenario } from '../src/scenario/load.js';
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  ts?: number;
-  dur?: number;
-  pid: number;
-  tid?: number;
-  s?: string;
-  args?: Record<string, unknown>;
-}
-
-interface TraceFile {
-  displayTimeUnit: string;
-  traceEvents: TraceEvent[];
-  otherData: { reclaimsim: { truncated: string | null; events: number; late_events: number } };
-}
+import { structure_problems, type TraceFile } from './trace_check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-trace-'));
 
@@ -43,37 +27,6 @@ function traced(file: string, sets: string[] = [], limits = {}, strategy = 'upst
   const { result } = record_run(load_scenario('dirty-16m', sets), { strategy, trace_json: path, trace_limits: limits });
   const text = readFileSync(path, 'utf8');
   return { trace: JSON.parse(text) as TraceFile, text, result };
-}
-
-/** The checks Perfetto's JSON importer relies on; returns the problems found. */
-function structure_problems(trace: TraceFile): string[] {
-  const problems: string[] = [];
-  const tracks = new Map<string, TraceEvent[]>();
-  for (const e of trace.traceEvents) {
-    if (typeof e.name !== 'string' || typeof e.ph !== 'string' || typeof e.pid !== 'number') problems.push(`fields: ${JSON.stringify(e)}`);
-    if (e.ph === 'M') continue;
-    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) problems.push(`ts: ${JSON.stringify(e)}`);
-    if (e.ph !== 'C' && typeof e.tid !== 'number') problems.push(`tid: ${JSON.stringify(e)}`);
-    if (e.ph === 'X' && (typeof e.dur !== 'number' || e.dur < 0)) problems.push(`dur: ${JSON.stringify(e)}`);
-    if (e.ph === 'i' && !['t', 'p', 'g'].includes(e.s ?? '')) problems.push(`scope: ${JSON.stringify(e)}`);
-    const key = `${e.pid}/${e.ph === 'C' ? `counter ${e.name}` : e.tid}`;
-    tracks.set(key, [...(tracks.get(key) ?? []), e]);
-  }
-  for (const [key, events] of tracks) {
-    const sorted = [...events].sort((a, b) => (a.ts as number) - (b.ts as number) || (b.dur ?? 0) - (a.dur ?? 0));
-    for (let i = 1; i < sorted.length; i++) if ((sorted[i]?.ts as number) < (sorted[i - 1]?.ts as number)) problems.push(`${key}: not monotonic`);
-    // Strict nesting of X slices: a slice that starts inside another ends inside it too.
-    const open: TraceEvent[] = [];
-    const eps = 1e-6;
-    for (const e of sorted.filter((x) => x.ph === 'X')) {
-      const end = (e.ts as number) + (e.dur as number);
-      while (open.length > 0 && (open[open.length - 1]?.ts as number) + (open[open.length - 1]?.dur as number) <= (e.ts as number) + eps) open.pop();
-      const parent = open[open.length - 1];
-      if (parent !== undefined && end > (parent.ts as number) + (parent.dur as number) + eps) problems.push(`${key}: ${e.name} at ${e.ts} overlaps ${parent.name} at ${parent.ts}`);
-      open.push(e);
-    }
-  }
-  return problems;
 }
 
 describe('Chrome trace-event JSON', () => {
@@ -109,7 +62,9 @@ describe('Chrome trace-event JSON', () => {
 
   it('puts each shootdown handler inside the task running on the CPU, and the block/vmscan events under kernel names', () => {
     const on_cpu1 = full.trace.traceEvents.filter((e) => e.pid === 1 && e.tid === 1 && e.ph === 'X');
-    expect(on_cpu1.filter((e) => e.name === 'irq_vectors:call_function')).toHaveLength(full.result.interrupts.TLB?.[1] as number);
+    // One handler slice per CAL interrupt; with two CPUs each goes to one CPU: call_function_single.
+    expect(on_cpu1.filter((e) => e.name === 'irq_vectors:call_function_single')).toHaveLength(full.result.interrupts.CAL?.[1] as number);
+    expect(on_cpu1.filter((e) => e.name === 'irq_vectors:call_function_single' || e.name === 'sim:queued_call')).toHaveLength(full.result.interrupts.TLB?.[1] as number);
     expect(on_cpu1.filter((e) => e.name === 'app/1')).toHaveLength(1);
     const names = new Set(full.trace.traceEvents.map((e) => e.name));
     for (const name of ['vmscan:mm_vmscan_write_folio', 'block:block_bio_queue', 'block:block_rq_issue', 'block:block_rq_complete', 'irq:irq_handler', 'sim:shrink_folio_list', 'pswpout', 'app/1 ops/s']) {

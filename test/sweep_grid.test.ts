@@ -121,7 +121,7 @@ describe('sweep file errors name file:line:col, the field and what is allowed', 
     expect(issues_of('base: dirty-16m\nseeds: 0\n')).toContainEqual(expect.stringMatching(/^bad\.yaml:2:8 seeds: .*>=1/));
     expect(issues_of('base: dirty-16m\nseeds: two\n')).toContainEqual(expect.stringMatching(/^bad\.yaml:2:8 seeds: a number of seeds \(1\.\.100000, meaning seeds 1\.\.N\) or a list of seeds/));
     expect(issues_of('base: no-such-scenario\n')).toContainEqual(expect.stringMatching(/^bad\.yaml:1:7 base: no such file, and not a built-in scenario/));
-    expect(issues_of('base: dirty-16m\naxes: {machine.cpus: [2\n')[0]).toMatch(/^bad\.yaml:\d+:\d+ \(scenario\): YAML/);
+    expect(issues_of('base: dirty-16m\naxes: {machine.cpus: [2\n')[0]).toMatch(/^bad\.yaml:\d+:\d+ \(sweep\): YAML/);
   });
 
   it('two grid points that resolve to the same run', () => {

@@ -3,10 +3,12 @@ import { Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { Machine } from '../hw/machine.js';
 import { folio_end_writeback } from '../mm/filemap.js';
 import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm/folio.js';
+import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
+import { table } from '../engine/tables.js';
 import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
-import type { BlockProbe } from './probe.js';
+import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP, type BlockProbe } from './probe.js';
 
 const KIB_PER_PAGE = 4;
 
@@ -47,6 +49,8 @@ function count_swpout_vm_event(pgdat: PgData, order: number): void {
 export class SwapIo implements CompletionHandler {
   readonly device: BlockDevice | null;
   private readonly read_waiters = new Map<number, Task>();
+  /** Per slot, the folio its read bio fills (the bio's folio), or NIL when no read is in flight. */
+  private readonly reading_pfn: Int32Array;
   probe: BlockProbe | null = null;
 
   constructor(
@@ -55,8 +59,10 @@ export class SwapIo implements CompletionHandler {
     private readonly pgdat: PgData,
     readonly params: SwapDeviceParams,
     readonly zswap: ZswapParams,
+    private readonly mutants: ModelMutants,
   ) {
     this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, this);
+    this.reading_pfn = table(Int32Array, pgdat.swap.nr_slots).fill(NIL);
   }
 
   /**
@@ -79,12 +85,16 @@ export class SwapIo implements CompletionHandler {
     assert(slot !== NIL, () => `swap_writepage of folio ${pfn} outside the swap cache`);
     const nr = f.nr(pfn);
     const swap = pgdat.swap;
+    if (this.probe !== null) for (let i = 0; i < nr; i++) this.probe.swap_write_begin(pfn + i, slot + i);
     if (nr === 1 ? f.zero_filled[pfn] === 1 : is_folio_zero_filled(f.zero_filled, pfn, nr)) {
       // is_folio_zero_filled read the whole folio; swap_zeromap_folio_set.
       task.now_ns += nr * this.machine.cost.zero_page_check_ns;
-      for (let s = slot; s < slot + nr; s++) swap.zeromap[s] = 1;
+      if (!this.mutants.zeromap_bit_not_set) for (let s = slot; s < slot + nr; s++) swap.zeromap[s] = 1;
       pgdat.vm.swpout_zero += nr;
-      if (this.probe !== null) this.probe.writeback_start(pfn);
+      if (this.probe !== null) {
+        this.probe.writeback_start(pfn);
+        for (let i = 0; i < nr; i++) this.probe.swap_stored(pfn + i, slot + i, SWAP_STORE_ZEROMAP);
+      }
       f.unlock(pfn);
       return 0;
     }
@@ -98,9 +108,12 @@ export class SwapIo implements CompletionHandler {
       // cgroup forbids zswap writeback (mem_cgroup_zswap_writeback_enabled).
       task.now_ns += this.machine.cost.zswap_compress_ns;
       if (!this.incompressible(pfn)) {
-        swap.zswapped[slot] = 1;
+        if (!this.mutants.zswap_store_nothing) swap.zswapped[slot] = 1;
         pgdat.vm.zswpout += nr;
-        if (this.probe !== null) this.probe.writeback_start(pfn);
+        if (this.probe !== null) {
+          this.probe.writeback_start(pfn);
+          this.probe.swap_stored(pfn, slot, SWAP_STORE_ZSWAP);
+        }
         f.unlock(pfn);
         return 0;
       }
@@ -145,11 +158,10 @@ export class SwapIo implements CompletionHandler {
    */
   *swap_read_folio(task: Task, cpu: number, pfn: number, slot: number): Generator<Yield, void, void> {
     const pgdat = this.pgdat;
-    if (this.probe !== null) this.probe.swap_read(pfn, slot);
     if (pgdat.swap.zeromap[slot] === 1) {
       pgdat.vm.swpin_zero++;
       pgdat.folios.zero_filled[pfn] = 1;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_ZEROMAP);
       return;
     }
     // Only non-zero pages reach zswap or the device (zero ones took the zeromap).
@@ -158,19 +170,32 @@ export class SwapIo implements CompletionHandler {
       // zswap_load
       task.now_ns += this.machine.cost.zswap_decompress_ns;
       pgdat.vm.zswpin++;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_ZSWAP);
       return;
     }
     pgdat.vm.pswpin++;
     pgdat.vm.pgpgin += KIB_PER_PAGE;
     if (this.device === null) {
       task.now_ns += this.machine.cost.zram_decompress_ns;
-      pgdat.folios.set(pfn, PG_uptodate);
+      this.read_inline(pfn, slot, SWAP_STORE_DEVICE);
+      return;
+    }
+    if (this.probe !== null) this.probe.swap_read(pfn, slot, SWAP_STORE_DEVICE);
+    this.reading_pfn[slot] = pfn;
+    if (this.mutants.swapin_map_before_read) {
+      yield* this.device.submit_bio(task, cpu, null, slot, false);
       return;
     }
     this.read_waiters.set(slot, task);
     yield* this.device.submit_bio(task, cpu, null, slot, false);
     while (!pgdat.folios.test(pfn, PG_uptodate)) yield Yield.sleep;
+  }
+
+  /** A read done without I/O or inline (zeromap, zswap, zram): the folio is uptodate at once. */
+  private read_inline(pfn: number, slot: number, store: number): void {
+    if (this.probe !== null) this.probe.swap_read(pfn, slot, store);
+    this.pgdat.folios.set(pfn, PG_uptodate);
+    if (this.probe !== null) this.probe.swap_read_done(pfn);
   }
 
   /** end_swap_bio_write / end_swap_bio_read for the page at `slot`. */
@@ -187,14 +212,22 @@ export class SwapIo implements CompletionHandler {
         if ((f.swap[pfn] as number) + f.nr(pfn) - 1 !== slot) return;
       }
       assert(pgdat.folios.test(pfn, PG_writeback), () => `write completion for slot ${slot} without its folio under writeback`);
+      if (this.probe !== null) {
+        const first = f.swap[pfn] as number;
+        for (let i = 0; i < f.nr(pfn); i++) this.probe.swap_stored(pfn + i, first + i, SWAP_STORE_DEVICE);
+      }
       folio_end_writeback(pgdat, cpu, pfn);
       return;
     }
+    const pfn = this.reading_pfn[slot] as number;
+    assert(pfn !== NIL, () => `read completion for slot ${slot} without a read in flight`);
+    this.reading_pfn[slot] = NIL;
+    // folio_mark_uptodate on the bio's folio (a folio mapped too early may be gone by now).
+    if ((pgdat.folios.refcount[pfn] as number) > 0) pgdat.folios.set(pfn, PG_uptodate);
+    if (this.probe !== null) this.probe.swap_read_done(pfn);
     const task = this.read_waiters.get(slot);
-    assert(task !== undefined, () => `read completion for slot ${slot} nobody waits for`);
+    if (task === undefined) return;
     this.read_waiters.delete(slot);
-    const page = pgdat.swap.swap_cache[slot] as number;
-    if (page !== NIL) pgdat.folios.set(pgdat.folios.folio_head(page), PG_uptodate);
     this.sim.wake(task, this.sim.now_ns);
   }
 }

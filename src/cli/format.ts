@@ -69,7 +69,7 @@ export function format_oracle(result: RunResult): string[] {
   const hold_line =
     hold === undefined || hold.count === 0
       ? []
-      : [`folio lock hold: ${hold.count} locks, median <= ${us(hold.p50_ns)}, p99 <= ${us(hold.p99_ns)}, max ${us(hold.max_ns)}`];
+      : [`folio lock hold: ${hold.count} locks, median ${us(hold.p50_ns)}, p99 ${us(hold.p99_ns)}, max ${us(hold.max_ns)}`];
   if (o.violations.length === 0) return ['oracle: correct (no violation)', ...hold_line];
   const lines = [`oracle: ${o.violations.reduce((n, v) => n + v.count, 0)} violation(s) of ${o.violations.length} rule(s)`, ...hold_line];
   for (const v of o.violations) {
@@ -117,8 +117,8 @@ export function format_run(result: RunResult): string {
     else lines.push(`application threads      ${'baseline ops/s'.padStart(15)}${'pageout ops/s'.padStart(15)}${'change'.padStart(10)}`);
     for (const t of result.tasks) {
       lines.push(
-        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}` +
-          (t.oom_killed === true ? '  OOM-killed' : ''),
+        `  ${`${t.name} (CPU ${t.cpu})`.padEnd(23)}${si(t.baseline_ops_per_sec).padStart(15)}` +
+          (t.throughput_change_pct === null ? `${'OOM-killed'.padStart(15)}` : `${si(t.ops_per_sec).padStart(15)}${`${t.throughput_change_pct.toFixed(2)}%`.padStart(10)}`),
       );
     }
   }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   listScenarios,
@@ -10,14 +9,18 @@ import {
   runSwarm,
   ScenarioError,
   SimulationError,
+  SimulationLimitError,
   type ReclaimStrategy,
 } from '../index.js';
 import { StrategyModuleError } from '../run/strategy_module.js';
 import { format_comparison } from './compare_format.js';
+import { format_swarm } from './swarm_format.js';
 import { format_run } from './format.js';
 import { format_presets } from './presets_format.js';
 import { parse_positive } from './parse_positive.js';
-import { compare_with_outputs, run_with_outputs, type OutputOptions } from './outputs.js';
+import { compare_with_outputs, OutputError, run_with_outputs, write_output, type OutputOptions } from './outputs.js';
+import { printable_lines } from './printable.js';
+import { is_system_error } from './system_error.js';
 import { register_sweep_commands } from './sweep_commands.js';
 import { register_kernel_check_command } from './kernel_check_command.js';
 
@@ -73,14 +76,28 @@ function reproduce_command(argv: readonly string[], seed: number): string {
   return ['reclaimsim', ...args].join(' ');
 }
 
-/** Runs `body`; a model failure prints the seed and the reproducing command and exits 4. */
+/** The oracle's findings up to a model failure, one line each (often the failure's explanation). */
+function format_findings_so_far(error: SimulationError): string {
+  if (error.findings.length === 0) return '  the oracle found nothing before the failure\n';
+  const lines = error.findings.map((v) => `    ${v.code} x${v.count}: ${v.first.detail} (${v.rule})\n`);
+  return `  the oracle's findings before the failure:\n${lines.join('')}`;
+}
+
+/** Runs `body`; a model failure prints the seed, the reproducing command and the oracle's findings so far, and exits 4. */
 async function reporting_crashes(argv: readonly string[], body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
+    if (error instanceof SimulationLimitError) {
+      process.stderr.write(
+        printable_lines(`reclaimsim: the run went past the model's bounds: ${error.message}\n  (README "Limits": at most one hour of simulated time; a short access interval or many passes need many events)\n  reproduce: ${['reclaimsim', ...argv].join(' ')}`) + '\n',
+      );
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     process.stderr.write(
-      `reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n`,
+      printable_lines(`reclaimsim: the model failed: ${error.message}\n  seed ${error.seed}, strategy ${error.strategy}, scenario ${error.scenario_name}\n  reproduce: ${['reclaimsim', ...argv].join(' ')}\n${format_findings_so_far(error)}`),
     );
     process.exitCode = EXIT_CRASH;
   }
@@ -121,7 +138,7 @@ function build_program(argv: readonly string[]): Command {
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         }, options);
         process.stdout.write(format_run(result));
-        if (options.json !== undefined) writeFileSync(options.json, resultJson([result]));
+        if (options.json !== undefined) write_output(options.json, resultJson([result]));
         if (options.failOnViolation === true && result.oracle.violations.length > 0) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -134,19 +151,22 @@ function build_program(argv: readonly string[]): Command {
     .option('--seeds <n>', 'number of seeds, from the scenario\'s seed on', parse_positive, 1)
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--preset <name>', 'run on a real machine\'s preset (see `reclaimsim presets`); --set still overrides it')
-    .option('--json <file>', 'write every run in the result contract to a file')
+    .option('--json <file>', 'write every run in the result contract to a file, with the comparison and its statistics')
     .option('--oracle <on|off>', 'check correctness beside the model', parse_on_off, true)
     .option('--fail-on-violation', 'exit 2 when the oracle finds a violation in any run')
     .option('--report <file.html>', 'write a self-contained HTML report (comparison, charts per strategy, the oracle\'s findings)')
     .option('--csv <file>', 'write every run as a CSV row, one column per counter')
+    .option('--stats-csv <file>', 'write the comparison as CSV: per figure and strategy the mean, spread, change, Welch\'s t-test p-value and mark')
     .action(async (scenario_arg: string, options: CompareCliOptions) => {
       const scenario = loadScenario(scenario_arg, with_preset(options.set, options.preset));
-      const strategies = await Promise.all(options.strategies.split(',').filter((s) => s !== '').map(strategy_arg));
+      const names = options.strategies.split(',').filter((s) => s !== '');
+      if (names.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      const strategies = await Promise.all(names.map(strategy_arg));
       const seeds = Array.from({ length: options.seeds }, (_, i) => scenario.seed + i);
       await reporting_crashes(argv, async () => {
         const comparison = await compare_with_outputs(scenario, strategies, seeds, { oracle: options.oracle }, options, ['reclaimsim', ...argv].join(' '));
         process.stdout.write(`reclaimsim compare: ${scenario.name}\n${format_comparison(comparison)}`);
-        if (options.json !== undefined) writeFileSync(options.json, resultJson(comparison.runs));
+        if (options.json !== undefined) write_output(options.json, resultJson(comparison.runs, comparison));
         if (options.failOnViolation === true && comparison.runs.some((r) => r.oracle.violations.length > 0)) process.exitCode = EXIT_VIOLATION;
       });
     });
@@ -156,25 +176,21 @@ function build_program(argv: readonly string[]): Command {
     .description('run the oracle over random small scenarios (one seed each) and report every violation')
     .option('--runs <n>', 'number of random scenarios', parse_positive, 1000)
     .option('--first-seed <n>', 'seed of the first scenario', parse_seed, 1)
-    .option('--strategies <list>', 'comma-separated strategies', 'upstream,batched')
-    .option('--json <file>', 'write the summary and findings as JSON')
-    .option('--fail-on-violation', 'exit 2 when any violation is found')
-    .action((options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
-      const strategies = options.strategies.split(',').filter((s) => s !== '');
-      for (const name of strategies) if (!listStrategies().includes(name)) throw new RangeError(`unknown strategy "${name}" (built in: ${listStrategies().join(', ')})`);
+    .option('--strategies <list>', 'comma-separated strategies or module paths', 'upstream,batched')
+    .option('--json <file>', 'write the summary, coverage and every finding as JSON')
+    .option('--fail-on-violation', 'exit 2 when any violation (or model failure) is found')
+    .action(async (options: { runs: number; firstSeed: number; strategies: string; json?: string; failOnViolation?: boolean }) => {
+      const args = options.strategies.split(',').filter((s) => s !== '');
+      if (args.length === 0) throw new RangeError(`--strategies: give at least one strategy (built in: ${listStrategies().join(', ')})`);
+      if (!Number.isSafeInteger(options.firstSeed + options.runs - 1)) throw new RangeError(`--first-seed ${options.firstSeed} with --runs ${options.runs}: the last seed would be past ${Number.MAX_SAFE_INTEGER}`);
+      const strategies = await Promise.all(args.map(strategy_arg));
       const progress = process.stderr.isTTY && process.env.CI === undefined;
       const summary = runSwarm(strategies, options.runs, options.firstSeed, (done) => {
         if (progress && done % 100 === 0) process.stderr.write(`\r${done}/${options.runs} scenarios`);
-      });
+      }, { strategy_args: args });
       if (progress) process.stderr.write('\n');
-      process.stdout.write(`swarm: ${summary.runs} scenarios (seeds ${summary.first_seed}..${summary.first_seed + summary.runs - 1}) x ${strategies.join(', ')}\n`);
-      for (const strategy of strategies) {
-        const counts = summary.by_strategy[strategy] ?? {};
-        const text = Object.keys(counts).length === 0 ? 'no violation' : Object.entries(counts).map(([code, n]) => `${code} in ${n} scenario(s)`).join(', ');
-        process.stdout.write(`  ${strategy.padEnd(12)}${text}\n`);
-      }
-      for (const f of summary.findings.slice(0, 20)) process.stdout.write(`  seed ${f.seed} ${f.strategy} ${f.code} x${f.count}: ${f.detail}\n`);
-      if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(format_swarm(summary));
+      if (options.json !== undefined) write_output(options.json, `${JSON.stringify(summary, null, 2)}\n`);
       if (options.failOnViolation === true && summary.findings.length > 0) process.exitCode = EXIT_VIOLATION;
     });
 
@@ -208,10 +224,6 @@ function with_preset(sets: string[], preset: string | undefined): string[] {
   return preset === undefined ? sets : [`machine.preset=${preset}`, ...sets];
 }
 
-/** A file the command could not open (a missing folder, no permission): Node's message names the path and the reason. */
-function is_file_error(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
-}
 
 async function main(argv: readonly string[]): Promise<void> {
   const program = build_program(argv);
@@ -223,12 +235,12 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     if (error instanceof ScenarioError) {
-      process.stderr.write(`reclaimsim: invalid scenario\n${error.message}\n`);
+      process.stderr.write(`reclaimsim: invalid scenario\n${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || is_file_error(error)) {
-      process.stderr.write(`reclaimsim: ${error.message}\n`);
+    if (error instanceof RangeError || error instanceof StrategyModuleError || error instanceof InvalidArgumentError || error instanceof OutputError || is_system_error(error)) {
+      process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

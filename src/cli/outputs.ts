@@ -4,16 +4,34 @@ import { compare_strategies, type Comparison } from '../run/compare.js';
 import type { RunResult } from '../run/result.js';
 import { resolve_strategy, run_scenario, type RunOptions } from '../run/run_scenario.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { recordRun, renderReport, runsCsv, type ReportRun, type TraceLimits } from '../report/index.js';
+import { comparisonCsv, recordRun, renderReport, runsCsv, type RecordedRun, type RecordOptions, type ReportRun, type TraceLimits } from '../report/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parse_duration_ns } from '../scenario/units.js';
 import { wants_progress } from '../sweep/progress.js';
 import { RunProgress } from './run_progress.js';
 
+/** An output file that could not be written: the message names it and the reason. */
+export class OutputError extends Error {
+  readonly code = 'SIM_OUTPUT';
+}
+
+/** Writes an output file; a failure names the file (ENOSPC and EIO from a write carry no path). */
+export function write_output(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string') throw error;
+    throw new OutputError(`cannot write ${file}: ${e.message}`);
+  }
+}
+
 /** The output options of `run` and `compare` (commander's camelCase names). */
 export interface OutputOptions {
   report?: string;
   csv?: string;
+  /** compare: the comparison's statistics as CSV. */
+  statsCsv?: string;
   trace?: string;
   ftrace?: string;
   traceWindow?: string;
@@ -62,6 +80,25 @@ function trace_limits(out: OutputOptions, nr_cpus: number): TraceLimits {
   return limits;
 }
 
+/**
+ * A recorded run, streaming the trace files the options ask for. A failed write of a trace
+ * (ENOSPC, EIO) carries no path: it is reported with the trace files' names.
+ */
+function recorded_with_outputs(scenario: Scenario, options: RecordOptions, out: OutputOptions): RecordedRun {
+  const traces = [out.trace, out.ftrace].filter((file): file is string => file !== undefined);
+  try {
+    return recordRun(scenario, {
+      ...options,
+      ...(out.trace === undefined ? {} : { trace_json: out.trace }),
+      ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
+    });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string' || typeof e.syscall !== 'string' || typeof e.path === 'string' || traces.length === 0) throw error;
+    throw new OutputError(`cannot write ${traces.join(' or ')}: ${e.message}`);
+  }
+}
+
 function progress_for(scenario: Scenario, label: string): RunProgress | null {
   return wants_progress() ? new RunProgress(process.stderr, scenario, label) : null;
 }
@@ -77,28 +114,26 @@ export async function run_with_outputs(scenario: Scenario, options: Omit<RunOpti
   const progress = progress_for(scenario, `${strategy.name}, seed ${options.seed ?? scenario.seed}`);
   const also: Tracer[] = progress === null ? [] : [progress];
   let recorded: ReportRun | null = null;
+  let truncated: string | null = null;
   let result: RunResult;
   try {
     if (out.report !== undefined || out.trace !== undefined || out.ftrace !== undefined) {
-      recorded = recordRun(scenario, {
-        ...options,
-        strategy,
-        trace_limits: limits,
-        also,
-        ...(out.trace === undefined ? {} : { trace_json: out.trace }),
-        ...(out.ftrace === undefined ? {} : { trace_text: out.ftrace }),
-      });
-      result = recorded.result;
+      const run = recorded_with_outputs(scenario, { ...options, strategy, trace_limits: limits, also }, out);
+      recorded = run;
+      result = run.result;
+      truncated = run.trace_truncated;
     } else {
       result = run_scenario(scenario, { ...options, strategy, ...(progress === null ? {} : { tracer: progress }) });
     }
   } finally {
     progress?.end();
   }
+  // The file says so too, but a reader of the terminal should not have to open it to learn it.
+  if (truncated !== null) process.stderr.write(`reclaimsim: ${[out.trace, out.ftrace].filter((f) => f !== undefined).join(' and ')}: ${truncated}\n`);
   if (out.report !== undefined && recorded !== null) {
-    writeFileSync(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
+    write_output(out.report, await renderReport({ command: options.command ?? '', scenario, traced: [recorded], runs: [result] }));
   }
-  if (out.csv !== undefined) writeFileSync(out.csv, runsCsv([result]));
+  if (out.csv !== undefined) write_output(out.csv, runsCsv([result]));
   return result;
 }
 
@@ -139,7 +174,8 @@ export async function compare_with_outputs(
   } finally {
     if (status) process.stderr.write('\r\x1b[K');
   }
-  if (out.report !== undefined) writeFileSync(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
-  if (out.csv !== undefined) writeFileSync(out.csv, runsCsv(comparison.runs));
+  if (out.report !== undefined) write_output(out.report, await renderReport({ command, scenario, traced, runs: comparison.runs, comparison }));
+  if (out.csv !== undefined) write_output(out.csv, runsCsv(comparison.runs));
+  if (out.statsCsv !== undefined) write_output(out.statsCsv, comparisonCsv(comparison));
   return comparison;
 }

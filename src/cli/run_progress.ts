@@ -1,5 +1,5 @@
 import type { Tracer } from '../hw/tracer.js';
-import type { Scenario } from '../scenario/schema.js';
+import { stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
 
 /** Shown only once a run has taken this long (a quick run stays silent). */
 const SHOW_AFTER_MS = 1000;
@@ -12,13 +12,16 @@ const PAGE_SIZE = 4096;
 /**
  * A one-line progress bar on stderr for a run that takes more than about a second. The model
  * runs synchronously and offers no progress callback, so this is a tracer: it counts the
- * folios reclaim has written (vmscan:mm_vmscan_write_folio) against the pages the scenario
- * pages out, and reads the wall clock every few thousand events. The wall clock measures the
- * user's wait only; it never reaches a result.
+ * folios reclaim has written (vmscan:mm_vmscan_write_folio) and reads the wall clock every
+ * few thousand events. A MADV_PAGEOUT run measures the writes against the pages it pages
+ * out; a stress run (which ignores pageout.size) measures simulated time against
+ * stress.duration, or, bounded by passes only, shows what it wrote without a bar. The wall
+ * clock measures the user's wait only; it never reaches a result.
  */
 export class RunProgress implements Tracer {
   private readonly started = performance.now();
-  private readonly pages_total: number;
+  /** What the bar measures against: pages to write, simulated ns to run, or nothing known. */
+  private readonly total: { pages: number } | { ns: number } | null;
   private written = 0;
   private events = 0;
   private sim_ns = 0;
@@ -31,7 +34,12 @@ export class RunProgress implements Tracer {
     /** Which run this is, e.g. "run 2/6: batched, seed 1". */
     private readonly label: string,
   ) {
-    this.pages_total = (scenario.pageout.size / PAGE_SIZE) * (scenario.pageout.mode === 'clean' ? 2 : 1);
+    if (workload_kind(scenario) === 'stress') {
+      const duration_ns = stress_params(scenario).duration_ns;
+      this.total = Number.isFinite(duration_ns) ? { ns: duration_ns } : null;
+    } else {
+      this.total = { pages: (scenario.pageout.size / PAGE_SIZE) * (scenario.pageout.mode === 'clean' ? 2 : 1) };
+    }
   }
 
   tlb_flush(_cpu: number, t_ns: number): void {
@@ -75,13 +83,14 @@ export class RunProgress implements Tracer {
     const now = performance.now();
     if (now - this.started < SHOW_AFTER_MS || now - this.drawn_at < REDRAW_MS) return;
     this.drawn_at = now;
-    const done = this.pages_total === 0 ? 0 : Math.min(1, this.written / this.pages_total);
-    const filled = Math.round(done * BAR_WIDTH);
     const mib = (pages: number) => ((pages * PAGE_SIZE) / 2 ** 20).toFixed(0);
-    this.stream.write(
-      `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${this.label}: ${mib(this.written)} of ${mib(this.pages_total)} MiB written, ` +
-        `${(this.sim_ns / 1e6).toFixed(1)} ms simulated, ${((now - this.started) / 1000).toFixed(0)} s`,
-    );
+    const t = this.total;
+    const done = t === null ? null : 'pages' in t ? (t.pages === 0 ? 0 : this.written / t.pages) : this.sim_ns / t.ns;
+    const filled = done === null ? 0 : Math.round(Math.min(1, done) * BAR_WIDTH);
+    const bar = done === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] `;
+    const written = t !== null && 'pages' in t ? `${mib(this.written)} of ${mib(t.pages)} MiB written` : `${mib(this.written)} MiB written to swap`;
+    const simulated = t !== null && 'ns' in t ? `${(this.sim_ns / 1e6).toFixed(1)} of ${(t.ns / 1e6).toFixed(0)} ms simulated` : `${(this.sim_ns / 1e6).toFixed(1)} ms simulated`;
+    this.stream.write(`\r\x1b[K${bar}${this.label}: ${written}, ${simulated}, ${((now - this.started) / 1000).toFixed(0)} s`);
     this.drawn = true;
   }
 }

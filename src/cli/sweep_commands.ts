@@ -6,6 +6,7 @@ import {
   mergeResults,
   QUERY_FORMATS,
   queryResults,
+  redactedUrl,
   runSweep,
   ScenarioError,
   startQueueWorker,
@@ -14,6 +15,9 @@ import {
   type SweepSummary,
 } from '../index.js';
 import { parse_positive } from './parse_positive.js';
+import { printable_lines } from './printable.js';
+import { is_system_error } from './system_error.js';
+
 
 /** Exit codes beyond main's: 3 some runs failed outside the model (rerun to retry), 4 the model failed on some runs. */
 const EXIT_USAGE = 1;
@@ -29,8 +33,8 @@ async function reporting(what: string, body: () => Promise<void>): Promise<void>
   try {
     await body();
   } catch (error) {
-    if (error instanceof ScenarioError) process.stderr.write(`reclaimsim: invalid ${what}\n${error.message}\n`);
-    else if (error instanceof SweepError || error instanceof RangeError) process.stderr.write(`reclaimsim: ${error.message}\n`);
+    if (error instanceof ScenarioError) process.stderr.write(`reclaimsim: invalid ${what}\n${printable_lines(error.message)}\n`);
+    else if (error instanceof SweepError || error instanceof RangeError || is_system_error(error)) process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
     else throw error;
     process.exitCode = EXIT_USAGE;
   }
@@ -45,7 +49,8 @@ function print_summary(s: SweepSummary): void {
     process.exitCode = EXIT_CRASH;
   }
   if (s.failed.length > 0) {
-    for (const { id, reason } of s.failed.slice(0, REASONS_SHOWN)) process.stderr.write(`reclaimsim: run ${id} failed: ${reason}\n`);
+    // A reason may come from a worker: anything can write to a queue.
+    for (const { id, reason } of s.failed.slice(0, REASONS_SHOWN)) process.stderr.write(`reclaimsim: run ${id} failed: ${printable_lines(reason).replaceAll('\n', ' ')}\n`);
     if (s.failed.length > REASONS_SHOWN) process.stderr.write(`reclaimsim: and ${s.failed.length - REASONS_SHOWN} more\n`);
     process.stderr.write('reclaimsim: failed runs are not recorded; run the same command again to retry them\n');
     process.exitCode = EXIT_INCOMPLETE;
@@ -106,7 +111,6 @@ export function register_sweep_commands(program: Command): void {
           lock_ms: options.lockMs,
           ...(options.name === undefined ? {} : { worker_name: options.name }),
         });
-        process.stderr.write(`reclaimsim worker: running jobs of queue ${options.queueName} at ${options.queue} on ${workers} threads\n`);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.stderr.write('reclaimsim worker: finishing the runs in hand\n');
@@ -114,8 +118,15 @@ export function register_sweep_commands(program: Command): void {
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
+          // Said once the handlers are in place: a signal sent on reading it is a request to stop.
+          process.stderr.write(`reclaimsim worker: running jobs of queue ${options.queueName} at ${redactedUrl(options.queue)} on ${workers} threads\n`);
         });
-        await worker.close();
+        if (await worker.close()) {
+          process.stderr.write(`reclaimsim worker: Redis out of reach for ${options.lockMs} ms: stopped without the runs in hand (other workers retake them)\n`);
+          process.exitCode = EXIT_USAGE;
+        }
+        // A client still reconnecting to a server that is gone would keep the process alive.
+        process.exit();
       }),
     );
 
@@ -125,14 +136,15 @@ export function register_sweep_commands(program: Command): void {
     .argument('<files...>', 'JSONL result files')
     .requiredOption('--out <file.jsonl>', 'merged result file')
     .option('--report <file.html>', 'also write the HTML report')
-    .action((files: string[], options: { out: string; report?: string }) =>
+    .option('--keep-first', 'keep the first of different results for one run (else they are refused)')
+    .action((files: string[], options: { out: string; report?: string; keepFirst?: boolean }) =>
       reporting('merge', async () => {
-        const m = await mergeResults(files, options.out, options.report ?? null);
+        const m = await mergeResults(files, options.out, options.report ?? null, options.keepFirst === true);
         process.stdout.write(`merged ${m.runs} runs into ${m.out}${m.duplicates > 0 ? ` (${m.duplicates} duplicate lines dropped)` : ''}\n`);
         if (m.report !== null) process.stdout.write(`report: ${m.report}\n`);
         if (m.partial_bytes > 0) process.stderr.write(`reclaimsim: ignored cut-off last lines (${m.partial_bytes} bytes) of interrupted runs\n`);
         if (m.conflicts > 0) {
-          process.stderr.write(`reclaimsim: warning: ${m.conflicts} runs have different results in different files (different model versions?); kept the first\n`);
+          process.stderr.write(`reclaimsim: warning: ${m.conflicts} runs have different results in different files (different model versions?); kept the first (--keep-first)\n`);
         }
         return Promise.resolve();
       }),

@@ -21,6 +21,17 @@ export class SimAssertionError extends Error {
 }
 
 /**
+ * Thrown when a run passes one of its bounds (simulated time, events): the scenario asks for
+ * more than the model simulates (README "Limits"), or the model does not converge.
+ */
+export class SimBoundError extends SimAssertionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimBoundError';
+  }
+}
+
+/**
  * Asserts `condition`. A message that interpolates values is passed as a function, so it is
  * built only when the assertion fails: a template literal would be built on every call, and
  * on the per-folio paths that was a tenth of a run's allocations.

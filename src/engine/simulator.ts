@@ -1,4 +1,4 @@
-import { assert, SimAssertionError } from './assert.js';
+import { assert, SimAssertionError, SimBoundError } from './assert.js';
 import { EventQueue, type PoppedEvent } from './event_queue.js';
 
 /**
@@ -111,10 +111,10 @@ export class Simulator {
     while (this.queue.size > 0) {
       this.queue.pop(this.popped);
       if (this.popped.time_ns > limits.time_ns_max) {
-        throw new SimAssertionError(`simulated time passed its bound of ${limits.time_ns_max} ns`);
+        throw new SimBoundError(`simulated time passed its bound of ${limits.time_ns_max / 1e9} s`);
       }
       if (this.events_processed >= limits.events_max) {
-        throw new SimAssertionError(`more than ${limits.events_max} events: the run does not converge`);
+        throw new SimBoundError(`more than ${limits.events_max} events, the bound for this scenario`);
       }
       this.now_ns = this.popped.time_ns;
       this.events_processed++;

@@ -78,6 +78,18 @@ export const COST_PARAMS = {
     default_ns: 60,
     source: 'estimate: madvise_cold_or_pageout_pte_range per present PTE (checks, isolate_lru_folio)',
   },
+  syscall_ns: {
+    default_ns: 300,
+    source: 'estimate: system call entry and exit with the mmap lock taken (munmap, madvise, mprotect of a racing thread)',
+  },
+  zap_pte_ns: {
+    default_ns: 30,
+    source: 'estimate: zap_pte_range per PTE (clear, rmap and counter updates, gathering the page)',
+  },
+  change_pte_ns: {
+    default_ns: 10,
+    source: 'estimate: change_pte_range per present PTE (read-modify-write of the protection bits)',
+  },
   shrink_folio_ns: {
     default_ns: 120,
     source: 'estimate: shrink_folio_list per-folio checks (trylock, flags, references) before the costly steps',

@@ -71,6 +71,9 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   }
   if (workload.access !== 'hot') issues.push(`workload.access: ${workload.access} is not supported by the guest program (its threads spin on a hot buffer: use hot)`);
   if (workload.process !== 'same') issues.push(`workload.process: ${workload.process} is not supported by the guest program (its threads belong to the paged-out process: use same)`);
+  if ((workload.race_ops ?? []).length > 0) {
+    issues.push(`workload.race_ops: ${workload.race_ops?.join(',')} is not supported by the guest program (no thread of it unmaps or protects the region: use [])`);
+  }
   if (workload.pageout_access !== 'none') {
     issues.push(`workload.pageout_access: ${workload.pageout_access} is not supported by the guest program (its threads do not touch the region: use none)`);
   }

@@ -201,14 +201,15 @@ export class FolioTable {
     assert(this.memcg[pfn] === 0, () => `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
     assert(this.folio_head(pfn) === pfn, () => `free of tail page ${pfn}`);
     const nr = this.nr(pfn);
+    // Told before anything is cleared: the observer checks the flags the folio is freed with,
+    // and sees the folio whole, before its pages forget their order.
+    if (this.probe !== null) this.probe.folio_freed(pfn);
     this.flags[pfn] = 0;
     for (let page = pfn; page < pfn + nr; page++) {
       this.swap[page] = NIL;
       this.rmap_mm[page] = NIL;
       this.rmap_vpn[page] = NIL;
     }
-    // The probe sees the folio whole, before its pages forget their order.
-    if (this.probe !== null) this.probe.folio_freed(pfn);
     for (let page = pfn + 1; page < pfn + nr; page++) this.order[page] = 0;
     this.order[pfn] = 0;
     this.push_free_block(pfn, nr);

@@ -9,6 +9,7 @@ import {
   PG_unevictable,
   type FolioTable,
 } from './folio.js';
+import { mem_cgroup_uncharge, type MemCgroup } from './memcontrol.js';
 import type { VmEvents } from './vmstat.js';
 
 /** enum lru_list */
@@ -108,6 +109,8 @@ export class CpuFbatches {
     private readonly vm: VmEvents,
     /** mem_cgroup_lruvec of each memory cgroup, by id. */
     private readonly lruvecs: readonly Lruvec[],
+    /** The memory cgroups by id (null: the root), to uncharge a folio released here. */
+    private readonly memcgs: readonly (MemCgroup | null)[],
   ) {
     for (let cpu = 0; cpu < nr_cpus; cpu++) {
       this.lru_add.push(new FolioBatch());
@@ -141,11 +144,13 @@ export class CpuFbatches {
     this.batch_add(this.lru_add[cpu] as FolioBatch, pfn, 'lru_add');
   }
 
-  /** folio_putback_lru: back to the LRU through the batch, dropping the isolation reference. */
+  /**
+   * folio_putback_lru: back to the LRU through the batch, dropping the isolation reference
+   * (the last one, if the batch drained meanwhile and the folio lost its mapping to a zap).
+   */
   folio_putback_lru(cpu: number, pfn: number): void {
     this.folio_add_lru(cpu, pfn);
-    const last = this.folios.put(pfn);
-    assert(!last, () => `putback dropped the last reference of folio ${pfn}`);
+    this.folio_put(pfn);
   }
 
   /**
@@ -165,6 +170,11 @@ export class CpuFbatches {
   lru_add_drain(cpu: number): void {
     this.move_lru(this.lru_add[cpu] as FolioBatch, 'lru_add');
     this.move_lru(this.lru_move_tail[cpu] as FolioBatch, 'lru_move_tail');
+  }
+
+  /** Calls `visit` for each entry of every per-CPU batch (each holds a reference). */
+  for_each_batched(visit: (pfn: number) => void): void {
+    for (const b of [...this.lru_add, ...this.lru_move_tail]) for (let i = 0; i < b.count; i++) visit(b.folios[i] as number);
   }
 
   /** Folios waiting in per-CPU batches (for the end-of-run accounting). */
@@ -202,10 +212,29 @@ export class CpuFbatches {
       }
       f.set(pfn, PG_lru);
     }
+    // folios_put: a folio whose other references went meanwhile (its mapping zapped) is freed.
     for (let i = 0; i < batch.count; i++) {
       const pfn = batch.folios[i] as number;
-      assert(!f.put(pfn), () => `LRU batch dropped the last reference of folio ${pfn}`);
+      if (f.put(pfn)) this.free_folio(pfn);
     }
     batch.count = 0;
+  }
+
+  /**
+   * folio_put of an order-0 anonymous folio (__folio_put): when it was the last reference,
+   * take the folio off its LRU list (__page_cache_release), uncharge and free it.
+   */
+  folio_put(pfn: number): void {
+    if (this.folios.put(pfn)) this.free_folio(pfn);
+  }
+
+  /** __page_cache_release + mem_cgroup_uncharge + free_unref_page of a folio without references. */
+  private free_folio(pfn: number): void {
+    const f = this.folios;
+    if (f.test(pfn, PG_lru)) this.folio_lruvec(pfn).lruvec_del_folio(pfn);
+    f.clear(pfn, PG_lru | PG_active | PG_unevictable);
+    mem_cgroup_uncharge(f, this.memcgs, pfn);
+    this.vm.pgfree += f.nr(pfn);
+    f.free(pfn);
   }
 }

@@ -63,7 +63,7 @@ export class PgData {
       this.memcg_iter_position.push(-1);
       this.memcg_iter_generation.push(0);
     }
-    this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs);
+    this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs, this.memcgs);
     this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io, swap_rotational);
   }
 

@@ -1,10 +1,14 @@
 /**
  * Folio lock hold times as a distribution (a cost finding, not a violation): a batching
  * strategy that keeps its folios locked while it works through the batch (the seed patch,
- * lkml-review 2.6) blocks a fault on any of them for the whole batch. Power-of-two buckets of
- * nanoseconds: percentiles are reported as the upper bound of their bucket.
+ * lkml-review 2.6) blocks a fault on any of them for the whole batch. Recorded in an HDR
+ * histogram (hdr-histogram-js) at three significant digits, so percentiles are real values
+ * within 0.1 %, not the bounds of power-of-two buckets.
  */
-const BUCKETS = 48;
+import hdr from 'hdr-histogram-js';
+
+/** Three significant digits: a percentile is within 0.1 % of the recorded value. */
+const SIGNIFICANT_DIGITS = 3;
 
 export interface LockHoldSummary {
   count: number;
@@ -14,29 +18,25 @@ export interface LockHoldSummary {
 }
 
 export class LockHoldHistogram {
-  private readonly buckets = new Float64Array(BUCKETS);
-  private count = 0;
-  private max_ns = 0;
+  private readonly histogram = hdr.build({
+    bitBucketSize: 64,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+    useWebAssembly: false,
+  });
 
+  /** A hold of `hold_ns` (integer sim time; a hold under 1 ns counts as 1 ns, the histogram's lowest value). */
   record(hold_ns: number): void {
-    const bucket = hold_ns <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(hold_ns)));
-    this.buckets[bucket] = (this.buckets[bucket] as number) + 1;
-    this.count++;
-    if (hold_ns > this.max_ns) this.max_ns = hold_ns;
-  }
-
-  private percentile(fraction: number): number {
-    const rank = Math.ceil(fraction * this.count);
-    let seen = 0;
-    for (let bucket = 0; bucket < BUCKETS; bucket++) {
-      seen += this.buckets[bucket] as number;
-      if (seen >= rank) return Math.min(2 ** bucket, this.max_ns);
-    }
-    return this.max_ns;
+    this.histogram.recordValue(Math.max(1, Math.round(hold_ns)));
   }
 
   summary(): LockHoldSummary {
-    if (this.count === 0) return { count: 0, p50_ns: 0, p99_ns: 0, max_ns: 0 };
-    return { count: this.count, p50_ns: this.percentile(0.5), p99_ns: this.percentile(0.99), max_ns: this.max_ns };
+    const h = this.histogram;
+    if (h.totalCount === 0) return { count: 0, p50_ns: 0, p99_ns: 0, max_ns: 0 };
+    // A percentile is its bucket's highest equivalent value: never above the largest hold seen.
+    const at = (percentile: number) => Math.min(h.getValueAtPercentile(percentile), h.maxValue);
+    return { count: h.totalCount, p50_ns: at(50), p99_ns: at(99), max_ns: h.maxValue };
   }
 }

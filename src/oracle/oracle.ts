@@ -2,13 +2,17 @@ import type { Simulator } from '../engine/simulator.js';
 import { table } from '../engine/tables.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
-import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_writeback } from '../mm/folio.js';
+import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
+import { empty_coverage, type OracleCoverage } from './coverage.js';
+import { bad_flags_at_free, check_final_refcounts } from './folio_checks.js';
 import { LockHoldHistogram } from './lock_hold.js';
+import { SwapData } from './swap_data.js';
+import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP } from '../block/probe.js';
 import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
 
@@ -19,6 +23,16 @@ interface ShrinkCall {
   freed_pages: number;
   /** Folios pageout answered PAGE_ACTIVATE for: they must leave activated (A18, A27). */
   activate: number[];
+}
+
+/** The swap stores by SWAP_STORE_* number, for findings. */
+const STORE_NAMES = ['device', 'zeromap', 'zswap pool'];
+
+/** The store a swap-in of the slot reads from, as swap_read_folio chooses it. */
+function swap_store_of(k: Kernel, slot: number): number {
+  const swap = k.pgdat.swap;
+  if (swap.zeromap[slot] === 1) return SWAP_STORE_ZEROMAP;
+  return swap.zswapped[slot] === 1 ? SWAP_STORE_ZSWAP : SWAP_STORE_DEVICE;
 }
 
 /** Above this many tracked translations, the flushed ones are swept out. */
@@ -55,13 +69,21 @@ export class Oracle implements Probe {
   /** When each folio's current lock was taken (by the task's clock), or -1. */
   private readonly lock_since_ns: Float64Array;
   readonly lock_hold = new LockHoldHistogram();
+  /** What the run exercised of the rules checked here (coverage.ts). */
+  private readonly covered: OracleCoverage = empty_coverage();
+  /** Per page frame: the serial of the shrink_folio_list call during which its writeback began (0: none). */
+  private readonly written_in_call: Int32Array;
+  /** Per page frame: 1 when a zap discarded its page (accesses through stale translations are then moot). */
+  private readonly discarded: Uint8Array;
+  /** The oracle event at which each address space's current range operation began. */
+  private readonly range_op_event = new Map<number, number>();
   /**
-   * Data integrity shadow: the version of the data each page frame holds, the version each
-   * swap slot holds (captured when writeback starts), and per address space the last version
-   * the application wrote to each virtual page. Version 0 is the data a page was populated with.
+   * Data integrity shadow: the version of the data each page frame holds, the versions the
+   * swap stores hold (swap_data.ts), and per address space the last version the application
+   * wrote to each virtual page. Version 0 is the data a page was populated with.
    */
   private readonly frame_version: Float64Array;
-  private readonly slot_version: Float64Array;
+  private readonly swap_data: SwapData;
   private readonly written_version = new Map<number, Float64Array>();
 
   constructor(
@@ -75,7 +97,9 @@ export class Oracle implements Probe {
     this.call_mark = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_owner = table(Int32Array, k.pgdat.folios.nr_pages);
     this.lock_since_ns = table(Float64Array, k.pgdat.folios.nr_pages).fill(-1);
-    this.slot_version = table(Float64Array, k.pgdat.swap.nr_slots);
+    this.swap_data = new SwapData(k.pgdat.swap.nr_slots, k.pgdat.folios.nr_pages);
+    this.written_in_call = table(Int32Array, k.pgdat.folios.nr_pages);
+    this.discarded = table(Uint8Array, k.pgdat.folios.nr_pages);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
@@ -108,6 +132,11 @@ export class Oracle implements Probe {
       count: 1,
       first: { folio, sim_time_ns, event_seq: this.sim.events_processed, detail },
     });
+  }
+
+  /** What the run exercised so far. */
+  coverage(): OracleCoverage {
+    return { ...this.covered, batched_pending_flushes: this.k.pgdat.vm.sim_batched_pending_flush };
   }
 
   /** Violations grouped by code, in a stable order. */
@@ -166,8 +195,9 @@ export class Oracle implements Probe {
 
   // --- reclaim ----------------------------------------------------------------------------
 
-  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, _deferred: boolean, _cpu: number): void {
+  pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
+    if (deferred) this.covered.deferred_unmaps++;
     this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context), ++this.event);
     if (this.stale.size > STALE_SWEEP_THRESHOLD) this.stale.sweep((stale_pfn) => this.has_holder(stale_pfn));
   }
@@ -187,9 +217,7 @@ export class Oracle implements Probe {
     for (let i = 0; i < bits.length; i++) if (bits[i] !== last[i]) same = false;
     if (same) return this.last_running_set;
     last.set(bits);
-    const cpus: number[] = [];
-    for (let cpu = 0; cpu < this.machine.nr_cpus; cpu++) if ((((bits[cpu >>> 5] as number) >>> (cpu & 31)) & 1) === 1) cpus.push(cpu);
-    this.last_running_set = this.stale.cpu_sets.push(cpus) - 1;
+    this.last_running_set = this.stale.cpu_set_index(bits, this.machine.nr_cpus);
     return this.last_running_set;
   }
 
@@ -212,18 +240,77 @@ export class Oracle implements Probe {
   folio_allocated(pfn: number): void {
     // clear_page for a new anonymous page; a swap-in overwrites it in swap_read.
     this.frame_version[pfn] = 0;
+    this.discarded[pfn] = 0;
   }
 
-  swap_read(pfn: number, slot: number): void {
-    this.frame_version[pfn] = this.slot_version[slot] as number;
+  /** The page's data is gone: it reads as zero from now on, and its old frame's contents no longer matter. */
+  page_discarded(mm: MmStruct, vpn: number, pfn: number): void {
+    this.versions_of(mm)[vpn] = 0;
+    if (pfn !== NIL) this.discarded[pfn] = 1;
+  }
+
+  range_op_begin(mm: MmStruct): void {
+    this.range_op_event.set(mm.id, ++this.event);
+  }
+
+  /**
+   * B12: when munmap, MADV_DONTNEED or mprotect returns, no CPU may still hold a translation
+   * of its range that reclaim cleared (deferred) before it began: flush_tlb_batched_pending
+   * exists to remove them.
+   */
+  range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void {
+    this.covered.racing_ops++;
+    const began = this.range_op_event.get(mm.id) ?? 0;
+    const stale = this.stale;
+    for (let vpn = start_vpn; vpn < end_vpn; vpn++) {
+      stale.for_each_on_page(mm.id, vpn, (pfn) => {
+        if ((stale.event[pfn] as number) >= began || !this.has_holder(pfn)) return;
+        this.report('STALE_TLB_AFTER_UNMAP', pfn, `${op} of vpn ${start_vpn}..${end_vpn - 1} returned while CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${vpn}, unmapped by reclaim before it began`);
+      });
+    }
+  }
+
+  swap_write_begin(_pfn: number, slot: number): void {
+    this.swap_data.write_begin(slot);
+  }
+
+  swap_stored(_pfn: number, slot: number, store: number): void {
+    this.swap_data.stored(slot, store);
+  }
+
+  /** A swap-in reads what the store holds for the slot; a store that holds nothing lost the page. */
+  swap_read(pfn: number, slot: number, store: number): void {
+    this.covered.swapins++;
+    if (store === SWAP_STORE_DEVICE && this.k.swap_io.device !== null) this.covered.swapins_in_flight++;
+    const version = this.swap_data.version(slot, store);
+    if (version === null) {
+      this.report('SWAP_DATA_MISSING', pfn, `swap-in of slot ${slot} reads from the ${STORE_NAMES[store]}, where nothing was stored since its swap_writepage`);
+    }
+    this.swap_data.read_begin(pfn, version ?? -1);
+  }
+
+  /** The data lands in the frame when the read completes, not when it is submitted. */
+  swap_read_done(pfn: number): void {
+    this.frame_version[pfn] = this.swap_data.read_done(pfn);
   }
 
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
     const f = this.k.pgdat.folios;
     const versions = this.versions_of(mm);
     // The page's folio holds the references (a tail page's own count stays 0).
-    const in_use = f.refcount[f.folio_head(pfn)] !== 0;
+    const head = f.folio_head(pfn);
+    const in_use = f.refcount[head] !== 0;
     const owner_ok = in_use && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    const stale = ((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn;
+    if (stale) {
+      this.covered.stale_accesses++;
+      if (write) this.covered.lost_write_opportunities++;
+      // Through a translation a zap is still removing: the page is being discarded, whatever the access does.
+      if (this.discarded[pfn] === 1 && in_use) return;
+    }
+    if (owner_ok && !f.test(head, PG_uptodate)) {
+      this.report('ACCESS_NOT_UPTODATE', pfn, `CPU ${cpu} ${write ? 'wrote' : 'read'} vpn ${vpn} of mm ${mm.id} before its swap-in read completed (PG_uptodate clear)`);
+    }
     if (write) {
       if (!owner_ok && (!in_use || f.rmap_mm[pfn] !== NIL)) {
         this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${!in_use ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
@@ -233,31 +320,48 @@ export class Oracle implements Probe {
       this.frame_version[pfn] = version;
       return;
     }
-    if (this.frame_version[pfn] !== versions[vpn]) {
+    if (this.frame_version[pfn] === versions[vpn]) return;
+    if (stale) {
+      this.report('STALE_READ', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn} through a translation reclaim cleared without flushing yet, while version ${versions[vpn]} was written to the copy faulted in since`);
+    } else {
       this.report('LOST_WRITE', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn}, last written ${versions[vpn]}`);
     }
   }
 
-  /** The folio's I/O starts: each page's data lands in its slot; none may still be written through a dirty stale translation. */
+  clean_entry_written(): void {
+    this.covered.writes_after_read_fill++;
+  }
+
+  /** The folio's I/O starts: each page's data is captured for its slot; none may still be written through a dirty stale translation. */
   writeback_start(pfn: number): void {
     const f = this.k.pgdat.folios;
     const nr = f.nr(pfn);
+    this.written_in_call[pfn] = Math.max(0, this.call_mark[pfn] as number);
     for (let page = pfn; page < pfn + nr; page++) {
-      this.slot_version[f.swap[page] as number] = this.frame_version[page] as number;
-      if (this.stale.dirty[page] === 0 || !this.stale.has(page) || !this.has_holder(page)) continue;
+      this.swap_data.capture(f.swap[page] as number, this.frame_version[page] as number);
+      if (!this.stale.has(page)) continue;
+      this.covered.stale_translations_checked++;
+      if (this.stale.dirty[page] === 0 || !this.has_holder(page)) continue;
       this.report('FLUSH_BEFORE_IO', page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
     }
   }
 
   /** A folio was freed: none of its pages may still be translated by a CPU. */
   folio_freed(pfn: number): void {
-    const nr = this.k.pgdat.folios.nr(pfn);
+    const f = this.k.pgdat.folios;
+    const bad = bad_flags_at_free(f.flags[pfn] as number);
+    if (bad !== '') this.report('BAD_FLAGS_AT_FREE', pfn, `freed with ${bad}`);
+    const serial = this.call_mark[pfn] as number;
+    if (serial > 0 && this.written_in_call[pfn] === serial) this.covered.freed_same_pass++;
+    this.written_in_call[pfn] = 0;
+    const nr = f.nr(pfn);
     for (let page = pfn; page < pfn + nr; page++) {
+      this.discarded[page] = 0;
       if (!this.stale.has(page)) continue;
+      this.covered.stale_translations_checked++;
       if (this.has_holder(page)) this.report('USE_AFTER_FREE', page, `CPU(s) ${this.holders(page).join(',')} may still translate vpn ${this.stale.vpn[page]} to it`);
       this.stale.delete(page);
     }
-    const serial = this.call_mark[pfn] as number;
     if (serial <= 0) return;
     for (const call of this.calls.values()) {
       if (call.serial !== serial) continue;
@@ -379,6 +483,7 @@ export class Oracle implements Probe {
       }
     }
     if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
+    check_final_refcounts(f, k.pgdat.fbatches, (pfn, detail) => report('REFCOUNT_MISMATCH', pfn, detail));
     this.check_memcgs(report);
     this.verify_data(report);
   }
@@ -419,20 +524,28 @@ export class Oracle implements Probe {
     const f = this.k.pgdat.folios;
     const swap = this.k.pgdat.swap;
     for (const mm of this.k.pgdat.mms) {
+      // An address space no user access wrote to holds its populated data (version 0).
       const versions = this.written_version.get(mm.id);
-      if (versions === undefined) continue;
       for (const vma of mm.vmas) {
         for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-          const expected = versions[vpn] as number;
+          const expected = versions === undefined ? 0 : (versions[vpn] as number);
           const pte = mm.pte[vpn] as number;
           const val = mm.pte_val[vpn] as number;
           let seen: number;
           if ((pte & PTE_PRESENT) !== 0) seen = this.frame_version[val] as number;
+          else if ((pte & PTE_SWAP) === 0) seen = 0; // never touched: reads the zero page
           else {
             const cached = swap.swap_cache[val] as number;
             if (cached !== NIL && f.test(f.folio_head(cached), PG_dirty)) seen = this.frame_version[cached] as number;
             else if (cached !== NIL && this.frame_version[cached] !== expected) seen = this.frame_version[cached] as number;
-            else seen = this.slot_version[val] as number;
+            else {
+              const stored = this.swap_data.version(val, swap_store_of(this.k, val));
+              if (stored === null) {
+                report('SWAP_DATA_MISSING', NIL, `mm ${mm.id} vpn ${vpn}: its slot ${val} reads from the ${STORE_NAMES[swap_store_of(this.k, val)]}, where nothing was stored`);
+                continue;
+              }
+              seen = stored;
+            }
           }
           if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
         }

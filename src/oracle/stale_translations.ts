@@ -19,8 +19,13 @@ export class StaleTranslations {
   readonly vpn: Int32Array;
   readonly dirty: Uint8Array;
   readonly cpu_set: Int32Array;
-  /** The distinct CPU sets entries refer to (few: consecutive PTE clears share one). */
+  /**
+   * The distinct CPU sets entries refer to, each once (interned by `cpu_set_index`): a long
+   * stress run changes its running set thousands of times per pass but among few sets, and
+   * one array per change grew the oracle by megabytes per pass.
+   */
   readonly cpu_sets: (readonly number[])[] = [];
+  private readonly cpu_set_ids = new Map<string, number>();
   /** CPUs that INVLPGed an entry's page since it was cleared, by pfn (partial flushes only). */
   readonly invlpg_cpus = new Map<number, number[]>();
   /** Frames that have (or recently had) an entry, each once; compacted by `sweep`. */
@@ -64,6 +69,19 @@ export class StaleTranslations {
     this.last_mm_id = mm_id;
     this.last_heads = heads;
     return heads;
+  }
+
+  /** The index in `cpu_sets` of the set with these bits (one 32-bit word per 32 CPUs). */
+  cpu_set_index(bits: Uint32Array, nr_cpus: number): number {
+    const key = bits.join(',');
+    let index = this.cpu_set_ids.get(key);
+    if (index === undefined) {
+      const cpus: number[] = [];
+      for (let cpu = 0; cpu < nr_cpus; cpu++) if ((((bits[cpu >>> 5] as number) >>> (cpu & 31)) & 1) === 1) cpus.push(cpu);
+      index = this.cpu_sets.push(cpus) - 1;
+      this.cpu_set_ids.set(key, index);
+    }
+    return index;
   }
 
   has(pfn: number): boolean {

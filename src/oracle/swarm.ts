@@ -1,5 +1,5 @@
 import { Prng } from '../engine/prng.js';
-import { scenario_schema, type Scenario } from '../scenario/schema.js';
+import { RACE_OPS, race_params, scenario_schema, type Scenario } from '../scenario/schema.js';
 
 const DEVICES = ['nvme', 'ssd', 'zram'] as const;
 const CHUNKS = ['whole', '4KiB', '64KiB', '1MiB', '2MiB', '3MiB'] as const;
@@ -45,7 +45,27 @@ export function swarm_scenario(seed: number): Scenario {
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
-  return scenario_schema.parse(with_large_folios(prng, { ...input, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } }));
+  const workload = { ...input.workload, ...race_variant(prng, input.workload, pages) };
+  return scenario_schema.parse(with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } }));
+}
+
+const RACE_PAGES = [1, 2, 4, 16, 64, 512] as const;
+
+/**
+ * Drawn after everything else (issue 15): in one scenario of three where threads of the
+ * process touch the region, accesses mix reads and writes; in one of two where a thread of
+ * the process exists, the first one races reclaim with munmap, MADV_DONTNEED and mprotect
+ * (a non-empty subset) on 1..512 pages every 1..50 us.
+ */
+function race_variant(prng: Prng, workload: { threads: number; process: string; pageout_access: string }, pages: number): object {
+  const mixed = workload.pageout_access !== 'none' && prng.chance(1, 3);
+  const out: Record<string, unknown> = mixed ? { pageout_access: 'mixed' } : {};
+  if (workload.process !== 'same' || workload.threads < 1 || !prng.chance(1, 2)) return out;
+  const ops = RACE_OPS.filter(() => prng.chance(1, 2));
+  out.race_ops = ops.length > 0 ? ops : [pick(prng, RACE_OPS)];
+  out.race_interval = `${prng.range_inclusive(1, 50)}us`;
+  out.race_pages = Math.min(pages, pick(prng, RACE_PAGES));
+  return out;
 }
 
 /** mTHP sizes the swarm enables (16 KiB … 2 MiB). */
@@ -53,10 +73,12 @@ const MTHP_DRAWS = ['16KiB', '64KiB', '256KiB', '2MiB'] as const;
 
 /**
  * Large folios in one scenario of four, drawn after everything else: one or two mTHP sizes set
- * to always, the swap device rotational (every large folio split before swap-out) or not.
+ * to always, the swap device rotational (every large folio split before swap-out) or not;
+ * never beside racing operations.
  */
-function with_large_folios<T extends { swap: object }>(prng: Prng, input: T): T | (T & { memory: object }) {
-  if (!prng.chance(1, 4)) return input;
+function with_large_folios<T extends { swap: object; workload?: object }>(prng: Prng, input: T): T | (T & { memory: object }) {
+  // Racing operations are modelled on order-0 folios only.
+  if (!prng.chance(1, 4) || (input.workload !== undefined && 'race_ops' in input.workload)) return input;
   const mthp: Record<string, string> = { [pick(prng, MTHP_DRAWS)]: 'always' };
   if (prng.chance(1, 2)) mthp[pick(prng, MTHP_DRAWS)] = 'always';
   return { ...input, memory: { mthp }, swap: { ...input.swap, rotational: prng.chance(1, 3) } };
@@ -80,4 +102,21 @@ function stress_variant(prng: Prng, input: { name: string; seed: number; machine
     memcg: { max: `${max_pages * 4}KiB` },
     ...(prng.chance(1, 2) ? { reclaim: { kswapd_cpu: 'none' } } : {}),
   };
+}
+
+/** A drawn scenario in one line: what the swarm varied. */
+export function describe_swarm_scenario(s: Scenario): string {
+  const zswap = s.swap.zswap.enabled ? `, zswap (writeback ${s.swap.zswap.writeback ? 'on' : 'off'}, ${s.swap.zswap.incompressible}% incompressible)` : '';
+  const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
+  if (s.workload.kind === 'stress') {
+    const st = s.stress;
+    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
+  }
+  const w = s.workload;
+  const chunk = s.pageout.chunk === 'whole' ? 'whole' : `${s.pageout.chunk / 1024} KiB`;
+  const access = w.pageout_access === 'none' ? 'no access' : `${w.pageout_access} every ${w.pageout_access_interval / 1000} us`;
+  const lazy = w.lazy_cpus.length > 0 ? `, lazy CPUs ${w.lazy_cpus.join(',')}` : '';
+  const r = race_params(s);
+  const race = r.ops.length > 0 ? `, racing ${r.ops.join('/')} of ${r.pages} pages every ${r.interval_ns / 1000} us` : '';
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}, ${s.pageout.zero_pages}% zero`;
 }

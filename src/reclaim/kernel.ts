@@ -4,6 +4,7 @@ import type { SwapIo } from '../block/page_io.js';
 import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import type { Machine } from '../hw/machine.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
+import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
 import type { Probe } from './probe.js';
 import type { ReclaimStrategy } from './strategy.js';
@@ -18,6 +19,8 @@ export interface Kernel {
   readonly strategy: ReclaimStrategy;
   /** The oracle, when one observes the run. */
   probe: Probe | null;
+  /** Deliberate defects switched on by a test (mm/mutants.ts); all off otherwise. */
+  readonly mutants: ModelMutants;
   /**
    * The node's kswapd (kernel-spec E6, E8), or null when none runs (no CPU for it). The
    * allocator wakes it through this handle; see reclaim/kswapd.ts.
@@ -27,8 +30,8 @@ export interface Kernel {
 
 /** What the page allocator and the run need of kswapd. */
 export interface KswapdHandle {
-  /** wakeup_kswapd from a task whose clock reads `t_ns`. */
-  wakeup_kswapd(t_ns: number): void;
+  /** wakeup_kswapd from a task on `cpu` whose clock reads `t_ns`. */
+  wakeup_kswapd(t_ns: number, cpu: number): void;
   /** The experiment is over: kswapd finishes balancing the node, then ends rather than sleeps. */
   stop(): void;
 }
@@ -55,6 +58,11 @@ export class ReclaimTask {
   is_kswapd = false;
   /** Set when the task was chosen as an OOM victim: it stops at its next return to user space. */
   oom_killed = false;
+  /**
+   * Remote flush rounds this task sent (its share of nr_tlb_remote_flush), so that a reclaim
+   * call reports its own rounds, not those of reclaimers running beside it.
+   */
+  nr_flush_rounds = 0;
 
   constructor(
     readonly task: Task,

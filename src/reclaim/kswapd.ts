@@ -10,6 +10,7 @@ import { zone_watermark_ok } from '../mm/zone.js';
 import { must_sync, ReclaimTask, type Kernel, type KswapdHandle } from './kernel.js';
 import { DEF_PRIORITY, make_scan_control, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX, type ScanControl } from './scan_control.js';
 import { kswapd_age_node, shrink_node } from './shrink_node.js';
+import { trace_kswapd_sleep, trace_kswapd_wake, trace_wakeup_kswapd } from './vmscan_trace.js';
 
 /** kswapd_try_to_sleep's short nap: schedule_timeout(HZ/10) at Debian's HZ=250, 25 jiffies. */
 export const KSWAPD_NAP_NS = 100_000_000;
@@ -90,11 +91,13 @@ export class Kswapd implements KswapdHandle {
 
   /**
    * wakeup_kswapd (mm/vmscan.c): nothing if kswapd is awake, or the node is hopeless
-   * (MAX_RECLAIM_RETRIES failures) or balanced; otherwise wake it, after the wakeup latency.
+   * (MAX_RECLAIM_RETRIES failures) or balanced; otherwise trace mm_vmscan_wakeup_kswapd on
+   * the waker's `cpu` and wake it, after the wakeup latency.
    */
-  wakeup_kswapd(t_ns: number): void {
+  wakeup_kswapd(t_ns: number, cpu: number): void {
     if (this.state === KSWAPD_RUNNING || this.stopped) return;
     if (this.k.pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || pgdat_balanced(this.k)) return;
+    trace_wakeup_kswapd(this.k, cpu, t_ns);
     const at_ns = t_ns + this.k.machine.cost.kswapd_wakeup_ns;
     const napping = this.state === KSWAPD_NAPPING;
     this.state = KSWAPD_RUNNING;
@@ -128,10 +131,14 @@ export class Kswapd implements KswapdHandle {
     this.k.machine.enter_lazy_tlb(this.cpu);
     for (let round = 0; ; round++) {
       assert(round < KSWAPD_ROUNDS_MAX, 'kswapd never sleeps');
+      trace_kswapd_wake(this.k, rt);
       yield* balance_pgdat(this.k, rt);
       if (this.stopped) {
         if (must_sync(this.k, rt)) yield Yield.resume;
-        if (this.prepare_kswapd_sleep()) return;
+        if (this.prepare_kswapd_sleep()) {
+          trace_kswapd_sleep(this.k, rt);
+          return;
+        }
         this.k.pgdat.vm.kswapd_high_wmark_hit_quickly++;
         continue;
       }
@@ -173,6 +180,7 @@ export class Kswapd implements KswapdHandle {
       if (must_sync(k, rt)) yield Yield.resume;
     }
     if (!remaining && this.prepare_kswapd_sleep()) {
+      trace_kswapd_sleep(k, rt);
       this.state = KSWAPD_ASLEEP;
       yield Yield.sleep;
     } else if (remaining) {

@@ -56,7 +56,7 @@ export function* alloc_pages_slowpath(k: Kernel, rt: ReclaimTask): Generator<Yie
   for (let loops = 0; ; loops++) {
     assert(loops < SLOWPATH_LOOPS_MAX, 'the allocator slow path does not converge');
     if (must_sync(k, rt)) yield Yield.resume;
-    k.kswapd?.wakeup_kswapd(rt.task.now_ns);
+    k.kswapd?.wakeup_kswapd(rt.task.now_ns, rt.cpu);
     if (zone_watermark_ok(pgdat.folios.nr_free_pages, zone.min_wmark_pages())) return rmqueue(k);
     const progress = yield* try_to_free_pages(k, rt);
     if (must_sync(k, rt)) yield Yield.resume;

@@ -19,6 +19,14 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
    * freshly walked translation (a stale cached one may reach a folio the PTE no longer maps).
    */
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void;
+  /** A write found only a clean cached translation (filled by a read): the CPU walks the page table again to set the PTE's dirty bit (B7). */
+  clean_entry_written(cpu: number): void;
+  /** A zap discarded the page at `vpn` (its frame `pfn`, or NIL for a swapped-out page): it reads as zero from now on. */
+  page_discarded(mm: MmStruct, vpn: number, pfn: number): void;
+  /** A thread of `mm` starts an operation that must leave no stale translation of its range (munmap, MADV_DONTNEED, mprotect). */
+  range_op_begin(mm: MmStruct): void;
+  /** That operation returns, having changed [start_vpn, end_vpn). */
+  range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void;
   /** pageout answered PAGE_ACTIVATE for the folio (its writepage asked to keep it active): it must leave activated. */
   pageout_activate(pfn: number): void;
   /** split_folio_to_list made the `nr` pages of the large folio `pfn` order-0 folios (each its own head now). */

@@ -102,7 +102,7 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   mm.nr_anon_pages--;
   mm.nr_swap_ents++;
   f.mapcount[pfn] = (f.mapcount[pfn] as number) - 1;
-  f.put(pfn);
+  if (!k.mutants.try_to_unmap_leak_ref) f.put(pfn);
 }
 
 /**

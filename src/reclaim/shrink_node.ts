@@ -38,6 +38,7 @@ import {
   type ScanControl,
 } from './scan_control.js';
 import { shrink_folio_list } from './vmscan.js';
+import { trace_lru_isolate, trace_lru_shrink_active, trace_lru_shrink_inactive, trace_reclaim_begin, trace_reclaim_end } from './vmscan_trace.js';
 
 /** enum scan_balance */
 const SCAN_EQUAL = 0;
@@ -220,6 +221,7 @@ function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, l
   const folio_list = new FolioList(k.pgdat.folios);
   const nr_taken = isolate_lru_folios(k, nr_to_scan, lruvec, folio_list, sc, lru);
   const nr_scanned = isolate_nr_scanned;
+  trace_lru_isolate(k, rt, sc, nr_to_scan, nr_scanned, nr_taken, lru);
   rt.task.now_ns += nr_scanned * k.machine.cost.isolate_folio_ns;
   count_pgscan(k, rt, sc, lruvec, nr_scanned);
   if (nr_taken === 0) return 0;
@@ -237,6 +239,7 @@ function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, l
   sc.nr.writeback += stat.nr_writeback;
   sc.nr.immediate += stat.nr_immediate;
   sc.nr.taken += nr_taken;
+  trace_lru_shrink_inactive(k, rt, sc, nr_scanned, nr_reclaimed, stat);
   return nr_reclaimed;
 }
 
@@ -252,8 +255,9 @@ function* shrink_active_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lru
   if (must_sync(k, rt)) yield Yield.resume;
   pgdat.fbatches.lru_add_drain(rt.cpu);
   const l_hold = new FolioList(f);
-  isolate_lru_folios(k, nr_to_scan, lruvec, l_hold, sc, lru);
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, lruvec, l_hold, sc, lru);
   const nr_scanned = isolate_nr_scanned;
+  trace_lru_isolate(k, rt, sc, nr_to_scan, nr_scanned, nr_taken, lru);
   rt.task.now_ns += nr_scanned * k.machine.cost.isolate_folio_ns;
   const memcg = lruvec_memcg(pgdat, lruvec);
   if (!cgroup_reclaim(sc)) pgdat.vm.pgrefill += nr_scanned;
@@ -274,10 +278,11 @@ function* shrink_active_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lru
     l_inactive.add(pfn);
   }
   if (must_sync(k, rt)) yield Yield.resume;
-  move_folios_to_lru(k, rt, l_active);
+  const nr_activate = move_folios_to_lru(k, rt, l_active);
   const nr_deactivate = move_folios_to_lru(k, rt, l_inactive);
   pgdat.vm.pgdeactivate += nr_deactivate;
   if (memcg !== null) memcg.stat.pgdeactivate += nr_deactivate;
+  trace_lru_shrink_active(k, rt, sc, nr_taken, nr_activate, nr_deactivate);
 }
 
 /** shrink_list: age an active list (if sc->may_deactivate allows) or shrink an inactive one. */
@@ -542,7 +547,10 @@ export function* try_to_free_pages(k: Kernel, rt: ReclaimTask): Generator<Yield,
     may_unmap: true,
     may_swap: true,
   });
-  return yield* do_try_to_free_pages(k, rt, sc);
+  trace_reclaim_begin(k, rt, false);
+  const nr_reclaimed = yield* do_try_to_free_pages(k, rt, sc);
+  trace_reclaim_end(k, rt, false, nr_reclaimed);
+  return nr_reclaimed;
 }
 
 /**
@@ -559,7 +567,10 @@ export function* try_to_free_mem_cgroup_pages(k: Kernel, rt: ReclaimTask, memcg_
     may_unmap: true,
     may_swap: true,
   });
-  return yield* do_try_to_free_pages(k, rt, sc);
+  trace_reclaim_begin(k, rt, true);
+  const nr_reclaimed = yield* do_try_to_free_pages(k, rt, sc);
+  trace_reclaim_end(k, rt, true, nr_reclaimed);
+  return nr_reclaimed;
 }
 
 /**

@@ -46,7 +46,9 @@ export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield
   const arch = k.machine.arch;
   const batch = ubc.arch as ArchTlbBatch;
   if (arch.arch_tlbbatch_reaches_remote(batch, rt.cpu)) k.pgdat.vm.sim_tlbbatch_flush_remote++;
+  const rounds = arch.remote_flush_rounds();
   const done_ns = arch.arch_tlbbatch_flush(batch, rt.cpu, task.now_ns);
+  rt.nr_flush_rounds += arch.remote_flush_rounds() - rounds;
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   ubc.flush_required = false;
@@ -71,10 +73,13 @@ function* no_flush(): Generator<Yield, void, void> {}
  */
 export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, void, void> {
   if (mm.tlb_flush_batched_pending === mm.tlb_flush_batched_flushed) return;
+  if (k.mutants.no_flush_tlb_batched_pending) return;
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   k.pgdat.vm.sim_batched_pending_flush++;
+  const rounds = k.machine.arch.remote_flush_rounds();
   const done_ns = k.machine.arch.arch_flush_tlb_batched_pending(rt.cpu, task.now_ns, mm.context);
+  rt.nr_flush_rounds += k.machine.arch.remote_flush_rounds() - rounds;
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   mm.tlb_flush_batched_flushed = mm.tlb_flush_batched_pending;

@@ -80,7 +80,7 @@ export function* shrink_folio_list(
   if (k.probe !== null) k.probe.shrink_begin(ctx);
   const start_ns = rt.task.now_ns;
   const scanned_before = sc.nr_scanned;
-  const rounds_before = k.machine.arch.remote_flush_rounds();
+  const rounds_before = rt.nr_flush_rounds;
   for (;;) {
     const pfn = folio_list.pop_tail();
     if (pfn === NIL) break;
@@ -108,7 +108,7 @@ export function* shrink_folio_list(
     rt.task.now_ns,
     sc.nr_scanned - scanned_before,
     nr_reclaimed,
-    k.machine.arch.remote_flush_rounds() - rounds_before,
+    rt.nr_flush_rounds - rounds_before,
   );
   return nr_reclaimed;
 }

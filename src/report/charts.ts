@@ -6,8 +6,37 @@ import type * as PlotModule from '@observablehq/plot';
  * give the same bytes. Every axis names its unit.
  */
 
-/** Colour-blind-safe palette (Okabe-Ito), one colour per strategy in the order compared. */
-export const STRATEGY_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+/**
+ * One colour and one dash pattern per strategy, the same in every report whatever the order
+ * compared (Okabe-Ito colours, colour-blind-safe): upstream black, the posted patches warm,
+ * the correct designs cool. Lines of strategies that coincide (seed-v1 and seed-v2 often do)
+ * still show both through their dashes.
+ */
+const BUILTIN_STYLES: Record<string, { color: string; dash: string }> = {
+  upstream: { color: '#000000', dash: 'none' },
+  'seed-v1': { color: '#D55E00', dash: '7,4' },
+  'seed-v2': { color: '#CC79A7', dash: '2,3' },
+  'zhang-v4': { color: '#009E73', dash: '10,3,2,3' },
+  batched: { color: '#0072B2', dash: 'none' },
+};
+/** A user strategy's colour, picked by a hash of its name so that it too keeps it. */
+const OTHER_COLORS = ['#E69F00', '#56B4E9', '#8C564B', '#7F7F7F', '#9467BD', '#17BECF'];
+
+function name_hash(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** The colour of a strategy in every chart, key and table. */
+export function strategy_color(name: string): string {
+  return BUILTIN_STYLES[name]?.color ?? (OTHER_COLORS[name_hash(name) % OTHER_COLORS.length] as string);
+}
+
+/** The dash pattern of a strategy's lines ('none': solid). */
+export function strategy_dash(name: string): string {
+  return BUILTIN_STYLES[name]?.dash ?? '5,2';
+}
 
 const WIDTH = 760;
 
@@ -65,7 +94,12 @@ function compact(svg: string): string {
 }
 
 function color_scale(strategies: readonly string[]): PlotModule.ScaleOptions {
-  return { domain: [...strategies], range: STRATEGY_COLORS.slice(0, Math.max(1, strategies.length)), legend: strategies.length > 1 };
+  return { domain: [...strategies], range: strategies.map(strategy_color), legend: strategies.length > 1 };
+}
+
+/** One line mark per strategy, each with its own dash pattern (a channel cannot set dashes). */
+function strategy_lines<T extends { strategy: string }>(points: readonly T[], strategies: readonly string[], options: PlotModule.LineYOptions): PlotModule.Markish[] {
+  return strategies.map((s) => Plot.lineY(points.filter((p) => p.strategy === s), { ...options, z: 'strategy', stroke: 'strategy', strokeDasharray: strategy_dash(s) }));
 }
 
 function render(options: PlotModule.PlotOptions): string {
@@ -110,7 +144,7 @@ export function line_facets(opts: {
       Plot.text(single ? band_rows : [], { x: 'x1', fy: 'facet', frameAnchor: 'top', dy: 3, dx: 4, textAnchor: 'start', text: 'label', fill: '#555' }),
       Plot.text(opts.facets, { fy: (d: string) => d, text: (d: string) => d, frameAnchor: 'top-right', dy: 3, dx: -4, fontWeight: 'bold' }),
       Plot.frame({ stroke: '#ddd' }),
-      Plot.lineY(opts.points, { x: 'x', y: 'y', z: 'strategy', fy: 'facet', stroke: 'strategy', strokeWidth: 1.3 }),
+      ...strategy_lines(opts.points, opts.strategies, { x: 'x', y: 'y', fy: 'facet', strokeWidth: 1.5 }),
     ],
   });
 }
@@ -196,7 +230,7 @@ export function category_lines(opts: {
     color: { ...color_scale(strategies), legend: false },
     marks: [
       Plot.frame({ stroke: '#ddd' }),
-      Plot.lineY(points, { x: 'category', y: 'y', z: 'strategy', stroke: 'strategy', strokeWidth: 2 }),
+      ...strategy_lines(points, strategies, { x: 'category', y: 'y', strokeWidth: 2 }),
       Plot.dot(points, {
         x: 'category',
         y: 'y',

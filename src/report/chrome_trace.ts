@@ -1,4 +1,4 @@
-import { IRQ_TLB, TLB_FLUSH_REASONS } from '../hw/tracer.js';
+import { IRQ_TLB, IRQ_TLB_QUEUED, IRQ_TLB_SINGLE, TLB_FLUSH_REASONS } from '../hw/tracer.js';
 import {
   R_BIO_QUEUE,
   R_FAULT,
@@ -7,10 +7,11 @@ import {
   R_RQ_ISSUE,
   R_SHRINK,
   R_TLB_FLUSH,
+  R_VMSCAN,
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
-import { CALL_FUNCTION_VECTOR, reclaim_flags, rwbs } from './kernel_formats.js';
+import { CALL_FUNCTION_SINGLE_VECTOR, CALL_FUNCTION_VECTOR, reclaim_flags, rwbs, vmscan_event } from './kernel_formats.js';
 import type { TraceContext } from './trace_context.js';
 import { cap_note, type TraceSink, type TraceTail } from './trace_sink.js';
 import type { TextWriter } from './text_writer.js';
@@ -52,15 +53,18 @@ export class ChromeTraceSink implements TraceSink {
         this.event(`{"name":"tlb:tlb_flush","cat":"tlb","ph":"i","s":"t","ts":${ts},"pid":${MACHINE_PID},"tid":${cpu},"args":{"pages":${r.b},"reason":${r.a},"reason_name":${JSON.stringify(TLB_FLUSH_REASONS[r.a] ?? 'unknown')}}}`);
         break;
       case R_IRQ:
-        this.event(
-          r.b === IRQ_TLB
-            ? `{"name":"irq_vectors:call_function","cat":"irq","ph":"X","ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"vector":${CALL_FUNCTION_VECTOR},"handler":"flush_tlb_func"}}`
-            : `{"name":"irq:irq_handler","cat":"irq","ph":"X","ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"irq":${this.ctx.device?.irq ?? 0},"name":${JSON.stringify(this.ctx.device?.irq_name ?? '')}}}`,
-        );
+        this.event(this.irq(r, ts));
         break;
       case R_WRITE_FOLIO:
         this.event(`{"name":"vmscan:mm_vmscan_write_folio","cat":"vmscan","ph":"i","s":"t","ts":${ts},"pid":${MACHINE_PID},"tid":${cpu},"args":{"pfn":${r.a},"reclaim_flags":"${reclaim_flags()}"}}`);
         break;
+      case R_VMSCAN: {
+        // On the reclaiming task's track, its fields as the kernel prints them.
+        const e = vmscan_event(r.a, r.args ?? []);
+        const task = this.ctx.cpu_task[cpu];
+        this.event(`{"name":"vmscan:${e.name}","cat":"vmscan","ph":"i","s":"t","ts":${ts},"pid":${task?.tgid ?? MACHINE_PID},"tid":${task?.pid ?? cpu},"args":{"cpu":${cpu},"fields":${JSON.stringify(e.fields)}}}`);
+        break;
+      }
       case R_BIO_QUEUE:
       case R_RQ_ISSUE:
       case R_RQ_COMPLETE:
@@ -93,7 +97,7 @@ export class ChromeTraceSink implements TraceSink {
     const { result, start_ns, end_ns } = tail;
     // The task pinned on each CPU runs through the traced stretch; its handlers nest inside.
     this.ctx.cpu_task.forEach((task, cpu) => {
-      if (task === null) return;
+      if (task === null || task.runs_throughout === false) return;
       const end = Math.max(end_ns, tail.cpu_busy_end_ns[cpu] as number);
       this.event(`{"name":${JSON.stringify(task.name)},"cat":"sched","ph":"X","ts":${us(start_ns)},"dur":${us(end - start_ns)},"pid":${MACHINE_PID},"tid":${cpu},"args":{"comm":${JSON.stringify(task.comm)},"pid":${task.pid}}}`);
     });
@@ -137,6 +141,21 @@ export class ChromeTraceSink implements TraceSink {
     });
   }
 
+  /** An interrupt handler slice: a function-call vector (one per CAL), a call queued behind one, or a device's. */
+  private irq(r: TraceRecord, ts: string): string {
+    const at = `"ts":${ts},"dur":${us(r.a)},"pid":${MACHINE_PID},"tid":${r.cpu}`;
+    switch (r.b) {
+      case IRQ_TLB:
+        return `{"name":"irq_vectors:call_function","cat":"irq","ph":"X",${at},"args":{"vector":${CALL_FUNCTION_VECTOR},"handler":"flush_tlb_func"}}`;
+      case IRQ_TLB_SINGLE:
+        return `{"name":"irq_vectors:call_function_single","cat":"irq","ph":"X",${at},"args":{"vector":${CALL_FUNCTION_SINGLE_VECTOR},"handler":"flush_tlb_func"}}`;
+      case IRQ_TLB_QUEUED:
+        return `{"name":"sim:queued_call","cat":"irq","ph":"X",${at},"args":{"handler":"flush_tlb_func","note":"queued behind a pending call: runs in the same interrupt, no CAL of its own"}}`;
+      default:
+        return `{"name":"irq:irq_handler","cat":"irq","ph":"X",${at},"args":{"irq":${this.ctx.device?.irq ?? 0},"name":${JSON.stringify(this.ctx.device?.irq_name ?? '')}}}`;
+    }
+  }
+
   private block(r: TraceRecord, ts: string): void {
     const dev = this.ctx.device;
     const name = r.kind === R_BIO_QUEUE ? 'block:block_bio_queue' : r.kind === R_RQ_ISSUE ? 'block:block_rq_issue' : 'block:block_rq_complete';
@@ -158,8 +177,10 @@ export class ChromeTraceSink implements TraceSink {
       meta(MACHINE_PID, cpu, 'thread_name', `{"name":"CPU ${cpu}"}`);
       meta(MACHINE_PID, cpu, 'thread_sort_index', `{"sort_index":${cpu}}`);
     }
-    const tgids = [...new Set(this.ctx.tasks.map((t) => t.tgid))];
-    for (const tgid of tgids) meta(tgid, null, 'process_name', `{"name":"process ${tgid}"}`);
+    // A process is named after its first task's comm, as `ps` would show it.
+    const processes = new Map<number, string>();
+    for (const task of this.ctx.tasks) if (!processes.has(task.tgid)) processes.set(task.tgid, task.comm);
+    for (const [tgid, comm] of processes) meta(tgid, null, 'process_name', `{"name":${JSON.stringify(`${comm} ${tgid}`)}}`);
     for (const task of this.ctx.tasks) meta(task.tgid, task.pid, 'thread_name', `{"name":${JSON.stringify(`${task.name} (${task.comm}-${task.pid})`)}}`);
   }
 

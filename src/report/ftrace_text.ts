@@ -1,4 +1,4 @@
-import { IRQ_TLB, TLB_REMOTE_SHOOTDOWN } from '../hw/tracer.js';
+import { IRQ_IO, IRQ_TLB, IRQ_TLB_SINGLE, TLB_REMOTE_SHOOTDOWN } from '../hw/tracer.js';
 import {
   R_BIO_QUEUE,
   R_FAULT,
@@ -7,17 +7,21 @@ import {
   R_RQ_ISSUE,
   R_SHRINK,
   R_TLB_FLUSH,
+  R_VMSCAN,
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
 import {
   bio_fields,
+  CALL_FUNCTION_SINGLE_VECTOR,
+  CALL_FUNCTION_VECTOR,
   irq_entry_fields,
   irq_exit_fields,
   rq_complete_fields,
   rq_issue_fields,
   tlb_flush_fields,
   vector_fields,
+  vmscan_event,
   write_folio_fields,
 } from './kernel_formats.js';
 import { IDLE_TASK, type TraceContext } from './trace_context.js';
@@ -57,12 +61,18 @@ export class FtraceTextSink implements TraceSink {
         this.line(r, r.a === TLB_REMOTE_SHOOTDOWN ? IN_HARDIRQ : IN_TASK, 'tlb_flush', tlb_flush_fields(r.a, r.b));
         break;
       case R_IRQ:
-        if (r.b === IRQ_TLB) this.line(r, IN_HARDIRQ, 'call_function_entry', vector_fields());
-        else this.line(r, IN_HARDIRQ, 'irq_handler_entry', irq_entry_fields(dev?.irq ?? 0, dev?.irq_name ?? 'unknown'));
+        if (r.b === IRQ_TLB) this.line(r, IN_HARDIRQ, 'call_function_entry', vector_fields(CALL_FUNCTION_VECTOR));
+        else if (r.b === IRQ_TLB_SINGLE) this.line(r, IN_HARDIRQ, 'call_function_single_entry', vector_fields(CALL_FUNCTION_SINGLE_VECTOR));
+        else if (r.b === IRQ_IO) this.line(r, IN_HARDIRQ, 'irq_handler_entry', irq_entry_fields(dev?.irq ?? 0, dev?.irq_name ?? 'unknown'));
         break;
       case R_WRITE_FOLIO:
         this.line(r, IN_TASK, 'mm_vmscan_write_folio', write_folio_fields(r.a));
         break;
+      case R_VMSCAN: {
+        const e = vmscan_event(r.a, r.args ?? []);
+        this.line(r, IN_TASK, e.name, e.fields);
+        break;
+      }
       case R_BIO_QUEUE:
         this.line(r, IN_TASK, 'block_bio_queue', bio_fields(major, minor, r.c === 1, r.a, r.b, this.task(r.cpu).comm));
         break;
@@ -85,8 +95,10 @@ export class FtraceTextSink implements TraceSink {
 
   span_end(r: TraceRecord): void {
     if (r.b !== R_IRQ) return;
-    if (r.c === IRQ_TLB) this.line(r, IN_HARDIRQ, 'call_function_exit', vector_fields());
-    else this.line(r, IN_HARDIRQ, 'irq_handler_exit', irq_exit_fields(this.ctx.device?.irq ?? 0));
+    // A queued call (IRQ_TLB_QUEUED) ran inside an earlier interrupt: no exit of its own.
+    if (r.c === IRQ_TLB) this.line(r, IN_HARDIRQ, 'call_function_exit', vector_fields(CALL_FUNCTION_VECTOR));
+    else if (r.c === IRQ_TLB_SINGLE) this.line(r, IN_HARDIRQ, 'call_function_single_exit', vector_fields(CALL_FUNCTION_SINGLE_VECTOR));
+    else if (r.c === IRQ_IO) this.line(r, IN_HARDIRQ, 'irq_handler_exit', irq_exit_fields(this.ctx.device?.irq ?? 0));
   }
 
   counter(): void {

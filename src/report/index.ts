@@ -4,9 +4,9 @@
  * src/index.ts.
  */
 export { render_report as renderReport, type ReportInput, type ReportRun } from './report_html.js';
-export { record_run as recordRun, type RecordOptions } from './record_run.js';
-export { runs_csv as runsCsv } from './csv.js';
-export { ReportCollector, type ReportData, type ReclaimCall } from './report_collector.js';
+export { record_run as recordRun, type RecordOptions, type RecordedRun } from './record_run.js';
+export { comparison_csv as comparisonCsv, runs_csv as runsCsv } from './csv.js';
+export { ReportCollector, type ReportData } from './report_collector.js';
 export { TraceRecorder, DEFAULT_EVENTS_MAX, type TraceLimits } from './trace_recorder.js';
 export { ChromeTraceSink } from './chrome_trace.js';
 export { FtraceTextSink } from './ftrace_text.js';

@@ -17,6 +17,8 @@ export const R_SHRINK = 6;
 export const R_FAULT = 7;
 /** The end of a span (R_IRQ, R_SHRINK, R_FAULT); `b` holds the span's kind. */
 export const R_SPAN_END = 8;
+/** A vmscan tracepoint: `a` its VMSCAN_* id, `args` its arguments. */
+export const R_VMSCAN = 9;
 
 /**
  * One record. Fields by kind:
@@ -27,6 +29,7 @@ export const R_SPAN_END = 8;
  * - R_SHRINK: a duration ns, b nr_scanned, c nr_reclaimed, d flush rounds
  * - R_FAULT: a duration ns, b 1 for a major fault
  * - R_SPAN_END: a the span's id, b the span's kind, c and d copied from the span's start
+ * - R_VMSCAN: a the VMSCAN_* id; `args` its arguments
  */
 export interface TraceRecord {
   kind: number;
@@ -36,10 +39,12 @@ export interface TraceRecord {
   b: number;
   c: number;
   d: number;
+  /** The arguments of an event with more numbers than a..d (R_VMSCAN), else null. */
+  args: readonly number[] | null;
 }
 
 export function empty_record(): TraceRecord {
-  return { kind: 0, cpu: 0, t_ns: 0, a: 0, b: 0, c: 0, d: 0 };
+  return { kind: 0, cpu: 0, t_ns: 0, a: 0, b: 0, c: 0, d: 0, args: null };
 }
 
 /** A min-heap of records on (t_ns, arrival), growing up to `capacity` records. */
@@ -52,6 +57,8 @@ export class RecordHeap {
   private fb = new Float64Array(0);
   private fc = new Float64Array(0);
   private fd = new Float64Array(0);
+  /** Per slot, the arguments of a record that has them (few: reclaim's tracepoints). */
+  private args: (readonly number[] | null)[] = [];
   /** heap[i] is the slot of the i-th heap element; slots are reused through `free`. */
   private heap = new Int32Array(0);
   private free: number[] = [];
@@ -65,7 +72,7 @@ export class RecordHeap {
     return this.size >= this.capacity;
   }
 
-  push(kind: number, cpu: number, t_ns: number, a: number, b: number, c: number, d: number): void {
+  push(kind: number, cpu: number, t_ns: number, a: number, b: number, c: number, d: number, args: readonly number[] | null = null): void {
     if (this.size >= this.heap.length) this.grow();
     const slot = this.free.pop() ?? this.next_slot++;
     this.t[slot] = t_ns;
@@ -76,6 +83,7 @@ export class RecordHeap {
     this.fb[slot] = b;
     this.fc[slot] = c;
     this.fd[slot] = d;
+    this.args[slot] = args;
     let i = this.size++;
     // Sift up.
     while (i > 0) {
@@ -103,6 +111,8 @@ export class RecordHeap {
     out.b = this.fb[top] as number;
     out.c = this.fc[top] as number;
     out.d = this.fd[top] as number;
+    out.args = this.args[top] ?? null;
+    this.args[top] = null;
     this.free.push(top);
     const last = this.heap[--this.size] as number;
     // Sift the last element down from the root.
@@ -125,6 +135,7 @@ export class RecordHeap {
     this.size = 0;
     this.free = [];
     this.next_slot = 0;
+    this.args = [];
   }
 
   private less(x: number, y: number): boolean {

@@ -22,11 +22,16 @@ export interface RecordOptions extends Omit<RunOptions, 'tracer' | 'timeline'> {
   also?: readonly Tracer[];
 }
 
+/** A recorded run, and the note of a trace file that reached its event cap (null if none did). */
+export interface RecordedRun extends ReportRun {
+  trace_truncated: string | null;
+}
+
 /**
  * Runs a scenario with what a report needs recorded — the timeline and the events the
  * charts count — and streams the trace files asked for while it runs.
  */
-export function record_run(scenario: Scenario, options: RecordOptions = {}): ReportRun {
+export function record_run(scenario: Scenario, options: RecordOptions = {}): RecordedRun {
   const { trace_json, trace_text, trace_limits, also, ...run_options } = options;
   const strategy = resolve_strategy(run_options.strategy ?? 'upstream');
   const ctx = trace_context(scenario, strategy.name, run_options.seed ?? scenario.seed);
@@ -37,6 +42,6 @@ export function record_run(scenario: Scenario, options: RecordOptions = {}): Rep
   const collector = new ReportCollector();
   const tracers: Tracer[] = [collector, ...(recorder === null ? [] : [recorder]), ...(also ?? [])];
   const result = run_scenario(scenario, { ...run_options, strategy, tracer: new TeeTracer(tracers), timeline: true });
-  recorder?.finish(result);
-  return { result, data: collector.data };
+  const trace_truncated = recorder?.finish(result) ?? null;
+  return { result, data: collector.data, trace_truncated };
 }

@@ -1,24 +1,15 @@
 import type { Tracer } from '../hw/tracer.js';
 
-/** One reclaim call (sim:shrink_folio_list). */
-export interface ReclaimCall {
-  start_ns: number;
-  flush_rounds: number;
-  nr_scanned: number;
-  nr_reclaimed: number;
-}
-
 /** What the report charts from a run's events, in bounded memory. */
 export interface ReportData {
   calls: {
-    /** Every call while few; beyond CALLS_KEPT, evenly thinned (every `stride`-th call). */
-    sample: ReclaimCall[];
-    stride: number;
     count: number;
     flush_rounds: number;
     flush_rounds_max: number;
     nr_scanned: number;
     nr_reclaimed: number;
+    /** Every call's flush rounds: calls by their number of rounds (exact, not thinned). */
+    rounds: Map<number, number>;
   };
   /** Requests the device received (block:block_rq_issue), by size in 512-byte sectors. */
   request_sectors: { write: Map<number, number>; read: Map<number, number> };
@@ -28,20 +19,18 @@ export interface ReportData {
   faults: { reported: boolean; major: Map<number, number>; minor: Map<number, number> };
 }
 
-const CALLS_KEPT = 2000;
-
 function bump(map: Map<number, number>, key: number, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
 /**
  * The tracer behind a report's event charts: flush rounds per reclaim call, request and bio
- * sizes, fault latencies. It keeps histograms and a thinned list of calls, so a run of any
- * length costs it a few hundred kilobytes.
+ * sizes, fault latencies. It keeps histograms only, so a run of any length costs it a few
+ * kilobytes.
  */
 export class ReportCollector implements Tracer {
   readonly data: ReportData = {
-    calls: { sample: [], stride: 1, count: 0, flush_rounds: 0, flush_rounds_max: 0, nr_scanned: 0, nr_reclaimed: 0 },
+    calls: { count: 0, flush_rounds: 0, flush_rounds_max: 0, nr_scanned: 0, nr_reclaimed: 0, rounds: new Map() },
     request_sectors: { write: new Map(), read: new Map() },
     bio_sectors: new Map(),
     faults: { reported: false, major: new Map(), minor: new Map() },
@@ -68,19 +57,13 @@ export class ReportCollector implements Tracer {
     bump(major ? this.data.faults.major : this.data.faults.minor, duration_ns < 1 ? 0 : Math.floor(Math.log2(duration_ns)));
   }
 
-  shrink_folio_list(_cpu: number, start_ns: number, _end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void {
+  shrink_folio_list(_cpu: number, _start_ns: number, _end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void {
     const calls = this.data.calls;
-    if (calls.count % calls.stride === 0) {
-      calls.sample.push({ start_ns, flush_rounds, nr_scanned, nr_reclaimed });
-      if (calls.sample.length >= CALLS_KEPT) {
-        calls.sample = calls.sample.filter((_, i) => i % 2 === 0);
-        calls.stride *= 2;
-      }
-    }
     calls.count++;
     calls.flush_rounds += flush_rounds;
     calls.flush_rounds_max = Math.max(calls.flush_rounds_max, flush_rounds);
     calls.nr_scanned += nr_scanned;
     calls.nr_reclaimed += nr_reclaimed;
+    bump(calls.rounds, flush_rounds);
   }
 }

@@ -1,9 +1,13 @@
 import type { Comparison } from '../run/compare.js';
 import { irq_row, type RunResult } from '../run/result.js';
 import type { Scenario } from '../scenario/schema.js';
-import { dots, grouped_bars, line_facets, load_chart_libraries, STRATEGY_COLORS, type Band, type SeriesPoint } from './charts.js';
+import { line_facets, load_chart_libraries, type Band, type SeriesPoint } from './charts.js';
+import { comparison_table, headline_table } from './report_comparison.js';
+import { fault_section, flush_rounds_section, io_section } from './report_distributions.js';
+import { strategy_key, verdict_badge, verdicts } from './report_keys.js';
 import { esc, flatten, num, pct, table } from './html.js';
 import type { ReportData } from './report_collector.js';
+import { trace_context } from './trace_context.js';
 
 /** A run whose events and timeline were recorded for the charts. */
 export interface ReportRun {
@@ -29,7 +33,7 @@ const FACETS_MAX = 8;
 const POINTS_MAX = 200;
 
 const STYLE = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1000px;padding:0 16px;color:#222;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:3px}
 h3{font-size:15px;margin:18px 0 6px}
 pre{background:#f5f5f5;padding:8px 10px;white-space:pre-wrap;word-break:break-all;border-radius:4px}
@@ -38,21 +42,17 @@ th,td{border:1px solid #d6d6d6;padding:3px 8px;text-align:right;vertical-align:t
 th{background:#f3f3f3}th:first-child,td:first-child{text-align:left;white-space:nowrap}
 #scenario td,table.findings td{text-align:left;white-space:normal}
 .note{color:#555;font-size:13px}
+.oom{color:#a00;font-weight:600}
+.wide{max-width:100%;overflow-x:auto}
+table.cmp td{white-space:normal}table.cmp td:first-child{min-width:14em}.chg{display:block;font-size:12px}
+table.findings td:last-child code{word-break:break-all}
+.sig{font-weight:600}.sig.better{color:#146c2e}.sig.worse{color:#a00}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .correct{background:#dff3e4;color:#14532d}.violations{background:#fde2e1;color:#7f1d1d}.unchecked{background:#eee;color:#444}
 .key{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 figure{margin:8px 0 16px}figure h2{font-size:15px;border:0;margin:0 0 4px}figcaption{color:#555;font-size:13px}
 nav a{margin-right:12px}
 `;
-
-function strategy_key(strategy: string, i: number): string {
-  return `<span class="key" style="background:${STRATEGY_COLORS[i % STRATEGY_COLORS.length]}"></span>${esc(strategy)}`;
-}
-
-function verdict_badge(verdict: RunResult['oracle']['verdict']): string {
-  const cls = verdict === 'correct' ? 'correct' : verdict === 'violations' ? 'violations' : 'unchecked';
-  return `<span class="verdict ${cls}">${esc(verdict)}</span>`;
-}
 
 /** Rates between timeline samples, merged to at most POINTS_MAX intervals: [t_ms at interval start, per-second rate]. */
 function rates(t_ns: readonly number[], cumulative: readonly number[]): { t_ms: number; per_s: number }[] {
@@ -107,8 +107,20 @@ function shootdown_chart(input: ReportInput, strategies: readonly string[]): str
       bands: pageout_bands(input.traced, strategies.length > 1),
       x_label: 'simulated time (ms)',
       y_label: 'shootdowns per ms',
-    }) + (notes.length > 0 ? `<p class="note">${esc(notes.join(' '))}</p>` : '')
+    }) + coinciding_note(points, strategies) + (notes.length > 0 ? `<p class="note">${esc(notes.join(' '))}</p>` : '')
   );
+}
+
+/** Strategies whose lines coincide: each keeps its dash pattern, and a note says so. */
+function coinciding_note(points: readonly SeriesPoint[], strategies: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  for (const s of strategies) {
+    const key = JSON.stringify(points.filter((p) => p.strategy === s).map((p) => [p.facet, p.x, p.y]));
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const same = [...groups.values()].filter((g) => g.length > 1);
+  if (same.length === 0) return '';
+  return `<p class="note">Identical lines: ${same.map((g) => esc(g.join(' = '))).join('; ')} (their dash patterns let both show).</p>`;
 }
 
 /** A stress run's workers complete whole passes (bogo-ops): a rate per sample would be spikes, so their count is charted. */
@@ -143,153 +155,24 @@ function throughput_chart(input: ReportInput, strategies: readonly string[]): st
       bands: pageout_bands(input.traced, strategies.length > 1),
       x_label: 'simulated time (ms)',
       y_label: stress ? 'bogo-ops (passes) completed' : 'million operations per second',
-    }) + more
-  );
-}
-
-function flush_rounds_section(input: ReportInput, strategies: readonly string[]): string {
-  const rows = input.traced.map(({ result, data }, i) => {
-    const c = data.calls;
-    return [
-      strategy_key(result.strategy, i),
-      num(c.count),
-      num(c.flush_rounds),
-      num(c.count === 0 ? null : c.flush_rounds / c.count),
-      num(c.flush_rounds_max),
-      num(c.nr_scanned),
-      num(c.nr_reclaimed),
-      num(c.nr_scanned === 0 ? null : c.flush_rounds / c.nr_scanned),
-    ];
-  });
-  const points = input.traced.flatMap(({ result, data }) => data.calls.sample.map((call) => ({ x: call.start_ns / 1e6, y: call.flush_rounds, strategy: result.strategy })));
-  const max = Math.max(0, ...points.map((p) => p.y));
-  const min_positive = Math.min(...points.filter((p) => p.y > 0).map((p) => p.y));
-  const thinned = input.traced.some((r) => r.data.calls.stride > 1);
-  const chart = points.length === 0
-    ? '<p class="note">No reclaim call was recorded.</p>'
-    : dots({
-        title: 'Flush rounds (remote TLB flush IPI rounds) per shrink_folio_list call',
-        points,
-        strategies,
-        x_label: 'simulated time of the call (ms)',
-        y_label: 'flush rounds per call',
-        log_y: max > 0 && max / min_positive > 50,
-      });
-  return (
-    chart +
-    (thinned ? '<p class="note">Long runs: the chart shows an evenly thinned sample of the calls; the table counts every call.</p>' : '') +
-    table(['strategy', 'calls', 'flush rounds', 'per call (mean)', 'per call (max)', 'pages scanned', 'pages reclaimed', 'rounds per scanned page'], rows)
-  );
-}
-
-/** Power-of-two buckets of request size, labelled by their upper bound in KiB. */
-function size_rows(input: ReportInput, pick: (d: ReportData) => Map<number, number>): { rows: { bucket: string; strategy: string; count: number }[]; buckets: string[] } {
-  const exponents = new Set<number>();
-  const per = input.traced.map(({ result, data }) => {
-    const counts = new Map<number, number>();
-    for (const [sectors, n] of pick(data)) {
-      const e = Math.max(0, Math.ceil(Math.log2(sectors / 2)));
-      exponents.add(e);
-      counts.set(e, (counts.get(e) ?? 0) + n);
-    }
-    return { strategy: result.strategy, counts };
-  });
-  const sorted = [...exponents].sort((a, b) => a - b);
-  const label = (e: number) => `≤${2 ** e}`;
-  const rows = per.flatMap(({ strategy, counts }) => sorted.map((e) => ({ bucket: label(e), strategy, count: counts.get(e) ?? 0 })));
-  return { rows, buckets: sorted.map(label) };
-}
-
-function io_section(input: ReportInput, strategies: readonly string[]): string {
-  const parts: string[] = [];
-  for (const [dir, pick] of [
-    ['write', (d: ReportData) => d.request_sectors.write],
-    ['read', (d: ReportData) => d.request_sectors.read],
-  ] as const) {
-    const { rows, buckets } = size_rows(input, pick);
-    if (rows.length === 0) continue;
-    parts.push(
-      grouped_bars({
-        title: `Swap ${dir} requests by size (block:block_rq_issue)`,
-        rows,
-        buckets,
-        strategies,
-        x_label: 'request size (KiB, upper bound of a power-of-two bucket)',
-        y_label: 'requests',
-      }),
-    );
-  }
-  if (parts.length === 0) parts.push(`<p class="note">No block requests: the swap device (${esc(input.scenario.swap.device)}) completes its I/O without requests.</p>`);
-  const bios = input.traced.map(({ result, data }, i) => {
-    const sizes = [...data.bio_sectors.entries()].sort((a, b) => a[0] - b[0]);
-    const total = sizes.reduce((a, [, n]) => a + n, 0);
-    return [strategy_key(result.strategy, i), num(total), esc(sizes.map(([s, n]) => `${num(n)} × ${s / 2} KiB`).join(', ') || '–'), num(result.io.requests), num(result.io.pages_per_request_max * 4)];
-  });
-  parts.push(
-    '<p class="note">A bio is what reclaim submits per folio (block:block_bio_queue); the block layer merges adjacent bios of a plug into requests (block:block_rq_issue), which is what the device sees.</p>',
-    table(['strategy', 'bios queued', 'bio sizes', 'requests', 'largest request (KiB)'], bios),
-  );
-  return parts.join('\n');
-}
-
-function latency_label(bucket: number): string {
-  const upper_ns = 2 ** (bucket + 1);
-  return upper_ns < 1000 ? `<${upper_ns} ns` : `<${Number((upper_ns / 1000).toPrecision(3))} µs`;
-}
-
-function fault_section(input: ReportInput, strategies: readonly string[]): string {
-  if (!input.traced.some((r) => r.data.faults.reported)) {
-    return '<p class="note">No page fault was reported in these runs (the sim:page_fault event), so there is no swap-in latency distribution to show.</p>';
-  }
-  const major = input.traced.some((r) => r.data.faults.major.size > 0);
-  const pick = (d: ReportData) => (major ? d.faults.major : d.faults.minor);
-  const buckets = [...new Set(input.traced.flatMap((r) => [...pick(r.data).keys()]))].sort((a, b) => a - b);
-  const rows = input.traced.flatMap(({ result, data }) => buckets.map((b) => ({ bucket: latency_label(b), strategy: result.strategy, count: pick(data).get(b) ?? 0 })));
-  const counts = input.traced.map(({ result, data }, i) => {
-    const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-    return [strategy_key(result.strategy, i), num(sum(data.faults.major)), num(sum(data.faults.minor))];
-  });
-  const note = major
-    ? '<p class="note">Major faults read the page back from swap; their latency includes the device.</p>'
-    : '<p class="note">No swap-in (major) fault happened: every fault was served without reading swap (from the swap cache or a new page). The chart shows those faults’ latency instead.</p>';
-  return (
-    grouped_bars({
-      title: major ? 'Swap-in (major) fault latency' : 'Page fault latency (minor faults; no swap-in happened)',
-      rows,
-      buckets: buckets.map(latency_label),
-      strategies,
-      x_label: 'fault latency (power-of-two bucket, upper bound)',
-      y_label: 'faults',
-    }) +
-    note +
-    table(['strategy', 'major faults', 'minor faults'], counts)
-  );
-}
-
-function comparison_table(comparison: Comparison): string {
-  const headers = ['figure', ...comparison.strategies.map((s, i) => strategy_key(s, i) + (i === 0 ? ' (baseline)' : ''))];
-  const rows = comparison.figures.map((f) => [
-    esc(f.name),
-    ...f.by_strategy.map((s, i) => {
-      const spread = comparison.seeds.length > 1 ? ` ± ${num(s.stddev)}` : '';
-      const change = i === 0 ? '' : ` <span class="note">(${pct(s.change_pct)})</span>`;
-      return `${num(s.mean)}${spread}${change}`;
-    }),
-  ]);
-  return (
-    `<p class="note">Mean over ${comparison.seeds.length} seed(s) (${esc(comparison.seeds.join(', '))})${comparison.seeds.length > 1 ? ' ± sample standard deviation' : ''}; in brackets the change of the mean against ${esc(comparison.strategies[0] ?? '')}. Figures that are zero in every run are left out.</p>` +
-    table(headers, rows)
+    }) + coinciding_note(points, strategies) + more
   );
 }
 
 /** A run's headline figures, a row per CPU: the interrupts it took (/proc/interrupts) and what its thread lost. */
 function key_tables(result: RunResult): string {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  const ctx = trace_context(result.scenario, result.strategy, result.seed);
   const rows = irq_row(result.interrupts, 'TLB').map((tlb, cpu) => {
     const task = result.tasks.find((t) => t.cpu === cpu);
+    // The task as a kernel trace names it (comm-pid), beside the name the results use.
+    const traced = ctx.cpu_task[cpu] ?? null;
+    const label = traced === null ? (task?.name ?? '–') : `${traced.name} (${traced.comm}-${traced.pid})`;
     const thread = task === undefined
-      ? [cpu === result.scenario.pageout.cpu ? 'madvise (pageout)' : '–', '', '', '', '']
-      : [esc(task.name), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
+      ? [esc(label), '', '', '', '']
+      : task.oom_killed === true
+        ? [esc(label), num(task.baseline_ops_per_sec), '<span class="oom">OOM-killed</span>', '<span class="oom">OOM-killed</span>', num(task.sim_interrupted_ns / 1e6)]
+        : [esc(label), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
     return [`CPU${cpu}`, num(tlb), num(irq_row(result.interrupts, 'CAL')[cpu] ?? 0), ...thread];
   });
   rows.push(['all', num(sum(irq_row(result.interrupts, 'TLB'))), num(sum(irq_row(result.interrupts, 'CAL'))), '', '', '', '', '']);
@@ -321,20 +204,9 @@ function counter_tables(result: RunResult): string {
   ].join('\n');
 }
 
-/** Each strategy's verdict over its runs: violations in any run make it "violations". */
-function verdicts(runs: readonly RunResult[]): { strategy: string; runs: RunResult[]; verdict: RunResult['oracle']['verdict'] }[] {
-  return [...new Set(runs.map((r) => r.strategy))].map((strategy) => {
-    const own = runs.filter((r) => r.strategy === strategy);
-    const verdict: RunResult['oracle']['verdict'] = own.some((r) => r.oracle.verdict === 'violations')
-      ? 'violations'
-      : own.every((r) => r.oracle.verdict === 'not checked') ? 'not checked' : 'correct';
-    return { strategy, runs: own, verdict };
-  });
-}
-
 function oracle_section(input: ReportInput): string {
-  const summary = verdicts(input.runs).map(({ strategy, runs, verdict }, i) => [
-    strategy_key(strategy, i),
+  const summary = verdicts(input.runs).map(({ strategy, runs, verdict }) => [
+    strategy_key(strategy),
     verdict_badge(verdict),
     num(runs.length),
     num(runs.filter((r) => r.oracle.verdict === 'violations').length),
@@ -376,7 +248,9 @@ export async function render_report(input: ReportInput): Promise<string> {
   const title = `reclaimsim ${input.comparison === undefined ? 'run' : 'comparison'}: ${s.name}`;
   const run = input.comparison === undefined ? (input.runs[0] as RunResult) : null;
   const sections: [string, string, string][] = [
-    run === null ? ['results', 'Comparison', comparison_table(input.comparison as Comparison)] : ['results', 'Key figures', key_tables(run)],
+    run === null
+      ? ['results', 'Headline', headline_table(input.comparison as Comparison, input.runs) + '<h3>Every figure</h3>' + comparison_table(input.comparison as Comparison)]
+      : ['results', 'Key figures', key_tables(run)],
     ['shootdowns', 'TLB shootdowns and application throughput', shootdown_chart(input, strategies) + throughput_chart(input, strategies)],
     ['flushes', 'Flush rounds per reclaim call', flush_rounds_section(input, strategies)],
     ['io', 'Swap I/O', io_section(input, strategies)],

@@ -32,6 +32,10 @@ export class TeeTracer implements Tracer {
     for (const t of this.tracers) t.page_fault?.(cpu, start_ns, duration_ns, major);
   }
 
+  vmscan(cpu: number, t_ns: number, event: number, args: readonly number[]): void {
+    for (const t of this.tracers) t.vmscan?.(cpu, t_ns, event, args);
+  }
+
   shrink_folio_list(cpu: number, start_ns: number, end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void {
     for (const t of this.tracers) t.shrink_folio_list(cpu, start_ns, end_ns, nr_scanned, nr_reclaimed, flush_rounds);
   }

@@ -11,10 +11,11 @@ import {
   R_SHRINK,
   R_SPAN_END,
   R_TLB_FLUSH,
+  R_VMSCAN,
   R_WRITE_FOLIO,
   type TraceRecord,
 } from './record_heap.js';
-import type { TraceSink } from './trace_sink.js';
+import { cap_note, type TraceSink } from './trace_sink.js';
 
 export interface TraceLimits {
   /** Keep events that start at or after this sim time (ns). */
@@ -140,13 +141,20 @@ export class TraceRecorder implements Tracer {
     this.take(R_FAULT, cpu, start_ns, duration_ns, major ? 1 : 0, 0, 0);
   }
 
+  vmscan(cpu: number, t_ns: number, event: number, args: readonly number[]): void {
+    this.take(R_VMSCAN, cpu, t_ns, event, 0, 0, 0, args);
+  }
+
   shrink_folio_list(cpu: number, start_ns: number, end_ns: number, nr_scanned: number, nr_reclaimed: number, flush_rounds: number): void {
     this.take(R_SHRINK, cpu, start_ns, end_ns - start_ns, nr_scanned, nr_reclaimed, flush_rounds);
   }
 
-  /** Writes what is still buffered and the closing parts, and closes the files. */
-  finish(result: RunResult): void {
-    if (this.finished) return;
+  /**
+   * Writes what is still buffered and the closing parts, and closes the files. Returns the
+   * note of a trace that reached its event cap (for the terminal too), else null.
+   */
+  finish(result: RunResult): string | null {
+    if (this.finished) return null;
     this.finished = true;
     while (this.heap.pop(this.r)) this.emit(this.r);
     this.flush_deferred(Infinity);
@@ -164,6 +172,7 @@ export class TraceRecorder implements Tracer {
       filters: this.describe_filters(),
     };
     for (const sink of this.sinks) sink.finish(tail);
+    return tail.cap === null ? null : cap_note(tail);
   }
 
   private describe_filters(): string {
@@ -175,9 +184,9 @@ export class TraceRecorder implements Tracer {
     return parts.length === 0 ? 'none' : parts.join('; ');
   }
 
-  private take(kind: number, cpu: number, t_ns: number, a: number, b: number, c: number, d: number): void {
+  private take(kind: number, cpu: number, t_ns: number, a: number, b: number, c: number, d: number, args: readonly number[] | null = null): void {
     if (this.cap_ns !== null || t_ns < this.start_ns || t_ns >= this.end_ns || this.cpu_wanted[cpu] !== true) return;
-    this.heap.push(kind, cpu, t_ns, a, b, c, d);
+    this.heap.push(kind, cpu, t_ns, a, b, c, d, args);
     if (this.heap.full) {
       this.heap.pop(this.r);
       this.emit(this.r);

@@ -2,12 +2,39 @@ import type { Scenario } from '../scenario/schema.js';
 import { irq_row, type RunResult } from './result.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { resolve_strategy, run_scenario } from './run_scenario.js';
+import { better_direction, SIGNIFICANCE_ALPHA, welch_p_value, type Better } from './significance.js';
 
-/** One figure of a comparison: its value per run, and mean/spread per strategy. */
+/** One strategy's cell of a compared figure. */
+export interface ComparedCell {
+  strategy: string;
+  /** Mean over the runs that have the figure; null when none has (the worker was OOM-killed in every run). */
+  mean: number | null;
+  /** Sample standard deviation over those runs. */
+  stddev: number;
+  /**
+   * Change of the mean against the first strategy, percent (null where either mean is null or
+   * the base is 0, and for a figure that is itself a percentage: see change_pp).
+   */
+  change_pct: number | null;
+  /** For a percentage figure: the difference of the means in percentage points; else null. */
+  change_pp: number | null;
+  /** Welch's t-test p-value against the first strategy over the seeds; null with fewer than two seeds or for the first. */
+  p_value: number | null;
+  /** The difference is significant (p < SIGNIFICANCE_ALPHA) and, where the figure has a better direction, which way it went. */
+  significance: 'better' | 'worse' | 'different' | null;
+  /** Runs without the figure because the OOM killer ended the worker (its outcome, not a throughput). */
+  oom_killed_runs: number;
+}
+
+/** One figure of a comparison: mean and spread per strategy. */
 export interface ComparedFigure {
   name: string;
-  /** Per strategy, in the order compared: mean, sample standard deviation, change of the mean against the first strategy in percent (null where that mean is 0). */
-  by_strategy: { strategy: string; mean: number; stddev: number; change_pct: number | null }[];
+  /** 'percent' for a figure that is a percentage (its changes are in percentage points). */
+  unit: 'count' | 'percent';
+  /** Which way is better, where one is. */
+  better: Better;
+  /** Per strategy, in the order compared. */
+  by_strategy: ComparedCell[];
 }
 
 export interface Comparison {
@@ -17,9 +44,32 @@ export interface Comparison {
   figures: ComparedFigure[];
 }
 
-/** The figures compared for a run: its counters, interrupt totals and per-thread throughput. */
-function figures_of(run: RunResult): Map<string, number> {
-  const out = new Map<string, number>();
+/** A comparison without its runs, as the result file carries it: the figures and how they were tested. */
+export interface ComparisonSummary {
+  strategies: string[];
+  seeds: number[];
+  test: string;
+  alpha: number;
+  figures: ComparedFigure[];
+}
+
+export function comparison_summary(comparison: Comparison): ComparisonSummary {
+  return {
+    strategies: comparison.strategies,
+    seeds: comparison.seeds,
+    test: "Welch's t-test, two-sided, unequal variances (npm package ttest), each strategy against the first over the seeds",
+    alpha: SIGNIFICANCE_ALPHA,
+    figures: comparison.figures,
+  };
+}
+
+/**
+ * The figures compared for a run: its counters, interrupt totals and per-thread throughput.
+ * A throughput an OOM kill ended is null: the run's outcome for it is the kill, counted in
+ * 'OOM-killed workers'.
+ */
+function figures_of(run: RunResult): Map<string, number | null> {
+  const out = new Map<string, number | null>();
   // The interrupt rows the machine's architecture counts (x86: TLB and CAL; arm64: none).
   if (run.interrupts.TLB !== undefined) {
     out.set('TLB shootdowns (all CPUs)', irq_row(run.interrupts, 'TLB').reduce((a, b) => a + b, 0));
@@ -37,14 +87,31 @@ function figures_of(run: RunResult): Map<string, number> {
   const stress = run.scenario.workload.kind === 'stress';
   if (stress) {
     // stress-ng's "bogo ops/s (real time)": every worker's passes over the run's duration.
+    // A run in which a worker was OOM-killed has no such figure.
     const bogo_ops = run.tasks.reduce((sum, task) => sum + task.ops + task.baseline_ops, 0);
-    out.set('bogo-ops/s (all workers, real time)', run.sim_pageout_ns > 0 ? Math.round((bogo_ops * 1e9) / run.sim_pageout_ns * 100) / 100 : 0);
+    const killed = run.tasks.filter((t) => t.oom_killed === true).length;
+    out.set('OOM-killed workers', killed);
+    out.set('bogo-ops/s (all workers, real time)', killed > 0 ? null : run.sim_pageout_ns > 0 ? Math.round((bogo_ops * 1e9) / run.sim_pageout_ns * 100) / 100 : 0);
   }
   for (const task of run.tasks) {
-    out.set(stress ? `${task.name} bogo-ops/s after its first pass` : `${task.name} ops/s during pageout`, task.ops_per_sec);
-    out.set(`${task.name} throughput change %`, task.throughput_change_pct);
+    const killed = task.oom_killed === true;
+    out.set(stress ? `${task.name} bogo-ops/s after its first pass` : `${task.name} ops/s during pageout`, killed ? null : task.ops_per_sec);
+    out.set(`${task.name} throughput change %`, killed ? null : task.throughput_change_pct);
   }
   return out;
+}
+
+/** A figure's values over runs: the numbers, and how many runs had none because of an OOM kill. */
+function present(values: readonly (number | null)[]): { values: number[]; oom_killed_runs: number } {
+  const numbers = values.filter((v): v is number => v !== null);
+  return { values: numbers, oom_killed_runs: values.length - numbers.length };
+}
+
+/** The mark of a difference: significant or not, and better or worse where the figure has a direction. */
+function significance(p_value: number | null, base: number | null, m: number | null, better: Better): ComparedCell['significance'] {
+  if (p_value === null || base === null || m === null || p_value >= SIGNIFICANCE_ALPHA || m === base) return null;
+  if (better === null) return 'different';
+  return (m < base) === (better === 'lower') ? 'better' : 'worse';
 }
 
 function mean(values: number[]): number {
@@ -59,8 +126,10 @@ function stddev(values: number[]): number {
 
 /**
  * Runs every strategy on the same scenario and seeds and tabulates each figure: mean and
- * spread over the seeds, and the change against the first strategy (mmtests compare-kernels
- * style). Figures that are zero in every run are left out.
+ * spread over the seeds, the change against the first strategy (percent, or percentage
+ * points for a percentage) and, with two seeds or more, Welch's t-test against it marked
+ * significant, better or worse (mmtests compare-kernels style). Figures that are zero in
+ * every run are left out.
  */
 export function compare_strategies(
   scenario: Scenario,
@@ -76,19 +145,33 @@ export function compare_strategies(
   const names: string[] = [];
   for (const run of runs) for (const name of figures_of(run).keys()) if (!names.includes(name)) names.push(name);
   const figures: ComparedFigure[] = [];
+  const run_figures = new Map(runs.map((run) => [run, figures_of(run)]));
   for (const name of names) {
-    const values = per_strategy.map((list) => list.map((run) => figures_of(run).get(name) ?? 0));
-    if (values.every((list) => list.every((v) => v === 0))) continue;
-    const base = mean(values[0] as number[]);
+    const values = per_strategy.map((list) => present(list.map((run) => {
+      const v = run_figures.get(run)?.get(name);
+      return v === undefined ? 0 : v;
+    })));
+    if (values.every((p) => p.oom_killed_runs === 0 && p.values.every((v) => v === 0))) continue;
+    const base_values = values[0]?.values ?? [];
+    const base = base_values.length === 0 ? null : mean(base_values);
+    const unit = name.endsWith('%') ? 'percent' : 'count';
+    const better = better_direction(name);
     figures.push({
       name,
-      by_strategy: values.map((list, i) => {
-        const m = mean(list);
+      unit,
+      better,
+      by_strategy: values.map((p, i) => {
+        const m = p.values.length === 0 ? null : mean(p.values);
+        const p_value = i === 0 ? null : welch_p_value(base_values, p.values);
         return {
           strategy: strategies[i] as string,
           mean: m,
-          stddev: stddev(list),
-          change_pct: base === 0 ? null : ((m - base) / Math.abs(base)) * 100,
+          stddev: stddev(p.values),
+          change_pct: unit === 'percent' || base === null || base === 0 || m === null ? null : ((m - base) / Math.abs(base)) * 100,
+          change_pp: unit !== 'percent' || base === null || m === null ? null : m - base,
+          oom_killed_runs: p.oom_killed_runs,
+          p_value,
+          significance: significance(p_value, base, m, better),
         };
       }),
     });

@@ -4,6 +4,7 @@ import { SWAP_DEVICE_PRESETS, type SwapDeviceParams } from '../block/device.js';
 import { make_cost_model } from '../hw/cost_model.js';
 import { Machine } from '../hw/machine.js';
 import { MmStruct } from '../mm/mm_struct.js';
+import { NO_MUTANTS, type ModelMutants } from '../mm/mutants.js';
 import { PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
@@ -28,7 +29,7 @@ export function swap_device_params(scenario: Scenario): SwapDeviceParams {
 }
 
 /** Builds the simulated machine and kernel state a scenario describes, before any process exists. */
-export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, seed = scenario.seed): Kernel {
+export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, mutants: ModelMutants = NO_MUTANTS, seed = scenario.seed): Kernel {
   const sim = new Simulator();
   const machine = new Machine({
     nr_cpus: scenario.machine.cpus,
@@ -52,8 +53,8 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, seed
     },
     device.rotational,
   );
-  const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap);
-  const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null };
+  const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap, mutants);
+  const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null, mutants };
   const cpu = kswapd_cpu(scenario);
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);
   return k;

@@ -2,10 +2,12 @@ import type { MmStruct } from '../mm/mm_struct.js';
 import { Prng } from '../engine/prng.js';
 import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { app_thread_cpus, kswapd_cpu, thp_orders, type Scenario } from '../scenario/schema.js';
+import { app_thread_cpus, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
+import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
+import { racer } from '../workload/racer.js';
 import { region_accessor } from '../workload/region_accessor.js';
 import { create_mm } from './machine_setup.js';
 import { irq_row, type PhaseResult, type RunResult, type TaskResult } from './result.js';
@@ -17,6 +19,7 @@ import {
   thp_result,
   without_reclaim_path_events,
   type RunOptions,
+  type RunState,
 } from './run_common.js';
 import { delta, rate_per_sec, snapshot, type Snapshot } from './snapshot.js';
 import { TimelineSampler } from './timeline.js';
@@ -38,8 +41,9 @@ export function simulate_madvise(
   wall_start: bigint,
   options: RunOptions,
   command: string,
+  state: RunState,
 ): RunResult {
-  const { k, oracle } = start_run(scenario, strategy, options);
+  const { k, oracle } = start_run(scenario, strategy, options, state);
   const { machine, sim } = k;
   const w = scenario.workload;
   const pageout_pages = scenario.pageout.size / PAGE_SIZE;
@@ -109,17 +113,27 @@ export function simulate_madvise(
     },
   };
   sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, finish_marks));
+  const read_only = new Uint8Array(pageout_pages);
   if (w.pageout_access !== 'none') {
+    const mode = w.pageout_access;
     threads.forEach((thread, i) => {
-      const access_plan = { vma: pageout_vma, write: w.pageout_access === 'write', interval_ns: w.pageout_access_interval, stopped: () => experiment_over };
+      const access_plan = { vma: pageout_vma, mode, interval_ns: w.pageout_access_interval, read_only, stopped: () => experiment_over };
       sim.spawn(`${thread.params.name}/access`, 0, (task) =>
         region_accessor(k, new ReclaimTask(task, thread.params.cpu), mm, thread, Prng.stream(seed, 1 + i), access_plan),
       );
     });
   }
+  const racing_thread = threads[0];
+  const race = race_params(scenario);
+  if (race.ops.length > 0 && racing_thread !== undefined) {
+    const race_plan = { vma: pageout_vma, ops: race.ops, pages: race.pages, interval_ns: race.interval_ns, read_only, stopped: () => experiment_over };
+    // Its own stream, after every accessor's.
+    const prng = Prng.stream(seed, 1 + threads.length);
+    sim.spawn(`${racing_thread.params.name}/race`, 0, (task) => racer(k, new ReclaimTask(task, racing_thread.params.cpu), mm, racing_thread, prng, race_plan));
+  }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
-  sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: 3600e9 });
+  sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: SIM_TIME_MAX_NS });
 
   const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
   // A task may finish ahead of the last event: the run ends at the later of the two.
@@ -181,6 +195,6 @@ export function simulate_madvise(
     ...thp_result(k, scenario),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: oracle_result(oracle, seed, command),
+    oracle: oracle_result(oracle, seed, command, options.coverage === true),
   };
 }

@@ -1,3 +1,5 @@
+import type { ComparisonSummary } from './compare.js';
+import type { OracleCoverage } from '../oracle/coverage.js';
 import type { LockHoldSummary } from '../oracle/lock_hold.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -33,8 +35,11 @@ export interface TaskResult {
   ops_per_sec: number;
   baseline_ops: number;
   baseline_ops_per_sec: number;
-  /** Change of ops/s in the pageout window against the baseline window, percent. */
-  throughput_change_pct: number;
+  /**
+   * Change of ops/s in the pageout window against the baseline window, percent; null for a
+   * worker the OOM killer ended (its outcome is the kill, not a throughput: see oom_killed).
+   */
+  throughput_change_pct: number | null;
   /** Interrupt time the thread lost in the pageout window, ns. */
   sim_interrupted_ns: number;
   /** Stress workers only: the cgroup OOM killer ended the worker. */
@@ -74,13 +79,18 @@ export interface OracleResult {
   /** Folio lock hold times (a cost finding, not a violation): count, median, 99th percentile, maximum. */
   lock_hold_ns?: LockHoldSummary;
   verdict: 'correct' | 'violations' | 'not checked';
-  violations: {
-    code: string;
-    /** The kernel rule broken. */
-    rule: string;
-    count: number;
-    first: { folio: number; sim_time_ns: number; event_seq: number; detail: string; seed: number; reproduce: string };
-  }[];
+  violations: OracleFinding[];
+  /** What the run exercised of the oracle's rules (only when asked: RunOptions.coverage). */
+  coverage?: OracleCoverage;
+}
+
+/** One finding: a broken rule, how often, and its first occurrence with how to reproduce it. */
+export interface OracleFinding {
+  code: string;
+  /** The kernel rule broken. */
+  rule: string;
+  count: number;
+  first: { folio: number; sim_time_ns: number; event_seq: number; detail: string; seed: number; reproduce: string };
 }
 
 /** Samples over simulated time: each thread's cumulative operations, each CPU's cumulative TLB shootdowns. */
@@ -131,6 +141,8 @@ export interface RunResult {
 export interface ResultFile {
   schema: typeof RESULT_SCHEMA;
   runs: RunResult[];
+  /** From `compare`: the figures per strategy with their statistics. */
+  comparison?: ComparisonSummary;
 }
 
 /** JSON with object keys sorted at every level, so equal results are equal bytes. */

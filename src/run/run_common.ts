@@ -1,4 +1,5 @@
 import type { Tracer } from '../hw/tracer.js';
+import { model_mutants, type ModelMutantName } from '../mm/mutants.js';
 import { RECLAIM_PATH_EVENTS } from '../mm/vmstat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
@@ -23,20 +24,31 @@ export interface RunOptions {
   tracer?: Tracer;
   /** Sample each thread's operations and each CPU's shootdowns over time (for charts). */
   timeline?: boolean;
+  /** Add what the run exercised of the oracle's rules to its result (oracle.coverage; swarm runs do). */
+  coverage?: boolean;
+  /** Test only: deliberate model defects to switch on (mm/mutants.ts), to show the oracle catching them. */
+  mutants?: readonly ModelMutantName[];
+}
+
+/** What a run in progress leaves for its caller if the model fails: the oracle, to report its findings so far. */
+export interface RunState {
+  oracle: Oracle | null;
 }
 
 /** The kernel of a run, with the oracle installed (unless switched off) and the tracer attached. */
-export function start_run(scenario: Scenario, strategy: ReclaimStrategy, options: RunOptions): { k: Kernel; oracle: Oracle | null } {
-  const k = build_kernel(scenario, strategy, options.seed ?? scenario.seed);
+export function start_run(scenario: Scenario, strategy: ReclaimStrategy, options: RunOptions, state: RunState): { k: Kernel; oracle: Oracle | null } {
+  const k = build_kernel(scenario, strategy, model_mutants(options.mutants), options.seed ?? scenario.seed);
   const oracle = (options.oracle ?? true) ? new Oracle(k, k.sim, k.machine) : null;
   oracle?.install();
+  state.oracle = oracle;
   k.machine.tracer = options.tracer ?? null;
   return { k, oracle };
 }
 
 /** The oracle's verdict for the result, each finding quoting the seed and the reproducing command. */
-export function oracle_result(oracle: Oracle | null, seed: number, command: string): OracleResult {
+export function oracle_result(oracle: Oracle | null, seed: number, command: string, coverage = false): OracleResult {
   return {
+    ...(oracle !== null && coverage ? { coverage: oracle.coverage() } : {}),
     enabled: oracle !== null,
     verdict: oracle === null ? 'not checked' : oracle.result().length === 0 ? 'correct' : 'violations',
     violations: (oracle?.result() ?? []).map((v) => ({ ...v, first: { ...v.first, seed, reproduce: command } })),

@@ -1,19 +1,22 @@
-import { SimAssertionError } from '../engine/assert.js';
+import { SimAssertionError, SimBoundError } from '../engine/assert.js';
 import { with_recycled_tables } from '../engine/tables.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { BUILTIN_STRATEGIES, builtin_strategy } from '../reclaim/strategies/index.js';
 import { workload_kind, type Scenario } from '../scenario/schema.js';
 import { simulate_madvise } from './madvise_run.js';
-import type { RunResult } from './result.js';
-import type { RunOptions } from './run_common.js';
+import type { OracleFinding, RunResult } from './result.js';
+import { oracle_result, type RunOptions, type RunState } from './run_common.js';
 import { simulate_stress } from './stress_run.js';
 import { wall_now } from './wall_clock.js';
 
 export type { RunOptions } from './run_common.js';
 
-/** Thrown when the model itself fails: carries the seed and what reproduces it. */
+/**
+ * Thrown when the model itself fails: carries the seed, the command that reproduces it, and
+ * the oracle's findings up to the failure (often its explanation).
+ */
 export class SimulationError extends Error {
-  readonly code = 'SIM_CRASH';
+  readonly code: string = 'SIM_CRASH';
 
   constructor(
     message: string,
@@ -21,10 +24,21 @@ export class SimulationError extends Error {
     readonly strategy: string,
     readonly scenario_name: string,
     readonly cause_error: unknown,
+    readonly findings: OracleFinding[] = [],
+    readonly reproduce = '',
   ) {
     super(message);
     this.name = 'SimulationError';
   }
+}
+
+/**
+ * Thrown when a run passes the model's bounds (one hour of simulated time, the scenario's
+ * event bound): the scenario asks for more than the model simulates. Still a SimulationError,
+ * so a sweep records it as the run's outcome; the CLI reports it as a usage error.
+ */
+export class SimulationLimitError extends SimulationError {
+  override readonly code = 'SIM_LIMIT';
 }
 
 /**
@@ -38,10 +52,11 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
   const strategy = resolve_strategy(options.strategy ?? 'upstream');
   const seed = options.seed ?? scenario.seed;
   const wall_start = wall_now();
+  const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
+  const state: RunState = { oracle: null };
   try {
-    const command = options.command ?? `reclaimsim run ${scenario.name} --strategy ${strategy.name} --seed ${seed}`;
     const simulate = workload_kind(scenario) === 'stress' ? simulate_stress : simulate_madvise;
-    const run = (): RunResult => simulate(scenario, strategy, seed, wall_start, options, command);
+    const run = (): RunResult => simulate(scenario, strategy, seed, wall_start, options, command, state);
     // A caller that inspects the kernel may keep it: its tables are then its own.
     return options.inspect === undefined ? with_recycled_tables(run) : run();
   } catch (error) {
@@ -49,7 +64,9 @@ export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunR
       const where = error instanceof SimAssertionError && error.position !== undefined
         ? ` at sim time ${error.position.sim_time_ns} ns, event ${error.position.seq}`
         : '';
-      throw new SimulationError(`${error.message}${where}`, seed, strategy.name, scenario.name, error);
+      const findings = state.oracle === null ? [] : oracle_result(state.oracle, seed, command).violations;
+      const Class = error instanceof SimBoundError ? SimulationLimitError : SimulationError;
+      throw new Class(`${error.message}${where}`, seed, strategy.name, scenario.name, error, findings, command);
     }
     throw error;
   }

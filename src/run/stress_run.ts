@@ -3,11 +3,12 @@ import type { TaskBody } from '../engine/simulator.js';
 import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { kswapd_cpu, stress_params, stress_worker_cpus, thp_orders, type Scenario } from '../scenario/schema.js';
+import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../workload/stress_vm.js';
 import type { MmStruct } from '../mm/mm_struct.js';
 import { create_mm } from './machine_setup.js';
 import type { PhaseResult, RunResult, TaskResult } from './result.js';
-import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions } from './run_common.js';
+import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions, type RunState } from './run_common.js';
 import { delta, rate_per_sec, snapshot, type Snapshot } from './snapshot.js';
 import { TimelineSampler } from './timeline.js';
 import { wall_ms_since } from './wall_clock.js';
@@ -68,7 +69,9 @@ function task_result(stats: StressWorkerStats): TaskResult {
     ops_per_sec: Math.round(ops_per_sec),
     baseline_ops,
     baseline_ops_per_sec: Math.round(baseline_ops_per_sec),
-    throughput_change_pct: baseline_ops_per_sec > 0 && ops > 0 ? Math.round(((ops_per_sec / baseline_ops_per_sec) - 1) * 1e4) / 100 : 0,
+    throughput_change_pct: stats.oom_killed
+      ? null
+      : baseline_ops_per_sec > 0 && ops > 0 ? Math.round(((ops_per_sec / baseline_ops_per_sec) - 1) * 1e4) / 100 : 0,
     sim_interrupted_ns: Math.round(stats.interrupted_ns - (first_done ? stats.first_pass_interrupted_ns : 0)),
     oom_killed: stats.oom_killed,
   };
@@ -90,8 +93,9 @@ export function simulate_stress(
   wall_start: bigint,
   options: RunOptions,
   command: string,
+  state: RunState,
 ): RunResult {
-  const { k, oracle } = start_run(scenario, strategy, options);
+  const { k, oracle } = start_run(scenario, strategy, options, state);
   const { machine, sim } = k;
   const stress = stress_params(scenario);
   const pages = stress.bytes / PAGE_SIZE;
@@ -115,7 +119,7 @@ export function simulate_stress(
   const passes_bound = Number.isFinite(stress.passes)
     ? stress.passes
     : Math.ceil(stress.duration_ns / (pages * machine.cost.stress_vm_page_ns)) + 1;
-  sim.run({ events_max: 256 * stress.workers * pages * passes_bound + 1_000_000, time_ns_max: 3600e9 });
+  sim.run({ events_max: 256 * stress.workers * pages * passes_bound + 1_000_000, time_ns_max: SIM_TIME_MAX_NS });
 
   const end_ns = marks.end_ns;
   oracle?.check_final_state(end_ns);
@@ -144,6 +148,6 @@ export function simulate_stress(
     ...thp_result(k, scenario),
     events: sim.events_processed,
     ...(timeline === null ? {} : { timeline: timeline.result() }),
-    oracle: oracle_result(oracle, seed, command),
+    oracle: oracle_result(oracle, seed, command, options.coverage === true),
   };
 }

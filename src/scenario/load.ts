@@ -1,35 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { MACHINE_PRESETS, type MachinePreset, type PresetName } from '../hw/presets.js';
+import { scenario_fields_at } from './fields.js';
+import { name_list, ScenarioError, type ScenarioIssue } from './scenario_error.js';
 import { scenario_schema, type Scenario } from './schema.js';
+import { check_map_document, parse_yaml, read_bounded, where_at, yaml_value, type YamlInput } from './yaml_input.js';
 
-/** One problem with a scenario, located in its file (or in a --set override). */
-export interface ScenarioIssue {
-  /** "file:line:col" or "--set path=value". */
-  where: string;
-  /** Dotted field path, e.g. machine.cpus. */
-  path: string;
-  message: string;
-  /** The offending value, as written. */
-  value?: string;
-}
-
-/** Thrown for a scenario that cannot be used; its message lists every issue, one per line. */
-export class ScenarioError extends Error {
-  readonly code = 'SIM_SCENARIO_INVALID';
-
-  constructor(readonly issues: ScenarioIssue[]) {
-    super(issues.map(format_issue).join('\n'));
-    this.name = 'ScenarioError';
-  }
-}
-
-function format_issue(issue: ScenarioIssue): string {
-  const value = issue.value === undefined ? '' : ` (got ${issue.value})`;
-  return `${issue.where} ${issue.path || '(scenario)'}: ${issue.message}${value}`;
-}
+export { ScenarioError, type ScenarioIssue } from './scenario_error.js';
 
 /** The folder of built-in scenarios shipped with the package. */
 export function builtin_scenario_dir(): string {
@@ -52,9 +31,12 @@ export function list_builtin_scenarios(): { name: string; description: string }[
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** A scenario argument is a YAML file path or a built-in name. */
+/** A scenario argument is a YAML file path or a built-in name; a directory is neither. */
 export function resolve_scenario_path(name_or_path: string): string {
-  if (existsSync(name_or_path)) return name_or_path;
+  if (existsSync(name_or_path)) {
+    if (statSync(name_or_path).isDirectory()) throw new ScenarioError([{ where: name_or_path, path: '', message: 'is a directory, not a scenario file' }]);
+    return name_or_path;
+  }
   const builtin = join(builtin_scenario_dir(), `${name_or_path}.yaml`);
   if (existsSync(builtin)) return builtin;
   const names = list_builtin_scenarios().map((s) => s.name).join(', ');
@@ -63,18 +45,45 @@ export function resolve_scenario_path(name_or_path: string): string {
   ]);
 }
 
-/** Applies `path=value` overrides (value parsed as YAML) to the document. */
-function apply_sets(doc: Document, sets: readonly string[]): ScenarioIssue[] {
+/** Reads a scenario file (bounded: /dev/zero is not a scenario). */
+export function read_scenario_text(file: string): string {
+  return read_bounded(file, 'a scenario file');
+}
+
+/**
+ * Applies `path=value` overrides to the document. The value is read as YAML by the same
+ * rules as a file (a syntax error or an alias in it is an issue); the path must name a field
+ * through maps, not through a value (`machine.cpus.x`).
+ */
+function apply_sets(doc: YamlInput['doc'], sets: readonly string[]): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
   for (const set of sets) {
+    const where = `--set ${set}`;
     const eq = set.indexOf('=');
-    if (eq <= 0) {
-      issues.push({ where: `--set ${set}`, path: '', message: 'expected path=value, e.g. machine.cpus=8' });
+    const path = set.slice(0, Math.max(eq, 0)).split('.');
+    if (eq <= 0 || path.some((part) => part === '')) {
+      issues.push({ where, path: '', message: 'expected path=value, e.g. machine.cpus=8' });
       continue;
     }
-    const path = set.slice(0, eq).split('.');
-    const value = parseDocument(set.slice(eq + 1)).toJS() as unknown;
-    if (!isMap(doc.contents)) doc.contents = doc.createNode({});
+    let value: unknown;
+    try {
+      const input = parse_yaml(set.slice(eq + 1), where);
+      value = yaml_value(input);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      issues.push(...error.issues.map((issue) => ({ ...issue, path: path.join('.') })));
+      continue;
+    }
+    const through = path.findIndex((_, i) => i < path.length - 1 && doc.getIn(path.slice(0, i + 1), true) !== undefined && !isMap(doc.getIn(path.slice(0, i + 1), true)));
+    if (through >= 0) {
+      issues.push({ where, path: path.join('.'), message: `${path.slice(0, through + 1).join('.')} holds a value, not a section of fields` });
+      continue;
+    }
+    if (path.includes('__proto__')) {
+      issues.push({ where, path: path.join('.'), message: 'not a scenario field' });
+      continue;
+    }
+    if (doc.contents === null) doc.contents = doc.createNode({});
     doc.setIn(path, doc.createNode(value));
   }
   return issues;
@@ -121,54 +130,51 @@ function apply_preset(doc: Document, sets: readonly string[], file_paths: readon
  */
 export function load_scenario(name_or_path: string, sets: readonly string[] = []): Scenario {
   const file = resolve_scenario_path(name_or_path);
-  const text = readFileSync(file, 'utf8');
-  return parse_scenario(text, file, sets);
+  return parse_scenario(read_scenario_text(file), file, sets);
+}
+
+/** The key node of `name` in a map node, if it is there. */
+function key_node(map: unknown, name: string): Node | undefined {
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => isScalar(p.key) && (p.key.value === null ? '' : String(p.key.value as string | number | boolean)) === name);
+  return pair?.key as Node | undefined;
 }
 
 /** Validates scenario text; `file` is only used in messages. */
 export function parse_scenario(text: string, file: string, sets: readonly string[] = []): Scenario {
-  const line_counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: line_counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      doc.errors.map((error) => {
-        const pos = error.linePos?.[0];
-        return { where: `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}`, path: '', message: `YAML: ${error.message.split('\n')[0]}` };
-      }),
-    );
-  }
-  const file_has = (path: readonly string[]): boolean => doc.hasIn(path);
-  const file_paths = preset_paths().filter(file_has).map((path) => path.join('.'));
+  const input = parse_yaml(text, file);
+  check_map_document(input, 'a scenario');
+  const { doc } = input;
+  const file_paths = preset_paths().filter((path) => doc.hasIn(path)).map((path) => path.join('.'));
   const set_issues = apply_sets(doc, sets);
   if (set_issues.length > 0) throw new ScenarioError(set_issues);
   apply_preset(doc, sets, file_paths);
-  const result = scenario_schema.safeParse(doc.toJS() ?? {});
+  const result = scenario_schema.safeParse(yaml_value(input) ?? {});
   if (result.success) return result.data;
   const set_paths = sets.map((set) => set.slice(0, set.indexOf('=')));
+  const located = (node: unknown) => where_at(input, (node as { range?: [number, number, number] } | null | undefined)?.range?.[0]);
   throw new ScenarioError(
     result.error.issues.map((issue) => {
       const path = issue.path.map(String).join('.');
-      const from_set = set_paths.find((p) => path === p || path.startsWith(`${p}.`));
+      // An unknown field is the --set's that wrote it.
+      const fields = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => (path === '' ? key : `${path}.${key}`)) : [path];
+      const from_set = set_paths.find((p) => fields.some((f) => f === p || f.startsWith(`${p}.`) || p.startsWith(`${f}.`)));
       const node = doc.getIn(issue.path as (string | number)[], true);
+      const parent = issue.path.length === 0 ? doc.contents : doc.getIn(issue.path.slice(0, -1) as (string | number)[], true);
       let where = `${file}:1:1`;
       if (from_set !== undefined) where = `--set ${sets[set_paths.indexOf(from_set)] as string}`;
-      else if (node !== undefined && node !== null && typeof node === 'object' && 'range' in node) {
-        const range = (node as { range?: [number, number, number] }).range;
-        if (range !== undefined) {
-          const pos = line_counter.linePos(range[0]);
-          where = `${file}:${pos.line}:${pos.col}`;
-        }
-      } else {
-        // An unknown key or a missing field: point at the parent map.
-        const parent = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-        if (parent?.range !== undefined) {
-          const pos = line_counter.linePos(parent.range[0]);
-          where = `${file}:${pos.line}:${pos.col}`;
-        }
-      }
+      else if (issue.code === 'unrecognized_keys') {
+        const map = issue.path.length === 0 ? doc.contents : node;
+        where = located(key_node(map, issue.keys[0] as string) ?? map);
+      } else if (node !== undefined && node !== null && typeof node === 'object' && 'range' in node) where = located(node);
+      // An unknown key or a missing field: point at the parent map.
+      else if (parent !== undefined && parent !== null) where = located(parent);
       const value = isScalar(node) ? String(node.value) : undefined;
       let message = issue.message;
-      if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.join(', ')}`;
+      if (issue.code === 'unrecognized_keys') {
+        const fields = scenario_fields_at(issue.path as (string | number)[]);
+        message = `unknown field(s) ${name_list(issue.keys)}${fields === null ? '' : ` (fields: ${fields.join(', ')})`}`;
+      }
       return { where, path, message, ...(value === undefined ? {} : { value }) };
     }),
   );

@@ -3,21 +3,41 @@ import { COST_NAMES, type CostName } from '../hw/cost_model.js';
 import { ARCH_NAMES } from '../hw/arch_tlb.js';
 import { PRESET_NAMES } from '../hw/presets.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
-import { DURATION_PATTERN, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
+import {
+  BANDWIDTH_MAX_MB_S,
+  COST_MAX_NS,
+  FLUSH_CEILING_MAX,
+  MAX_SECTORS_KB_MAX,
+  MAX_SEGMENTS_MAX,
+  MEMORY_MAX,
+  PASSES_MAX,
+  QUEUE_DEPTH_MAX,
+  SIM_TIME_MAX_NS,
+  SWAP_MAX,
+  TLB_ENTRIES_MAX,
+} from './limits.js';
+import { DURATION_PATTERN, format_size, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
 
 const PAGE_SIZE = 4096;
+
+/** Operations racing reclaim on its region (workload.race_ops). */
+export const RACE_OPS = ['munmap', 'dontneed', 'mprotect'] as const;
+export type RaceOp = (typeof RACE_OPS)[number];
 
 const size = z
   .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'a size such as 4KiB, 16MiB, 2GiB or a byte count')])
   .transform(parse_size);
-const page_size_multiple = size.refine((bytes) => bytes > 0 && bytes % PAGE_SIZE === 0, 'a positive multiple of 4KiB');
+/** A positive multiple of 4 KiB up to `max` bytes (limits.ts). */
+const page_size_multiple = (max: number) =>
+  size.refine((bytes) => bytes > 0 && bytes % PAGE_SIZE === 0 && bytes <= max, `a positive multiple of 4KiB, at most ${format_size(max)}`);
 const duration = z
   .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN, 'a duration such as 500ns, 20us, 2ms or a ns count')])
-  .transform(parse_duration_ns);
+  .transform(parse_duration_ns)
+  .refine((ns) => ns <= SIM_TIME_MAX_NS, `at most 3600s (the model simulates at most one hour)`);
 const count = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
 const cost_overrides = z
-  .object(Object.fromEntries(COST_NAMES.map((name) => [name, count(0).optional()])) as Record<CostName, z.ZodOptional<z.ZodNumber>>)
+  .object(Object.fromEntries(COST_NAMES.map((name) => [name, count(0, COST_MAX_NS).optional()])) as Record<CostName, z.ZodOptional<z.ZodNumber>>)
   .strict()
   .describe('cost model overrides, integer ns (see the README table)');
 
@@ -35,9 +55,9 @@ const scenario_object = z
     machine: z
       .object({
         cpus: count(1, NR_CPUS_MAX).default(4).describe('CPUs, 1..256'),
-        memory: page_size_multiple.default(1024 ** 3).describe('RAM'),
-        tlb_entries: count(1).default(1536).describe('per-CPU (second-level) dTLB entries'),
-        tlb_single_page_flush_ceiling: count(0).default(33).describe('pages above which a range flush becomes a full flush'),
+        memory: page_size_multiple(MEMORY_MAX).default(1024 ** 3).describe('RAM'),
+        tlb_entries: count(1, TLB_ENTRIES_MAX).default(1536).describe('per-CPU (second-level) dTLB entries'),
+        tlb_single_page_flush_ceiling: count(0, FLUSH_CEILING_MAX).default(33).describe('pages above which a range flush becomes a full flush'),
         cost: cost_overrides.prefault({}),
         // Issue 11: optional, so a scenario without them resolves (and reports) as before.
         preset: z
@@ -78,12 +98,12 @@ const scenario_object = z
       .object({
         device: z.enum(['nvme', 'ssd', 'hdd', 'zram']).default('nvme').describe('swap device preset'),
         rotational: z.boolean().optional().describe('queue/rotational of the swap device; default from the preset (hdd: true): a rotational device gets no swap clusters, so large folios are split to be swapped out'),
-        size: page_size_multiple.optional().describe('swap area; default four times the pageout size (stress: twice all workers\' bytes)'),
-        latency_ns: count(0).optional(),
-        bandwidth_mb_s: count(1).optional(),
-        queue_depth: count(1).optional(),
-        max_sectors_kb: count(4).optional(),
-        max_segments: count(1).optional(),
+        size: page_size_multiple(SWAP_MAX).optional().describe('swap area; default four times the pageout size (stress: twice all workers\' bytes)'),
+        latency_ns: count(0, COST_MAX_NS).optional(),
+        bandwidth_mb_s: count(1, BANDWIDTH_MAX_MB_S).optional(),
+        queue_depth: count(1, QUEUE_DEPTH_MAX).optional(),
+        max_sectors_kb: count(4, MAX_SECTORS_KB_MAX).optional(),
+        max_segments: count(1, MAX_SEGMENTS_MAX).optional(),
         zswap: z
           .object({
             enabled: z.boolean().default(false).describe('zswap in front of the swap device'),
@@ -104,24 +124,31 @@ const scenario_object = z
         threads: count(0, NR_CPUS_MAX - 1).default(1).describe('application threads, pinned to the CPUs after the pageout CPU'),
         process: z.enum(['same', 'separate']).default('same').describe('threads in the paged-out process, or in another'),
         access: z.enum(['hot', 'random']).default('hot').describe('spin on a small buffer, or random accesses over a region'),
-        region: page_size_multiple.default(PAGE_SIZE).describe('per thread: the hot buffer or the random region'),
-        op_ns: count(1).optional().describe('ns per operation on a TLB hit; default 2 (hot) or 80 (random)'),
+        region: page_size_multiple(MEMORY_MAX).default(PAGE_SIZE).describe('per thread: the hot buffer or the random region'),
+        op_ns: count(1, COST_MAX_NS).optional().describe('ns per operation on a TLB hit; default 2 (hot) or 80 (random)'),
         lazy_cpus: z.array(count(0, NR_CPUS_MAX - 1)).default([]).describe('CPUs that ran the process before and now idle holding its mm lazily'),
         baseline: duration.default(1_000_000).describe('window measured before pageout starts'),
         pageout_access: z
-          .enum(['none', 'read', 'write'])
+          .enum(['none', 'read', 'write', 'mixed'])
           .default('none')
-          .describe('explicit accesses of each thread to random pages of the region being paged out'),
+          .describe('explicit accesses of each thread to random pages of the region being paged out (mixed: reads and writes at random)'),
         pageout_access_interval: duration.default(20_000).describe('time between two such accesses of a thread'),
+        // Optional without defaults, so that results of scenarios without races stay as they were.
+        race_ops: z
+          .array(z.enum(RACE_OPS))
+          .optional()
+          .describe('operations the first application thread runs on random parts of the region under reclaim (munmap, dontneed, mprotect); default none'),
+        race_interval: duration.optional().describe('time between two racing operations; default 20us'),
+        race_pages: count(1, 512).optional().describe('pages each racing operation covers, 1..512; default 16'),
       })
       .strict()
       .prefault({}),
     pageout: z
       .object({
         cpu: count(0, NR_CPUS_MAX - 1).default(0).describe('CPU of the thread calling madvise'),
-        size: page_size_multiple.default(16 * 1024 ** 2).describe('dirty anonymous region paged out'),
+        size: page_size_multiple(MEMORY_MAX).default(16 * 1024 ** 2).describe('dirty anonymous region paged out'),
         chunk: z
-          .union([z.literal('whole'), page_size_multiple])
+          .union([z.literal('whole'), page_size_multiple(MEMORY_MAX)])
           .default('whole')
           .describe('one madvise call for the whole region, or one call per chunk'),
         zero_pages: count(0, 100)
@@ -134,8 +161,8 @@ const scenario_object = z
     stress: z
       .object({
         workers: count(1, NR_CPUS_MAX).default(4).describe('worker processes, one per CPU from CPU 0 (stress-ng --vm N)'),
-        bytes: page_size_multiple.default(16 * 1024 ** 2).describe('region each worker keeps writing (--vm-bytes, --vm-keep)'),
-        passes: count(1).optional().describe('bogo-ops (passes over the region) per worker (--vm-ops); default 4 unless a duration is given'),
+        bytes: page_size_multiple(MEMORY_MAX).default(16 * 1024 ** 2).describe('region each worker keeps writing (--vm-bytes, --vm-keep)'),
+        passes: count(1, PASSES_MAX).optional().describe('bogo-ops (passes over the region) per worker (--vm-ops); default 4 unless a duration is given'),
         duration: duration.optional().describe('stop every worker at this time (--timeout), even mid-pass'),
         start_spread: duration.default(100_000).describe('each worker starts at a random time within this (seeded), as forked workers do'),
       })
@@ -145,7 +172,7 @@ const scenario_object = z
     memcg: z
       .object({
         name: z.string().default('stress').describe('the cgroup\'s name, for reports'),
-        max: page_size_multiple.describe('memory.max'),
+        max: page_size_multiple(MEMORY_MAX).describe('memory.max'),
       })
       .strict()
       .optional()
@@ -156,7 +183,7 @@ const scenario_object = z
           .union([count(0, NR_CPUS_MAX - 1), z.literal('none')])
           .optional()
           .describe('CPU kswapd runs on; default the highest CPU no workload thread uses, none if there is none'),
-        min_free_kbytes: count(1).optional().describe('vm.min_free_kbytes; default sqrt(16 x memory in KiB), clamped to 128..262144'),
+        min_free_kbytes: count(1, MEMORY_MAX / 1024).optional().describe('vm.min_free_kbytes; default sqrt(16 x memory in KiB), clamped to 128..262144'),
         watermark_scale_factor: count(1, 3000).default(10).describe('vm.watermark_scale_factor, in 1/10000 of memory'),
       })
       .strict()
@@ -168,6 +195,8 @@ const scenario_object = z
 /** A scenario as the object schema parses it, before the cross-field checks. */
 export type ScenarioParsed = z.output<typeof scenario_object>;
 
+// The cross-field checks run only on a scenario whose every field is in range: with
+// workload.threads = 1e99 they would build a list of 1e99 CPUs.
 export const scenario_schema = scenario_object
   .superRefine((s, ctx) => {
     const sockets = s.machine.sockets ?? 1;
@@ -204,6 +233,24 @@ export const scenario_schema = scenario_object
     if (s.workload.pageout_access !== 'none' && s.workload.process !== 'same') {
       ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access'], message: 'needs workload.process: same (only threads of the process can reach its memory)' });
     }
+    const race = race_params(s);
+    if (race.ops.length > 0) {
+      if (s.workload.process !== 'same') {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'needs workload.process: same (only a thread of the process can unmap or protect its memory)' });
+      }
+      if (s.workload.threads < 1) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'needs workload.threads >= 1 (the first application thread runs them)' });
+      }
+      if (race.interval_ns <= 0) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_interval'], message: 'must be positive' });
+      }
+      if (thp_orders(s, true) !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_ops'], message: 'are modelled on order-0 folios only: needs memory.thp and memory.mthp sizes never' });
+      }
+      if (race.pages > s.pageout.size / PAGE_SIZE) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'race_pages'], message: `at most the region's ${s.pageout.size / PAGE_SIZE} pages` });
+      }
+    }
     if (s.workload.pageout_access !== 'none' && s.workload.pageout_access_interval <= 0) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'pageout_access_interval'], message: 'must be positive' });
     }
@@ -215,7 +262,7 @@ export const scenario_schema = scenario_object
     if (s.swap.size !== undefined && s.swap.size < s.pageout.size + PAGE_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold the pageout region (plus the header page)' });
     }
-  });
+  }, { when: (payload) => payload.issues.length === 0 });
 
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
@@ -232,6 +279,9 @@ function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   if (s.swap.size !== undefined && s.swap.size < total + PAGE_SIZE) {
     ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold every worker\'s region (plus the header page)' });
   }
+  if (s.swap.size === undefined && 2 * total > SWAP_MAX) {
+    ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `workers x bytes is over ${format_size(SWAP_MAX / 2)}: its default swap area (twice that) would be over the ${format_size(SWAP_MAX)} the model holds` });
+  }
 }
 
 /** reclaim.kswapd_cpu must be a CPU of the machine that runs no workload thread. */
@@ -241,6 +291,11 @@ function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readon
   if (cpu >= s.machine.cpus || busy.includes(cpu)) {
     ctx.addIssue({ code: 'custom', path: ['reclaim', 'kswapd_cpu'], message: `must be a CPU below ${s.machine.cpus} that no workload thread uses (busy: ${[...new Set(busy)].sort((a, b) => a - b).join(', ')})` });
   }
+}
+
+/** The racing operations of a MADV_PAGEOUT scenario (workload.race_*), defaults resolved. */
+export function race_params(s: Pick<ScenarioParsed, 'workload'>): { ops: readonly RaceOp[]; interval_ns: number; pages: number } {
+  return { ops: s.workload.race_ops ?? [], interval_ns: s.workload.race_interval ?? 20_000, pages: s.workload.race_pages ?? 16 };
 }
 
 /** Default bogo-ops per stress worker when neither passes nor a duration is given. */

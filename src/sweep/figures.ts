@@ -20,7 +20,11 @@ export const FIGURES: readonly Figure[] = [
   { label: 'pageout time, ms (simulated)', value: (r) => r.sim_pageout_ns / 1e6 },
   {
     label: 'application throughput change during pageout, % (mean of threads)',
-    value: (r) => (r.tasks.length === 0 ? null : sum(r.tasks.map((t) => t.throughput_change_pct)) / r.tasks.length),
+    // An OOM-killed worker has no throughput change: the mean is over the others.
+    value: (r) => {
+      const changes = r.tasks.flatMap((t) => (t.throughput_change_pct === null ? [] : [t.throughput_change_pct]));
+      return changes.length === 0 ? null : sum(changes) / changes.length;
+    },
   },
   { label: 'IPI wait, ms (sim_ipi_wait_ns)', value: (r) => (r.vmstat.sim_ipi_wait_ns === undefined ? null : r.vmstat.sim_ipi_wait_ns / 1e6) },
   { label: 'pswpout', value: (r) => r.vmstat.pswpout ?? null },

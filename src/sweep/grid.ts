@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { parse_scenario, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
+import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
@@ -22,13 +21,21 @@ export interface RunSpec {
 
 /** A grid larger than this is a typo, not a plan (and would not fit in memory expanded). */
 const GRID_MAX = 1_000_000;
-/** Distinct issues listed before the rest are counted. */
-const ISSUES_SHOWN = 20;
 
 /** `path=value` as `--set` takes it; the value is written plainly when YAML reads it back the same. */
 function set_text(path: string, value: unknown): string {
-  const plain = typeof value === 'string' && parseDocument(value).toJS() === value;
+  const plain = typeof value === 'string' && reads_back(value);
   return `${path}=${plain ? value : JSON.stringify(value)}`;
+}
+
+/** Whether YAML reads the text back as this same string (not "*x", "1", "a: b" or "'q"). */
+function reads_back(text: string): boolean {
+  try {
+    const doc = parseDocument(text);
+    return doc.errors.length === 0 && doc.toJS({ maxAliasCount: 0 }) === text;
+  } catch {
+    return false;
+  }
 }
 
 function shell_word(word: string): string {
@@ -55,7 +62,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
   if (size > GRID_MAX) {
     throw new ScenarioError([{ where: `${spec.file}:1:1`, path: 'axes', message: `the grid has ${size} runs, more than ${GRID_MAX}` }]);
   }
-  const base_text = readFileSync(spec.base_file, 'utf8');
+  const base_text = read_scenario_text(spec.base_file);
   const runs: RunSpec[] = [];
   /** Each distinct issue with the grid points it occurred at. */
   const issues = new Map<string, { issue: ScenarioIssue; points: string[]; setting: string | null }>();
@@ -102,7 +109,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
     }
   }
   if (issues.size > 0) {
-    const listed = [...issues.values()].slice(0, ISSUES_SHOWN).map(({ issue, points, setting }) => {
+    const listed = [...issues.values()].map(({ issue, points, setting }) => {
       const everywhere = setting !== null && uses.get(setting) === points.length;
       if (everywhere || points.length === 0 || spec.axes.length === 0) return issue;
       const more = points.length > 1 ? ` (and ${points.length - 1} more)` : '';
@@ -110,7 +117,7 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
       const got = value === undefined ? '' : ` (got ${value})`;
       return { ...rest, message: `${issue.message}${got}, at grid point ${points[0] as string}${more}` };
     });
-    if (issues.size > ISSUES_SHOWN) listed.push({ where: spec.file, path: '(sweep)', message: `and ${issues.size - ISSUES_SHOWN} more issues` });
+    // ScenarioError lists the first few and counts the rest.
     throw new ScenarioError(listed);
   }
   return runs;

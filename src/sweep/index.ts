@@ -5,7 +5,7 @@
  */
 export { run_sweep as runSweep, type SweepOptions, type SweepSummary } from './sweep.js';
 export { start_queue_worker as startQueueWorker, type QueueWorker, type QueueWorkerOptions } from './queue_worker.js';
-export { DEFAULT_QUEUE_NAME } from './queue_connection.js';
+export { DEFAULT_QUEUE_NAME, redacted as redactedUrl } from './queue_connection.js';
 export { merge_results as mergeResults, type MergeSummary } from './merge.js';
 export { query_results as queryResults, type QueryResult } from './query.js';
 export { format_query as formatQuery, QUERY_FORMATS, type QueryFormat } from './query_format.js';

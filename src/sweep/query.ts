@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { load_optional } from './optional_package.js';
 import { SweepError } from './sweep_error.js';
 
 /** Columns and rows of a query, values made JSON-safe (integers as numbers while exact). */
@@ -49,12 +50,7 @@ function sql_string(text: string): string {
  */
 export async function query_results(files: string, sql: string): Promise<QueryResult> {
   if (!files.includes('*') && !existsSync(files)) throw new SweepError(`${files}: no such file`);
-  let duckdb: DuckDbModule;
-  try {
-    duckdb = (await import(DUCKDB)) as DuckDbModule;
-  } catch {
-    throw new SweepError('reclaimsim query needs the optional package @duckdb/node-api (npm i @duckdb/node-api)');
-  }
+  const duckdb = await load_optional<DuckDbModule>(DUCKDB, 'reclaimsim query');
   const instance = await duckdb.DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false' });
   const connection = await instance.connect();
   try {

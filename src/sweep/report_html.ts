@@ -1,6 +1,7 @@
+import { SweepError } from './sweep_error.js';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { category_lines, load_chart_libraries, STRATEGY_COLORS } from '../report/charts.js';
+import { category_lines, load_chart_libraries, strategy_color } from '../report/charts.js';
 import { esc, num } from '../report/html.js';
 import { stable_json } from '../run/result.js';
 import { FIGURES, type Figure } from './figures.js';
@@ -53,7 +54,7 @@ export async function render_report(title: string, lines: readonly ResultLine[])
     `<h1>${esc(title)}</h1>`,
     `<p>${lines.length} runs: ${strategies.length} strategies × ${seeds.length} seeds${axes.length > 0 ? ` × the grid of ${axes.map((a) => esc(a)).join(', ')}` : ''}; ${failures.length} model failures. ` +
       'Each point is the mean over the other axes and the seeds.</p>',
-    `<p>${strategies.map((s, i) => `<span class="key" style="background:${STRATEGY_COLORS[i % STRATEGY_COLORS.length] as string}"></span>${esc(s)}`).join('')}</p>`,
+    `<p>${strategies.map((s) => `<span class="key" style="background:${strategy_color(s)}"></span>${esc(s)}`).join('')}</p>`,
   ];
   for (const axis of axes) {
     const groups = new Map<string, { value: unknown; lines: ResultLine[] }>();
@@ -106,5 +107,13 @@ export function report_title(lines: readonly ResultLine[], file: string): string
 }
 
 export async function write_report(path: string, title: string, lines: readonly ResultLine[]): Promise<void> {
-  writeFileSync(path, await render_report(title, lines));
+  const html = await render_report(title, lines);
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    // ENOSPC and EIO from a write carry no path.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    throw new SweepError(`cannot write the report ${path}: ${(error as Error).message}`);
+  }
 }

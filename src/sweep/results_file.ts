@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { line_text, parse_line, type ResultLine } from './result_line.js';
 import { SweepError } from './sweep_error.js';
 
@@ -14,6 +15,9 @@ export interface ReadLines {
  */
 export function read_result_lines(path: string): ReadLines {
   if (!existsSync(path)) return { lines: [], partial_bytes: 0 };
+  // A directory, a device (/dev/zero reads forever) or a pipe is not a result file.
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new SweepError(`${path}: ${stat.isDirectory() ? 'is a directory' : 'not a regular file'}, so not a result file`);
   const text = readFileSync(path, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
   const lines = text
@@ -26,6 +30,7 @@ export function read_result_lines(path: string): ReadLines {
 
 /** Writes lines to a file atomically (a sibling temporary file renamed over it). */
 export function write_lines_atomic(path: string, lines: readonly ResultLine[]): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, lines.map(line_text).join(''));
   renameSync(tmp, path);
@@ -41,7 +46,7 @@ function alive(pid: number): boolean {
 }
 
 /**
- * A result file open for appending by one process: a lock file beside it (holding the pid)
+ * A result file open for appending by one process, its folder made if missing: a lock file beside it (holding the pid)
  * keeps two sweeps from writing the same file, a lock left by a process that died is taken
  * over, and an incomplete last line left by one is cut off before anything is appended, so
  * the file only ever holds whole lines.
@@ -54,6 +59,8 @@ export class ResultsFile {
 
   constructor(readonly path: string) {
     this.lock = `${path}.lock`;
+    // `--out runs/cpus.jsonl` into a folder that does not exist yet: make it, as git or tar would.
+    mkdirSync(dirname(path), { recursive: true });
     take_lock(this.lock, path);
     try {
       const read = read_result_lines(path);
@@ -81,15 +88,48 @@ export class ResultsFile {
   }
 }
 
+/**
+ * Takes the lock file, or throws naming the process that holds it. A lock left by a process
+ * that died is taken over under a second lock file created exclusively, so that of two
+ * processes finding the same stale lock only one takes it.
+ */
 function take_lock(lock: string, path: string): void {
+  const held_by = () => new SweepError(`another process (pid ${read_pid(lock)}) is writing ${path}; if it is gone, remove ${lock}`);
+  if (create_exclusive(lock)) return;
+  const pid = read_pid(lock);
+  if (pid !== null && alive(pid)) throw held_by();
+  const takeover = `${lock}.takeover`;
+  if (!create_exclusive(takeover)) {
+    const other = read_pid(takeover);
+    if (other !== null && alive(other)) throw new SweepError(`another process (pid ${other}) is taking over the stale lock ${lock} of ${path}`);
+    throw new SweepError(`a stale lock takeover was interrupted: if no process is writing ${path}, remove ${lock} and ${takeover}`);
+  }
   try {
-    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+    // Still the stale lock we read (not one a third process took meanwhile): replace it.
+    if (read_pid(lock) === pid) rmSync(lock, { force: true });
+    if (!create_exclusive(lock)) throw held_by();
+  } finally {
+    unlinkSync(takeover);
+  }
+}
+
+/** Creates the file holding this process's pid, only if it does not exist; false if it does. */
+function create_exclusive(file: string): boolean {
+  try {
+    writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const pid = Number(readFileSync(lock, 'utf8').trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
-      throw new SweepError(`another process (pid ${pid}) is writing ${path}; if it is gone, remove ${lock}`);
-    }
-    writeFileSync(lock, `${process.pid}\n`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** The pid in a lock file, or null (gone, empty, garbage). */
+function read_pid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
   }
 }

@@ -10,6 +10,7 @@ import { ResultsFile } from './results_file.js';
 import type { RunListener } from './run_listener.js';
 import { default_workers } from './run_pool.js';
 import { parse_shard, shard_runs, type Shard } from './shard.js';
+import { SweepError } from './sweep_error.js';
 import { read_sweep_file } from './sweep_file.js';
 
 export interface SweepOptions {
@@ -72,6 +73,11 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
   const bar = options.progress === undefined && wants_progress() ? terminal_progress(process.stderr) : null;
   const sink = bar?.sink ?? (options.progress || (() => {}));
   try {
+    const foreign = results.lines.findIndex((line) => line.sweep !== spec.name);
+    if (foreign >= 0) {
+      const line = results.lines[foreign] as ResultLine;
+      throw new SweepError(`${out}:${foreign + 1}: run ${line.id} is of sweep "${line.sweep}", not "${spec.name}": give this sweep its own --out`);
+    }
     const recorded = new Set(results.lines.map((line) => line.id));
     const pending: RunSpec[] = runs.filter((run) => !recorded.has(run.id));
     const counts: ProgressCounts = { total: runs.length, skipped: runs.length - pending.length, done: 0, failed: 0 };

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { stable_json } from '../run/result.js';
 import { resolve_strategy } from '../run/run_scenario.js';
 import { resolve_scenario_path, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
+import { name_list } from '../scenario/scenario_error.js';
+import { check_map_document, parse_yaml, read_bounded, yaml_value } from '../scenario/yaml_input.js';
 import { is_scenario_field } from './scenario_field.js';
 import { SweepError } from './sweep_error.js';
 import { yaml_where } from './yaml_where.js';
@@ -95,8 +96,18 @@ function duplicates(values: readonly unknown[], path: (string | number)[], ctx: 
 
 /** Reads and validates a sweep file. */
 export function read_sweep_file(file: string): SweepSpec {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new SweepError(`${file}: no such sweep file`);
-  return parse_sweep(readFileSync(file, 'utf8'), file);
+  if (!existsSync(file)) throw new SweepError(`${file}: no such sweep file`);
+  return parse_sweep(of_sweep(() => read_bounded(file, 'a sweep file')), file);
+}
+
+/** Issues about the whole file (its reading, its YAML) are the sweep's, not a scenario's. */
+function of_sweep<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new ScenarioError(error.issues.map((issue) => ({ ...issue, path: issue.path || '(sweep)' })));
+    throw error;
+  }
 }
 
 /**
@@ -104,23 +115,16 @@ export function read_sweep_file(file: string): SweepSpec {
  * issue names file:line:col, the field and what is allowed, as the scenario loader does.
  */
 export function parse_sweep(text: string, file: string): SweepSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      doc.errors.map((error) => {
-        const pos = error.linePos?.[0];
-        return { where: `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}`, path: '', message: `YAML: ${error.message.split('\n')[0]}` };
-      }),
-    );
-  }
+  const input = of_sweep(() => parse_yaml(text, file));
+  of_sweep(() => check_map_document(input, 'a sweep file'));
+  const { doc, lines } = input;
   const where = (path: readonly (string | number)[]) => yaml_where(doc, lines, file, path);
-  const parsed = sweep_schema.safeParse(doc.toJS() ?? {});
+  const parsed = sweep_schema.safeParse(yaml_value(input) ?? {});
   if (!parsed.success) {
     throw new ScenarioError(
       parsed.error.issues.map((issue): ScenarioIssue => {
         const path = issue.path.map(String);
-        const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (fields: ${Object.keys(sweep_schema.shape).join(', ')})` : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${name_list(issue.keys)} (fields: ${Object.keys(sweep_schema.shape).join(', ')})` : issue.message;
         return { where: where(issue.path as (string | number)[]), path: path.join('.') || '(sweep)', message };
       }),
     );
@@ -145,7 +149,10 @@ export function parse_sweep(text: string, file: string): SweepSpec {
 /** A base scenario file is looked up beside the sweep file first, then as `reclaimsim run` would. */
 function resolve_base(base: string, file: string, where: string): string {
   const beside = resolve(dirname(file), base);
-  if (existsSync(beside) && statSync(beside).isFile()) return beside;
+  if (existsSync(beside)) {
+    if (statSync(beside).isDirectory()) throw new ScenarioError([{ where, path: 'base', message: `${beside} is a directory, not a scenario file` }]);
+    return beside;
+  }
   try {
     return resolve_scenario_path(base);
   } catch (error) {

@@ -34,6 +34,7 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
     user_access(k, rt, mm, vpn, tlb_entry_pfn(cached), write);
     return 0;
   }
+  if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
@@ -55,6 +56,7 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
     return true;
   }
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
+  if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
   fill_tlb(k, rt, mm, vpn, write);
   return true;
@@ -101,11 +103,11 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
 /**
  * Maps page `page` of the folio `pfn` at `vpn` as a private anonymous page
  * (folio_add_new_anon_rmap / folio_add_anon_rmap_pte): the folio's flags and mapcount, the
- * page's rmap.
+ * page's rmap. A swapped-in folio is uptodate once its read completed.
  */
 function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean, page = pfn): void {
   const f = k.pgdat.folios;
-  f.set(pfn, PG_anon | PG_swapbacked | PG_uptodate);
+  f.set(pfn, PG_anon | PG_swapbacked);
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
   f.rmap_mm[page] = mm.id;
   f.rmap_vpn[page] = vpn;
@@ -116,6 +118,8 @@ function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: bool
 
 /** The new folio's mapping and LRU batch: its allocation reference becomes the mapping's. */
 function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+  // __folio_mark_uptodate: the zeroed page's contents are valid.
+  k.pgdat.folios.set(pfn, PG_uptodate);
   map_anon(k, mm, vpn, pfn, write);
   k.pgdat.fbatches.folio_add_lru(cpu, pfn);
 }
@@ -320,6 +324,13 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
     yield* k.swap_io.swap_read_folio(rt.task, rt.cpu, pfn, slot);
     pgdat.vm.pgmajfault++;
     major = VM_FAULT_MAJOR;
+    if (swap_pte_gone(mm, vpn, slot)) {
+      // pte_same fails under the PTE lock (a racing zap took the page): out_nomap. A
+      // swap-cache folio stays there for reclaim; one that bypassed it goes with its reference.
+      f.unlock(pfn);
+      pgdat.fbatches.folio_put(pfn);
+      return major;
+    }
   }
   swap.swap_free(slot);
   mm.nr_swap_ents--;
@@ -358,6 +369,11 @@ function map_whole_swapcache_folio(k: Kernel, mm: MmStruct, pfn: number, write: 
   if (write || swap.swap_full()) swap.folio_free_swap(f, pfn);
   for (let page = pfn; page < pfn + nr; page++) map_anon(k, mm, f.rmap_vpn[page] as number, pfn, write, page);
   f.unlock(pfn);
+}
+
+/** After a read: the PTE no longer holds `slot` (a racing zap cleared it). */
+function swap_pte_gone(mm: MmStruct, vpn: number, slot: number): boolean {
+  return ((mm.pte[vpn] as number) & PTE_SWAP) === 0 || mm.pte_val[vpn] !== slot;
 }
 
 /** After waiting for memory: the PTE no longer holds `slot`, or the slot's folio is now cached (another thread swapped it in). */

@@ -8,8 +8,11 @@ import { access } from './fault.js';
 
 export interface RegionAccessPlan {
   vma: Vma;
-  write: boolean;
+  /** Read, write, or either at random (mixed: a write often goes through an entry a read filled). */
+  mode: 'read' | 'write' | 'mixed';
   interval_ns: number;
+  /** Per page of the region, 1 while a racing mprotect keeps it read-only: the thread only reads it then. */
+  read_only: Uint8Array;
   /** Set when the experiment is over: the accessor stops. */
   stopped: () => boolean;
 }
@@ -38,9 +41,11 @@ export function* region_accessor(
     rt.task.now_ns += plan.interval_ns;
     yield Yield.resume;
     if (plan.stopped()) return;
-    const vpn = plan.vma.start_vpn + prng.range_inclusive(0, pages - 1);
+    const page = prng.range_inclusive(0, pages - 1);
+    const vpn = plan.vma.start_vpn + page;
+    const write = (plan.mode === 'write' || (plan.mode === 'mixed' && prng.chance(1, 2))) && plan.read_only[page] === 0;
     const start_ns = rt.task.now_ns;
-    yield* access(k, rt, mm, vpn, plan.write);
+    yield* access(k, rt, mm, vpn, write);
     thread.on_kernel_time(rt.task.now_ns - start_ns);
   }
 }

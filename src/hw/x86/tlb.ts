@@ -1,8 +1,8 @@
 import type { ArchName, ArchTlb, ArchTlbBatch } from '../arch_tlb.js';
 import { running_cpus_mask, TLB_FLUSH_ALL } from '../arch_tlb.js';
-import { Cpumask } from '../cpumask.js';
+import { Cpumask, NR_CPUS_MAX } from '../cpumask.js';
 import type { Machine, MmContext } from '../machine.js';
-import { IRQ_TLB, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from '../tracer.js';
+import { IRQ_TLB, IRQ_TLB_QUEUED, IRQ_TLB_SINGLE, TLB_FLUSH_ALL_PAGES, TLB_LOCAL_MM_SHOOTDOWN, TLB_LOCAL_SHOOTDOWN, TLB_REMOTE_SEND_IPI, TLB_REMOTE_SHOOTDOWN } from '../tracer.js';
 
 /** TLB_GENERATION_INVALID: a flush request that does not name a generation (batched flushes). */
 export const TLB_GENERATION_INVALID = 0;
@@ -49,6 +49,11 @@ export class X86Tlb implements ArchTlb {
   readonly irq_call_count: Float64Array;
   readonly interrupt_rows: Readonly<Record<string, Float64Array>>;
   readonly shootdowns_received: Float64Array;
+  /** The targets of one flush_tlb_multi that get an interrupt, reported once the vector is known. */
+  private readonly ipi_cpu = new Int32Array(NR_CPUS_MAX);
+  private readonly ipi_start_ns = new Float64Array(NR_CPUS_MAX);
+  private readonly ipi_handler_ns = new Float64Array(NR_CPUS_MAX);
+  private readonly ipi_flush_at_ns = new Float64Array(NR_CPUS_MAX);
   /** When the CPU's queue of cross-CPU function calls drains; a call queued before then rides the pending interrupt. */
   readonly csd_busy_until_ns: Float64Array;
   readonly events: TlbVmEvents = {
@@ -184,7 +189,14 @@ export class X86Tlb implements ArchTlb {
    * native_flush_tlb_multi over smp_call_function_many_cond (kernel-spec C6, C8): queue a call
    * on every other CPU of the mask that passes the condition (none for freed_tables), send an
    * IPI to those whose call queue was empty, run the local flush concurrently, then spin until
-   * every remote call has completed. Returns when the initiator may continue.
+   * every remote call has completed. Returns when the initiator may continue. As
+   * smp_call_function_many_cond chooses (kernel/smp.c), exactly one CPU to interrupt gets
+   * send_call_function_single_ipi (CALL_FUNCTION_SINGLE_VECTOR), several the
+   * CALL_FUNCTION_VECTOR mask IPI; both count in CAL. A call queued behind a pending one runs
+   * in that interrupt (IRQ_TLB_QUEUED: no entry of its own). Checked on Debian's 6.12 under
+   * kernel-check's guest with irq_vectors tracing on: dirty-16m on 2 CPUs gives CPU 1
+   * call_function_single_entry (vector=251) only; on 4 CPUs with 3 threads each spinner's CPU
+   * gets call_function_entry (vector=252).
    */
   protected flush_tlb_multi(cpu: number, t_ns: number, mask: Cpumask): number {
     const m = this.m;
@@ -198,6 +210,7 @@ export class X86Tlb implements ArchTlb {
     let done_ns = queued_ns;
     const conditional = !info.freed_tables;
     const words = mask.bits;
+    let nr_ipis = 0;
     // Walk the set bits of the mask in ascending CPU order.
     for (let word_index = 0; word_index < words.length; word_index++) {
       let word = words[word_index] as number;
@@ -210,28 +223,37 @@ export class X86Tlb implements ArchTlb {
         if (guest_ns < 0) continue;
         if (conditional && !this.should_flush_tlb(target)) continue;
         queued_ns += cost.ipi_send_per_target_ns;
-        let start_ns: number;
-        let handler_ns: number;
         const busy_until = this.csd_busy_until_ns[target] as number;
         if (busy_until > queued_ns) {
           // The target is still running earlier calls: this one rides along, no new interrupt.
-          start_ns = busy_until;
-          handler_ns = 0;
-        } else {
-          this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
-          // In a guest the ICR write of this IPI is a VM exit on the sender.
-          queued_ns += guest_ns;
-          start_ns = queued_ns + cost.ipi_delivery_ns + m.distance_ns(cpu, target);
-          handler_ns = cost.irq_entry_exit_ns;
+          const handler_ns = this.flush_tlb_func(target, busy_until);
+          const end_ns = busy_until + handler_ns;
+          this.csd_busy_until_ns[target] = end_ns;
+          m.interrupt(target, handler_ns, this.flushed_full ? busy_until : -1, busy_until, IRQ_TLB_QUEUED);
+          const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
+          if (ack_ns > done_ns) done_ns = ack_ns;
+          continue;
         }
-        handler_ns += this.flush_tlb_func(target, start_ns);
+        this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
+        // In a guest the ICR write of this IPI is a VM exit on the sender.
+        queued_ns += guest_ns;
+        const start_ns = queued_ns + cost.ipi_delivery_ns + m.distance_ns(cpu, target);
+        const handler_ns = cost.irq_entry_exit_ns + this.flush_tlb_func(target, start_ns);
         const end_ns = start_ns + handler_ns;
         this.csd_busy_until_ns[target] = end_ns;
-        m.interrupt(target, handler_ns, this.flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
+        this.ipi_cpu[nr_ipis] = target;
+        this.ipi_start_ns[nr_ipis] = start_ns;
+        this.ipi_handler_ns[nr_ipis] = handler_ns;
+        this.ipi_flush_at_ns[nr_ipis] = this.flushed_full ? start_ns : -1;
+        nr_ipis++;
         // The initiator spins until the slowest target's acknowledgement reaches it (C8).
-      const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
-      if (ack_ns > done_ns) done_ns = ack_ns;
+        const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
+        if (ack_ns > done_ns) done_ns = ack_ns;
       }
+    }
+    const vector = nr_ipis === 1 ? IRQ_TLB_SINGLE : IRQ_TLB;
+    for (let i = 0; i < nr_ipis; i++) {
+      m.interrupt(this.ipi_cpu[i] as number, this.ipi_handler_ns[i] as number, this.ipi_flush_at_ns[i] as number, this.ipi_start_ns[i] as number, vector);
     }
     if (mask.test(cpu) && (!conditional || this.should_flush_tlb(cpu))) {
       const local_end_ns = queued_ns + this.local_flush_tlb_func(cpu, queued_ns);

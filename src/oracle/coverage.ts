@@ -1,0 +1,44 @@
+/**
+ * What a run exercised of the rules the oracle checks (issue 15: a swarm must prove it
+ * looked). A swarm whose scenarios never reached a rule proves nothing about it; these counts
+ * show which rules each run reached, so a test can assert a minimum.
+ */
+export interface OracleCoverage {
+  /** PTEs reclaim cleared with the flush deferred to its batch (a CPU may keep the translation). */
+  deferred_unmaps: number;
+  /** Deferred flushes consumed by flush_tlb_batched_pending (B12): pending unmaps of an mm flushed by an operation racing them. */
+  batched_pending_flushes: number;
+  /** Writebacks and frees of a folio some CPU had a tracked stale translation of (checked against its holders). */
+  stale_translations_checked: number;
+  /** User accesses through a cached translation whose PTE is gone or changed. */
+  stale_accesses: number;
+  /** User writes through such a stale translation: each could be a lost write. */
+  lost_write_opportunities: number;
+  /** Folios written and freed in the same shrink_folio_list pass (zram, zeromap, zswap). */
+  freed_same_pass: number;
+  /** Swap-in reads from an asynchronous device: in flight while other tasks run. */
+  swapins_in_flight: number;
+  /** Swap-in reads of any store (device, zeromap, zswap). */
+  swapins: number;
+  /** Write accesses through a clean cached translation (filled by a read): the TLB refills it dirty by a walk (B7). */
+  writes_after_read_fill: number;
+  /** Operations racing reclaim on its region (munmap, mprotect, MADV_DONTNEED, mremap, fork). */
+  racing_ops: number;
+}
+
+export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
+  'deferred_unmaps',
+  'batched_pending_flushes',
+  'stale_translations_checked',
+  'stale_accesses',
+  'lost_write_opportunities',
+  'freed_same_pass',
+  'swapins_in_flight',
+  'swapins',
+  'writes_after_read_fill',
+  'racing_ops',
+];
+
+export function empty_coverage(): OracleCoverage {
+  return Object.fromEntries(COVERAGE_KEYS.map((key) => [key, 0])) as unknown as OracleCoverage;
+}

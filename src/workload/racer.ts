@@ -1,0 +1,71 @@
+import { assert } from '../engine/assert.js';
+import type { Prng } from '../engine/prng.js';
+import { Yield, type TaskBody } from '../engine/simulator.js';
+import { PTRS_PER_PTE, type MmStruct, type Vma } from '../mm/mm_struct.js';
+import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import type { RaceOp } from '../scenario/schema.js';
+import type { AppThread } from './app_thread.js';
+import { change_protection, zap_page_range } from './zap.js';
+
+export interface RacePlan {
+  vma: Vma;
+  ops: readonly RaceOp[];
+  pages: number;
+  interval_ns: number;
+  /** Shared with the region's accessors: pages a racing mprotect keeps read-only. */
+  read_only: Uint8Array;
+  /** Set when the experiment is over: the thread stops. */
+  stopped: () => boolean;
+}
+
+/** A bound on operations, far above any scenario's need. */
+const OPS_MAX = 10_000_000;
+
+/**
+ * A thread of the process that, every `interval_ns`, changes a random part of the region
+ * reclaim is working on: munmap (and a MAP_FIXED mmap of the same range: the pages come back
+ * zeroed), MADV_DONTNEED, or mprotect(PROT_READ) and, an interval later, back to read-write.
+ * Each is a race with reclaim's deferred flushes (kernel-spec B12), checked by the oracle
+ * when the call returns.
+ */
+export function* racer(k: Kernel, rt: ReclaimTask, mm: MmStruct, thread: AppThread, prng: Prng, plan: RacePlan): TaskBody {
+  const region = plan.vma.end_vpn - plan.vma.start_vpn;
+  for (let n = 0; ; n++) {
+    assert(n < OPS_MAX, 'racing thread did not stop');
+    rt.task.now_ns += plan.interval_ns;
+    yield Yield.resume;
+    if (plan.stopped()) return;
+    const op = plan.ops[prng.range_inclusive(0, plan.ops.length - 1)] as RaceOp;
+    const offset = prng.range_inclusive(0, region - plan.pages);
+    const start = plan.vma.start_vpn + offset;
+    const end = start + plan.pages;
+    const start_ns = rt.task.now_ns;
+    if (op === 'mprotect') {
+      yield* range_op(k, rt, mm, start, end, 'mprotect(PROT_READ)', change_protection(k, rt, mm, start, end, false));
+      plan.read_only.fill(1, offset, offset + plan.pages);
+      thread.on_kernel_time(rt.task.now_ns - start_ns);
+      rt.task.now_ns += plan.interval_ns;
+      yield Yield.resume;
+      const restore_ns = rt.task.now_ns;
+      yield* range_op(k, rt, mm, start, end, 'mprotect(PROT_READ|PROT_WRITE)', change_protection(k, rt, mm, start, end, true));
+      plan.read_only.fill(0, offset, offset + plan.pages);
+      thread.on_kernel_time(rt.task.now_ns - restore_ns);
+      continue;
+    }
+    // Page tables go only when the range covers a whole PMD (free_pgtables).
+    const freed_tables = op === 'munmap' && start % PTRS_PER_PTE === 0 && plan.pages === PTRS_PER_PTE;
+    const name = op === 'munmap' ? 'munmap' : 'madvise(MADV_DONTNEED)';
+    yield* range_op(k, rt, mm, start, end, name, zap_page_range(k, rt, mm, start, end, freed_tables));
+    thread.on_kernel_time(rt.task.now_ns - start_ns);
+  }
+}
+
+/** One system call over [start, end): its entry, its body, and — once every flush it sent is done — the oracle's check. */
+function* range_op(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number, name: string, body: Generator<Yield, void, void>): Generator<Yield, void, void> {
+  rt.task.now_ns += k.machine.cost.syscall_ns;
+  if (must_sync(k, rt)) yield Yield.resume;
+  if (k.probe !== null) k.probe.range_op_begin(mm);
+  yield* body;
+  if (must_sync(k, rt)) yield Yield.resume;
+  if (k.probe !== null) k.probe.range_op_end(mm, start, end, name);
+}
