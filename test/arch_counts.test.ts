@@ -72,6 +72,19 @@ describe('arm64, batched reclaim flush (43b3dfdd0455, Linux 6.5)', () => {
     expect(r.vmstat.sim_tlbbatch_flush_remote).toBe(0);
   });
 
+  it('counts one iteration of the batching commit\'s zram benchmark as docs/calibration.md derives it', () => {
+    // 1 MiB (256 pages) read back, then paged out again from zram. Unbatched: 256 x (TLBI +
+    // DSB). Batched: 256 TLBIs at add time; DSBs: 8 full free batches of 31 folios (A22) + the
+    // final flush (A34) + 1 TLBI ASIDE1IS + DSB of flush_tlb_batched_pending left by the first
+    // pageout: 257 TLBIs, 10 DSBs.
+    const bench = ['machine.preset=sd888-phone', 'pageout.size=1MiB', 'pageout.mode=clean', 'swap.device=zram'];
+    const off = run_builtin('single-thread-16m', [...bench, 'machine.arm64_batched_flush=false']);
+    const on = run_builtin('single-thread-16m', [...bench, 'machine.arm64_batched_flush=true']);
+    expect([off.vmstat.sim_flush_broadcast, off.vmstat.sim_flush_broadcast_sync]).toEqual([256, 256]);
+    expect([on.vmstat.sim_flush_broadcast, on.vmstat.sim_flush_broadcast_sync]).toEqual([257, Math.floor(256 / 31) + 1 + 1]);
+    expect(on.sim_pageout_ns).toBeLessThan(off.sim_pageout_ns);
+  });
+
   it('has the oracle catch a strategy that writes before the DSB: the TLBIs are still in flight', () => {
     const r = run_builtin('dirty-16m', [ARM64], { strategy: io_before_flush });
     expect(r.oracle.violations.map((v) => v.code)).toContain('FLUSH_BEFORE_IO');
