@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COST_PARAMS } from '../src/hw/cost_model.js';
+import { swarm_scenario } from '../src/oracle/swarm.js';
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
+import { run_scenario } from '../src/run/run_scenario.js';
+import { scenario_schema } from '../src/scenario/schema.js';
 import { PAGE_SIZE, PTRS_PER_PTE, run_builtin } from './helpers.js';
 
 const P = (16 * 1024 * 1024) / PAGE_SIZE; // 4096 pages
@@ -172,6 +175,28 @@ describe('x86-kvm-guest, paravirtual flush_tlb_multi (858a43aae236)', () => {
     expect(a.vmstat.sim_pv_tlb_flush_on_entry).toBeGreaterThan(0);
     expect(a.oracle.verdict).toBe('correct');
   });
+});
+
+describe('the oracle on every architecture', () => {
+  // The swarm's random small scenarios (CPU counts, threads, lazy CPUs, devices, zswap, memcg
+  // stress, large folios) rerun on each architecture: the correct strategies stay correct.
+  const variants: Record<string, unknown>[] = [
+    { arch: 'arm64' },
+    { arch: 'arm64', arm64_batched_flush: false },
+    { arch: 'x86-invlpgb' },
+    { arch: 'x86-kvm-guest', kvm_preempt_pct: 30 },
+  ];
+  for (const variant of variants) {
+    it(`finds no violation for upstream and batched over swarm seeds 1..100 on ${JSON.stringify(variant)}`, () => {
+      for (let seed = 1; seed <= 100; seed++) {
+        const base = swarm_scenario(seed);
+        const scenario = scenario_schema.parse({ ...base, machine: { ...base.machine, ...variant } });
+        for (const strategy of ['upstream', 'batched']) {
+          expect(run_scenario(scenario, { strategy }).oracle.violations, `seed ${seed} ${strategy}`).toEqual([]);
+        }
+      }
+    });
+  }
 });
 
 describe('bad architecture settings', () => {
