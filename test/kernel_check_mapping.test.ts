@@ -46,6 +46,8 @@ describe('kernel-check: scenario to guest experiment', () => {
     expect(refusal('dirty-16m', ['machine.cpus=4', 'pageout.cpu=1', 'workload.threads=1'])).toMatch(/pageout\.cpu: the guest's madvise caller runs on CPU 0, got 1/);
     expect(refusal('single-thread-16m', ['machine.cpus=4', 'workload.lazy_cpus=[1,2]'])).toMatch(/workload\.lazy_cpus: at most one lazy CPU/);
     expect(refusal('dirty-16m', ['machine.cpus=65'])).toMatch(/machine\.cpus: at most 64/);
+    expect(refusal('dirty-16m', ['machine.arch=arm64'])).toMatch(/machine\.arch: the guest is x86-64 and flushes by IPI \(use x86\), got arm64/);
+    expect(refusal('dirty-16m', ['machine.sockets=2'])).toMatch(/machine\.sockets: the guest has one socket \(use 1\), got 2/);
   });
 
   it('lists every problem at once', () => {

@@ -56,6 +56,9 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   const issues: string[] = [];
   const notes: string[] = [];
   const { machine, swap, workload, pageout } = scenario;
+  // The guest is an x86-64 TCG/KVM machine flushing by IPI; the other architectures' counts have no row to compare.
+  if ((machine.arch ?? 'x86') !== 'x86') issues.push(`machine.arch: the guest is x86-64 and flushes by IPI (use x86), got ${machine.arch}`);
+  if ((machine.sockets ?? 1) !== 1) issues.push(`machine.sockets: the guest has one socket (use 1), got ${machine.sockets}`);
   if (machine.cpus > GUEST_CPUS_MAX) issues.push(`machine.cpus: at most ${GUEST_CPUS_MAX} (the guest program's limit), got ${machine.cpus}`);
   const needed = guest_memory_needed(scenario);
   if (machine.memory < needed) {
