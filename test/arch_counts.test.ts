@@ -199,6 +199,23 @@ describe('the oracle on every architecture', () => {
   }
 });
 
+describe('arm64 flush_tlb_batched_pending before and after 4b634918384c', () => {
+  // 6.5-6.15: arch_flush_tlb_batched_pending = dsb(ish) on the CPU of the racing munmap /
+  // mprotect / MADV_DONTNEED. A DSB completes only the TLBIs its own CPU issued (Arm ARM, as
+  // quoted by Ryan Roberts), so TLBIs that reclaim issued on another CPU stay in flight when
+  // the racing operation returns. These swarm seeds have such a race: the oracle finds the
+  // stale translations with the old DSB, and none with the fix (a whole-ASID TLBI + DSB).
+  for (const seed of [3, 26, 91, 104]) {
+    it(`swarm seed ${seed}: STALE_TLB_AFTER_UNMAP with the bare DSB, correct with flush_tlb_mm`, () => {
+      const base = swarm_scenario(seed);
+      const run = (pending: string) =>
+        run_scenario(scenario_schema.parse({ ...base, machine: { ...base.machine, arch: 'arm64', arm64_batched_pending: pending } }), { strategy: 'upstream' });
+      expect(run('dsb').oracle.violations.map((v) => v.code)).toContain('STALE_TLB_AFTER_UNMAP');
+      expect(run('flush_mm').oracle.violations).toEqual([]);
+    });
+  }
+});
+
 describe('bad architecture settings', () => {
   it('rejects an unknown machine.arch with the allowed values, and arm64_batched_flush off arm64', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-arch-'));

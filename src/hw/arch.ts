@@ -1,5 +1,5 @@
 import type { ArchName, ArchTlb } from './arch_tlb.js';
-import { Arm64Tlb } from './arm64/tlb.js';
+import { Arm64Tlb, type Arm64BatchedPending } from './arm64/tlb.js';
 import type { Machine } from './machine.js';
 import { X86Tlb } from './x86/tlb.js';
 import { X86InvlpgbTlb } from './x86/invlpgb.js';
@@ -9,6 +9,8 @@ import { X86KvmGuestTlb } from './x86/kvm_guest.js';
 export interface ArchOptions {
   /** machine.arm64_batched_flush: arm64 defers reclaim flushes (6.5+); default true. */
   arm64_batched_flush?: boolean | undefined;
+  /** machine.arm64_batched_pending: flush_mm (6.16+, default) or dsb (6.5-6.15). */
+  arm64_batched_pending?: Arm64BatchedPending | undefined;
   /** machine.kvm_preempt_pct: x86-kvm-guest, percent of time the host has a vCPU preempted. */
   kvm_preempt_pct?: number | undefined;
   /** The run's seed (the host's preemption schedule is drawn from it). */
@@ -25,6 +27,6 @@ export function make_arch_tlb(name: ArchName, m: Machine, options: ArchOptions):
     case 'x86-kvm-guest':
       return new X86KvmGuestTlb(m, options.kvm_preempt_pct ?? 0, options.seed ?? 1);
     case 'arm64':
-      return new Arm64Tlb(m, options.arm64_batched_flush ?? true);
+      return new Arm64Tlb(m, options.arm64_batched_flush ?? true, options.arm64_batched_pending ?? 'flush_mm');
   }
 }

@@ -72,6 +72,10 @@ const scenario_object = z
         kvm_preempt_pct: count(0, 100)
           .optional()
           .describe('x86-kvm-guest only: percent of time the host has each vCPU preempted (seeded schedule, 1 ms slots); default 0'),
+        arm64_batched_pending: z
+          .enum(['flush_mm', 'dsb'])
+          .optional()
+          .describe('arm64 only: flush_tlb_batched_pending as a whole-ASID TLBI + DSB (flush_mm, Linux 6.16+ after 4b634918384c; default) or a bare DSB (dsb, 6.5-6.15)'),
         arm64_batched_flush: z
           .boolean()
           .optional()
@@ -206,6 +210,9 @@ export const scenario_schema = scenario_object
     }
     if (s.machine.kvm_preempt_pct !== undefined && s.machine.arch !== 'x86-kvm-guest') {
       ctx.addIssue({ code: 'custom', path: ['machine', 'kvm_preempt_pct'], message: 'needs machine.arch: x86-kvm-guest' });
+    }
+    if (s.machine.arm64_batched_pending !== undefined && s.machine.arch !== 'arm64') {
+      ctx.addIssue({ code: 'custom', path: ['machine', 'arm64_batched_pending'], message: 'needs machine.arch: arm64' });
     }
     if (s.machine.arm64_batched_flush !== undefined && s.machine.arch !== 'arm64') {
       ctx.addIssue({ code: 'custom', path: ['machine', 'arm64_batched_flush'], message: 'needs machine.arch: arm64' });

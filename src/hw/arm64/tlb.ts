@@ -2,6 +2,9 @@ import { running_cpus_mask, TLB_FLUSH_ALL, type ArchName, type ArchTlb, type Arc
 import type { Machine, MmContext } from '../machine.js';
 import { TlbiQueue } from './tlbi_queue.js';
 
+/** machine.arm64_batched_pending: what arch_flush_tlb_batched_pending does (see Arm64Tlb). */
+export type Arm64BatchedPending = 'flush_mm' | 'dsb';
+
 /** MAX_DVM_OPS (arch/arm64/include/asm/tlbflush.h): above this many TLBIs a range becomes one ASID flush. */
 const MAX_DVM_OPS = 512;
 
@@ -41,6 +44,8 @@ export class Arm64Tlb implements ArchTlb {
     private readonly m: Machine,
     /** machine.arm64_batched_flush: ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH (6.5+). */
     private readonly batched: boolean,
+    /** machine.arm64_batched_pending: 'dsb' is 6.5-6.15's arch_flush_tlb_batched_pending, 'flush_mm' the fix. */
+    private readonly batched_pending: Arm64BatchedPending,
   ) {
     this.shootdowns_received = new Float64Array(m.nr_cpus);
     for (let cpu = 0; cpu < m.nr_cpus; cpu++) this.in_flight.push(new TlbiQueue());
@@ -106,11 +111,13 @@ export class Arm64Tlb implements ArchTlb {
   }
 
   /**
-   * flush_tlb_batched_pending after 4b634918384c (Ryan Roberts, 2025): flush_tlb_mm, a whole-ASID
-   * TLBI and DSB, because a DSB on this CPU does not complete TLBIs another CPU issued. (6.5 to
-   * 6.15 did only dsb(ish) here, which left that race open.)
+   * flush_tlb_batched_pending. Since 4b634918384c (Ryan Roberts, 2025): flush_tlb_mm, a
+   * whole-ASID TLBI and DSB, because a DSB on this CPU does not complete TLBIs another CPU
+   * issued. 6.5 to 6.15 (`batched_pending` 'dsb') did only dsb(ish) here: when reclaim ran on
+   * another CPU its TLBIs stay in flight, and the oracle finds the stale translations.
    */
   arch_flush_tlb_batched_pending(cpu: number, t_ns: number, mm: MmContext): number {
+    if (this.batched_pending === 'dsb') return this.dsb_ish(cpu, t_ns);
     return this.flush_tlb_mm_range(cpu, t_ns, mm, 0, TLB_FLUSH_ALL, 0, true);
   }
 
