@@ -167,6 +167,13 @@ describe('x86-kvm-guest, paravirtual flush_tlb_multi (858a43aae236)', () => {
     expect(r.oracle.verdict).toBe('correct');
   });
 
+  it('has the oracle catch a strategy that writes before the flush, preempted vCPUs or not', () => {
+    for (const pct of [0, 30]) {
+      const r = run_builtin('dirty-16m', [KVM, `machine.kvm_preempt_pct=${pct}`], { strategy: io_before_flush });
+      expect(r.oracle.violations.map((v) => v.code), `${pct} %`).toContain('FLUSH_BEFORE_IO');
+    }
+  });
+
   it('splits the rounds between IPIs and flags by the seeded host schedule, the same for the same seed', () => {
     const a = run_builtin('dirty-16m', [KVM, 'machine.kvm_preempt_pct=30']);
     const b = run_builtin('dirty-16m', [KVM, 'machine.kvm_preempt_pct=30']);
