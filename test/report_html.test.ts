@@ -90,6 +90,15 @@ describe('report of a kswapd run', () => {
   });
 });
 
+describe('report of an arm64 run', () => {
+  it('keeps a row per CPU with its task, and marks the interrupt rows arm64 does not have', async () => {
+    const scenario = load_scenario('dirty-16m', ['machine.arch=arm64']);
+    const traced = [record_run(scenario, { strategy: 'upstream' })];
+    const html = await render_report({ command: 'reclaimsim run dirty-16m --set machine.arch=arm64 --report r.html', scenario, traced, runs: traced.map((t) => t.result) });
+    expect(html).toMatch(/<td>CPU1<\/td><td>–<\/td><td>–<\/td><td>app\/1/);
+  });
+});
+
 describe('flush rounds per reclaim call', () => {
   // Each call counts the rounds its own task sent, not the global nr_tlb_remote_flush delta,
   // which also holds the rounds of reclaimers running beside it.

@@ -163,7 +163,9 @@ function throughput_chart(input: ReportInput, strategies: readonly string[]): st
 function key_tables(result: RunResult): string {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
   const ctx = trace_context(result.scenario, result.strategy, result.seed);
-  const rows = irq_row(result.interrupts, 'TLB').map((tlb, cpu) => {
+  // One row per CPU; '–' where the architecture has no such interrupt row (arm64 flushes without IPIs).
+  const irq_cell = (row: string, cpu: number): string => (result.interrupts[row] === undefined ? '–' : num(irq_row(result.interrupts, row)[cpu] ?? 0));
+  const rows = Array.from({ length: result.scenario.machine.cpus }, (_, cpu) => {
     const task = result.tasks.find((t) => t.cpu === cpu);
     // The task as a kernel trace names it (comm-pid), beside the name the results use.
     const traced = ctx.cpu_task[cpu] ?? null;
@@ -173,7 +175,7 @@ function key_tables(result: RunResult): string {
       : task.oom_killed === true
         ? [esc(label), num(task.baseline_ops_per_sec), '<span class="oom">OOM-killed</span>', '<span class="oom">OOM-killed</span>', num(task.sim_interrupted_ns / 1e6)]
         : [esc(label), num(task.baseline_ops_per_sec), num(task.ops_per_sec), pct(task.throughput_change_pct), num(task.sim_interrupted_ns / 1e6)];
-    return [`CPU${cpu}`, num(tlb), num(irq_row(result.interrupts, 'CAL')[cpu] ?? 0), ...thread];
+    return [`CPU${cpu}`, irq_cell('TLB', cpu), irq_cell('CAL', cpu), ...thread];
   });
   rows.push(['all', num(sum(irq_row(result.interrupts, 'TLB'))), num(sum(irq_row(result.interrupts, 'CAL'))), '', '', '', '', '']);
   if (is_stress(result)) {
