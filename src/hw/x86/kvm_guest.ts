@@ -36,6 +36,8 @@ export class X86KvmGuestTlb extends X86Tlb {
   }
 
   /** kvm_flush_tlb_multi's per-CPU step, then the VM exit of the ICR write for an IPI actually sent. */
+  protected override readonly paravirt = true;
+
   protected override guest_ipi_ns(target: number, t_ns: number): number {
     if (this.preempted(target, t_ns)) {
       this.pv_flush_on_entry++;

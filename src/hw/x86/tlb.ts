@@ -67,6 +67,8 @@ export class X86Tlb implements ArchTlb {
    * caller can tell the CPU's listener in the same interrupt report.
    */
   protected flushed_full = false;
+  /** Whether flush_tlb_multi asks guest_ipi_ns about each target (a paravirtual guest). */
+  protected readonly paravirt: boolean = false;
   protected readonly info: FlushTlbInfo = {
     mm: null,
     start_vpn: 0,
@@ -210,6 +212,15 @@ export class X86Tlb implements ArchTlb {
     let done_ns = queued_ns;
     const conditional = !info.freed_tables;
     const words = mask.bits;
+    // Hot: a 64-CPU flush visits every target. Locals, and the hooks only where they apply.
+    const guest = this.paravirt;
+    const multi_socket = m.nr_sockets > 1;
+    const busy = this.csd_busy_until_ns;
+    const calls = this.irq_call_count;
+    const ipi_cpu = this.ipi_cpu;
+    const ipi_start_ns = this.ipi_start_ns;
+    const ipi_handler_ns = this.ipi_handler_ns;
+    const ipi_flush_at_ns = this.ipi_flush_at_ns;
     let nr_ipis = 0;
     // Walk the set bits of the mask in ascending CPU order.
     for (let word_index = 0; word_index < words.length; word_index++) {
@@ -219,41 +230,42 @@ export class X86Tlb implements ArchTlb {
         word = (word & (word - 1)) >>> 0;
         const target = word_index * 32 + bit;
         if (target === cpu) continue;
-        const guest_ns = this.guest_ipi_ns(target, t_ns);
+        const guest_ns = guest ? this.guest_ipi_ns(target, t_ns) : 0;
         if (guest_ns < 0) continue;
         if (conditional && !this.should_flush_tlb(target)) continue;
         queued_ns += cost.ipi_send_per_target_ns;
-        const busy_until = this.csd_busy_until_ns[target] as number;
+        const back_ns = multi_socket ? m.distance_ns(target, cpu) : 0;
+        const busy_until = busy[target] as number;
         if (busy_until > queued_ns) {
           // The target is still running earlier calls: this one rides along, no new interrupt.
           const handler_ns = this.flush_tlb_func(target, busy_until);
           const end_ns = busy_until + handler_ns;
-          this.csd_busy_until_ns[target] = end_ns;
+          busy[target] = end_ns;
           m.interrupt(target, handler_ns, this.flushed_full ? busy_until : -1, busy_until, IRQ_TLB_QUEUED);
-          const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
+          const ack_ns = end_ns + cost.csd_ack_ns + back_ns;
           if (ack_ns > done_ns) done_ns = ack_ns;
           continue;
         }
-        this.irq_call_count[target] = (this.irq_call_count[target] as number) + 1;
+        calls[target] = (calls[target] as number) + 1;
         // In a guest the ICR write of this IPI is a VM exit on the sender.
         queued_ns += guest_ns;
-        const start_ns = queued_ns + cost.ipi_delivery_ns + m.distance_ns(cpu, target);
+        const start_ns = queued_ns + cost.ipi_delivery_ns + (multi_socket ? m.distance_ns(cpu, target) : 0);
         const handler_ns = cost.irq_entry_exit_ns + this.flush_tlb_func(target, start_ns);
         const end_ns = start_ns + handler_ns;
-        this.csd_busy_until_ns[target] = end_ns;
-        this.ipi_cpu[nr_ipis] = target;
-        this.ipi_start_ns[nr_ipis] = start_ns;
-        this.ipi_handler_ns[nr_ipis] = handler_ns;
-        this.ipi_flush_at_ns[nr_ipis] = this.flushed_full ? start_ns : -1;
+        busy[target] = end_ns;
+        ipi_cpu[nr_ipis] = target;
+        ipi_start_ns[nr_ipis] = start_ns;
+        ipi_handler_ns[nr_ipis] = handler_ns;
+        ipi_flush_at_ns[nr_ipis] = this.flushed_full ? start_ns : -1;
         nr_ipis++;
         // The initiator spins until the slowest target's acknowledgement reaches it (C8).
-        const ack_ns = end_ns + cost.csd_ack_ns + m.distance_ns(target, cpu);
+        const ack_ns = end_ns + cost.csd_ack_ns + back_ns;
         if (ack_ns > done_ns) done_ns = ack_ns;
       }
     }
     const vector = nr_ipis === 1 ? IRQ_TLB_SINGLE : IRQ_TLB;
     for (let i = 0; i < nr_ipis; i++) {
-      m.interrupt(this.ipi_cpu[i] as number, this.ipi_handler_ns[i] as number, this.ipi_flush_at_ns[i] as number, this.ipi_start_ns[i] as number, vector);
+      m.interrupt(ipi_cpu[i] as number, ipi_handler_ns[i] as number, ipi_flush_at_ns[i] as number, ipi_start_ns[i] as number, vector);
     }
     if (mask.test(cpu) && (!conditional || this.should_flush_tlb(cpu))) {
       const local_end_ns = queued_ns + this.local_flush_tlb_func(cpu, queued_ns);
