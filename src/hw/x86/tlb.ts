@@ -215,6 +215,7 @@ export class X86Tlb implements ArchTlb {
     // Hot: a 64-CPU flush visits every target. Locals, and the hooks only where they apply.
     const guest = this.paravirt;
     const multi_socket = m.nr_sockets > 1;
+    const traced = m.tracer !== null;
     const busy = this.csd_busy_until_ns;
     const calls = this.irq_call_count;
     const ipi_cpu = this.ipi_cpu;
@@ -253,10 +254,15 @@ export class X86Tlb implements ArchTlb {
         const handler_ns = cost.irq_entry_exit_ns + this.flush_tlb_func(target, start_ns);
         const end_ns = start_ns + handler_ns;
         busy[target] = end_ns;
-        ipi_cpu[nr_ipis] = target;
-        ipi_start_ns[nr_ipis] = start_ns;
-        ipi_handler_ns[nr_ipis] = handler_ns;
-        ipi_flush_at_ns[nr_ipis] = this.flushed_full ? start_ns : -1;
+        if (traced) {
+          ipi_cpu[nr_ipis] = target;
+          ipi_start_ns[nr_ipis] = start_ns;
+          ipi_handler_ns[nr_ipis] = handler_ns;
+          ipi_flush_at_ns[nr_ipis] = this.flushed_full ? start_ns : -1;
+        } else {
+          // Only the tracer tells the vectors apart: untraced, report the interrupt now.
+          m.interrupt(target, handler_ns, this.flushed_full ? start_ns : -1, start_ns, IRQ_TLB);
+        }
         nr_ipis++;
         // The initiator spins until the slowest target's acknowledgement reaches it (C8).
         const ack_ns = end_ns + cost.csd_ack_ns + back_ns;
@@ -264,7 +270,7 @@ export class X86Tlb implements ArchTlb {
       }
     }
     const vector = nr_ipis === 1 ? IRQ_TLB_SINGLE : IRQ_TLB;
-    for (let i = 0; i < nr_ipis; i++) {
+    for (let i = 0; traced && i < nr_ipis; i++) {
       m.interrupt(ipi_cpu[i] as number, ipi_handler_ns[i] as number, ipi_flush_at_ns[i] as number, ipi_start_ns[i] as number, vector);
     }
     if (mask.test(cpu) && (!conditional || this.should_flush_tlb(cpu))) {
