@@ -49,18 +49,7 @@ pageout: { size: ${pages * 4}KiB, chunk: ${r.chunk}, mode: ${r.mode} }
   });
 
 const scenario_arbitrary = fc
-  .record({
-    cpus: fc.integer({ min: 1, max: 8 }),
-    threads_fraction: fc.double({ min: 0, max: 1, noNaN: true }),
-    device: fc.constantFrom('nvme', 'ssd', 'zram'),
-    pmds: fc.integer({ min: 1, max: 4 }),
-    extra_pages: fc.integer({ min: 0, max: 511 }),
-    chunk: fc.constantFrom('whole', '4KiB', '1MiB', '2MiB', '3MiB'),
-    mode: fc.constantFrom('dirty', 'clean'),
-    process: fc.constantFrom('same', 'separate'),
-    access: fc.constantFrom('hot', 'random'),
-    lazy: fc.boolean(),
-  })
+  .record(record)
   .map((r) => {
     const threads = Math.floor(r.threads_fraction * (r.cpus - 1));
     const lazy_cpus = r.lazy && threads + 1 < r.cpus ? [threads + 1] : [];

@@ -2,6 +2,8 @@ import { run_scenario, type RunOptions } from '../src/run/run_scenario.js';
 import { load_scenario, parse_scenario } from '../src/scenario/load.js';
 import type { RunResult } from '../src/run/result.js';
 import type { Kernel } from '../src/reclaim/kernel.js';
+import { PAGE_SUCCESS } from '../src/reclaim/shrink_context.js';
+import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 
 export const PAGE_SIZE = 4096;
 export const PTRS_PER_PTE = 512;
@@ -28,3 +30,19 @@ export function without_wall(result: RunResult): Omit<RunResult, 'wall_ms'> {
   const { wall_ms: _wall, ...rest } = result;
   return rest;
 }
+
+/** Test-only: writes a dirty folio and frees it at once, under writeback (broken on purpose). */
+export const free_under_writeback: ReclaimStrategy = {
+  name: 'free-under-writeback',
+  description: 'broken on purpose',
+  *dirty_folio(ctx, pfn) {
+    yield* ctx.try_to_unmap_flush_dirty();
+    const result = yield* ctx.pageout(pfn);
+    const f = ctx.folios;
+    if (result !== PAGE_SUCCESS || !f.trylock(pfn)) return ctx.keep(pfn);
+    if (!ctx.remove_mapping_frozen(pfn)) return ctx.keep_locked(pfn);
+    f.unlock(pfn);
+    yield* ctx.free_it(pfn);
+  },
+  *after_main_loop() {},
+};

@@ -8,30 +8,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SUCCESS } from '../src/reclaim/shrink_context.js';
-import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 import { SimulationError } from '../src/run/run_scenario.js';
-import { run_builtin } from './helpers.js';
+import { free_under_writeback, run_builtin } from './helpers.js';
 
 function codes(result: { oracle: { violations: { code: string; count: number }[] } }): Record<string, number> {
   return Object.fromEntries(result.oracle.violations.map((v) => [v.code, v.count]));
 }
 
-/** Test-only: writes a dirty folio and frees it at once, without waiting for its writeback to end. */
-const free_under_writeback: ReclaimStrategy = {
-  name: 'free-under-writeback',
-  description: 'broken on purpose',
-  *dirty_folio(ctx, pfn) {
-    yield* ctx.try_to_unmap_flush_dirty();
-    const result = yield* ctx.pageout(pfn);
-    const f = ctx.folios;
-    if (result !== PAGE_SUCCESS || !f.trylock(pfn)) return ctx.keep(pfn);
-    if (!ctx.remove_mapping_frozen(pfn)) return ctx.keep_locked(pfn);
-    f.unlock(pfn);
-    yield* ctx.free_it(pfn);
-  },
-  *after_main_loop() {},
-};
 
 describe('oracle blind spots', () => {
   it('catches a swap-in that maps the folio before its read completes, judging the data when the read lands', () => {

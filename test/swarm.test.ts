@@ -8,27 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SUCCESS } from '../src/reclaim/shrink_context.js';
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 import { MODEL_FAILURE, run_swarm, type SwarmSummary } from '../src/run/swarm_run.js';
+import { free_under_writeback } from './helpers.js';
 
 const CLI = resolve(new URL('.', import.meta.url).pathname, '..', 'dist', 'cli', 'main.js');
 
-/** Test-only: frees a written folio at once, under writeback (the completion then finds no folio). */
-const free_under_writeback: ReclaimStrategy = {
-  name: 'free-under-writeback',
-  description: 'broken on purpose',
-  *dirty_folio(ctx, pfn) {
-    yield* ctx.try_to_unmap_flush_dirty();
-    const result = yield* ctx.pageout(pfn);
-    const f = ctx.folios;
-    if (result !== PAGE_SUCCESS || !f.trylock(pfn)) return ctx.keep(pfn);
-    if (!ctx.remove_mapping_frozen(pfn)) return ctx.keep_locked(pfn);
-    f.unlock(pfn);
-    yield* ctx.free_it(pfn);
-  },
-  *after_main_loop() {},
-};
 
 const FREE_UNDER_WRITEBACK_MODULE = `export default {
   name: 'free-under-writeback',
