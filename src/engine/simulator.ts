@@ -21,6 +21,20 @@ export const enum Yield {
 export type TaskBody = Generator<Yield, void, void>;
 
 /**
+ * A step of a task that may have to wait, for the caller to `yield*` at once: either the
+ * generator that does the waiting, or NO_WAIT when the step already finished without it. The
+ * per-folio steps of reclaim (flush the batch, write a folio, free it) rarely wait; made as
+ * plain functions returning MayWait they cost no generator in the common case.
+ */
+export type MayWait = Iterable<Yield, void>;
+
+const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+const NO_WAIT_ITERATOR: Iterator<Yield, void> = Object.freeze({ next: () => DONE });
+
+/** A finished step: `yield* NO_WAIT` returns at once. Shared, as it holds no state. */
+export const NO_WAIT: MayWait = Object.freeze({ [Symbol.iterator]: () => NO_WAIT_ITERATOR });
+
+/**
  * A simulated thread of kernel execution (the madvise caller, later kswapd). It keeps its own
  * clock: plain computation advances `now_ns` without events; it becomes an event only where
  * it interacts with the rest of the machine (DESIGN.md section 2).

@@ -51,9 +51,6 @@ function pmd_trans_huge(mm: MmStruct, pmd_vpn: number): boolean {
   return ((mm.pte[pmd_vpn] as number) & (PTE_PRESENT | PTE_PMD)) === (PTE_PRESENT | PTE_PMD);
 }
 
-/** A bound on the PTE loop's steps: each PTE once, plus one re-visit per split folio. */
-const PTE_LOOP_MAX = 2 * PTRS_PER_PTE + 1;
-
 /**
  * madvise_cold_or_pageout_pte_range (D3), pageout, for one PMD's range [start, end).
  *
@@ -100,9 +97,36 @@ function* madvise_cold_or_pageout_pte_range(
   }
   yield* flush_tlb_batched_pending(k, rt, mm);
   if (must_sync(k, rt)) yield Yield.resume;
-  let steps = 0;
-  for (let vpn = start; vpn < end; ) {
-    assert(++steps <= PTE_LOOP_MAX, 'madvise PTE walk does not advance');
+  let splits = 0;
+  for (let vpn = pageout_pte_scan(k, rt, mm, start, end, folio_list); vpn < end; ) {
+    // A large folio the range covers only in part, at `vpn`: split it and look again, or step over it.
+    assert(++splits <= PTRS_PER_PTE, 'madvise PTE walk does not advance');
+    const page = mm.pte_val[vpn] as number;
+    const pfn = f.folio_head(page);
+    let nr = madvise_folio_pte_batch(mm, vpn, end, pfn, page, f.nr(pfn));
+    if (f.trylock(pfn)) {
+      f.get(pfn);
+      const split = yield* split_folio(k, rt, pfn);
+      f.unlock(pfn);
+      assert(!f.put(pfn), () => `madvise dropped the last reference of folio ${pfn}`);
+      yield* flush_tlb_batched_pending(k, rt, mm);
+      if (split) nr = 0;
+    }
+    vpn = pageout_pte_scan(k, rt, mm, vpn + nr, end, folio_list);
+  }
+  if (folio_list.count > 0) yield* reclaim_pages(k, rt, folio_list);
+}
+
+/**
+ * The PTE loop of D3 from `vpn` on, as far as it goes without waiting: isolate each folio the
+ * range covers onto `folio_list`. Returns `end`, or the address of the first large folio the
+ * range covers only in part (charged for its PTEs; the caller splits it). A plain function,
+ * not the generator, so that the per-PTE loop stays as fast as an order-0 region needs.
+ */
+function pageout_pte_scan(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, end: number, folio_list: FolioList): number {
+  const f = k.pgdat.folios;
+  const pte_cost_ns = k.machine.cost.madvise_pte_ns;
+  while (vpn < end) {
     if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
       vpn++;
       continue;
@@ -115,24 +139,13 @@ function* madvise_cold_or_pageout_pte_range(
     if (order !== 0) {
       nr = madvise_folio_pte_batch(mm, vpn, end, pfn, page, f.nr(pfn));
       rt.task.now_ns += (nr - 1) * pte_cost_ns;
-      if (nr < f.nr(pfn)) {
-        if (f.trylock(pfn)) {
-          f.get(pfn);
-          const split = yield* split_folio(k, rt, pfn);
-          f.unlock(pfn);
-          assert(!f.put(pfn), () => `madvise dropped the last reference of folio ${pfn}`);
-          yield* flush_tlb_batched_pending(k, rt, mm);
-          if (split) nr = 0;
-        }
-        vpn += nr;
-        continue;
-      }
+      if (nr < f.nr(pfn)) return vpn;
     }
     vpn += nr;
     if (!f.test(pfn, PG_lru) || f.mapcount[pfn] !== f.nr(pfn)) continue;
     isolate_for_pageout(k, rt, pfn, folio_list);
   }
-  if (folio_list.count > 0) yield* reclaim_pages(k, rt, folio_list);
+  return end;
 }
 
 /**

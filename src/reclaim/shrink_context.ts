@@ -1,5 +1,5 @@
 import { AOP_WRITEPAGE_ACTIVATE, SWAP_WRITEPAGE_NO_TAG } from '../block/page_io.js';
-import { Yield } from '../engine/simulator.js';
+import { NO_WAIT, Yield, type MayWait } from '../engine/simulator.js';
 import {
   FolioList,
   PG_active,
@@ -21,6 +21,9 @@ export const PAGE_KEEP = 0;
 export const PAGE_ACTIVATE = 1;
 export const PAGE_SUCCESS = 2;
 export const PAGE_CLEAN = 3;
+/** pageout_nowait: it must wait at the sync point before the write, or for a bio's tag. */
+const PAGEOUT_WAIT_SYNC = 4;
+const PAGEOUT_WAIT_TAG = 5;
 
 /**
  * One shrink_folio_list call: its lists and totals, and its exits (the kernel's goto labels
@@ -104,10 +107,10 @@ export class ShrinkContext {
    * the batch, uncharge, try_to_unmap_flush (A23: no CPU may still translate to a page being
    * freed) and free the batch.
    */
-  *free_it(pfn: number): Generator<Yield, void, void> {
+  free_it(pfn: number): MayWait {
     this.nr_reclaimed += this.folios.nr(pfn);
     this.rt.free_folios[this.nr_free++] = pfn;
-    if (this.nr_free === PAGEVEC_SIZE) yield* this.free_folio_batch();
+    return this.nr_free === PAGEVEC_SIZE ? this.free_folio_batch() : NO_WAIT;
   }
 
   /** mem_cgroup_uncharge_folios + try_to_unmap_flush + free_unref_folios of the free batch (A22, A34). */
@@ -126,7 +129,7 @@ export class ShrinkContext {
   }
 
   /** try_to_unmap_flush_dirty (B11): flush the task's batch if a deferred PTE was dirty. */
-  try_to_unmap_flush_dirty(): Generator<Yield, void, void> {
+  try_to_unmap_flush_dirty(): MayWait {
     return try_to_unmap_flush_dirty(this.k, this.rt);
   }
 
@@ -145,6 +148,17 @@ export class ShrinkContext {
    * NR_VMSCAN_WRITE), else it was already clean.
    */
   *pageout(pfn: number): Generator<Yield, number, void> {
+    const result = this.pageout_nowait(pfn);
+    return result >= PAGEOUT_WAIT_SYNC ? yield* this.pageout_wait(pfn, result) : result;
+  }
+
+  /**
+   * pageout as far as it goes without waiting: its answer, or where it must wait
+   * (PAGEOUT_WAIT_SYNC before the write, PAGEOUT_WAIT_TAG for a bio's tag) for pageout_wait
+   * to go on from. Cut so because pageout_one runs it once per dirty folio: in the common
+   * case it makes no generator.
+   */
+  private pageout_nowait(pfn: number): number {
     const f = this.folios;
     // is_page_cache_freeable: the isolation reference plus the swap cache's.
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return PAGE_KEEP;
@@ -152,10 +166,31 @@ export class ShrinkContext {
     if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
     f.set(pfn, PG_reclaim);
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
-    if (must_sync(this.k, this.rt)) yield Yield.resume;
-    this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
-    let res = this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (must_sync(this.k, this.rt)) return PAGEOUT_WAIT_SYNC;
+    const res = this.pageout_submit(pfn);
+    return res === SWAP_WRITEPAGE_NO_TAG ? PAGEOUT_WAIT_TAG : this.pageout_end(pfn, res);
+  }
+
+  /** The rest of pageout from where pageout_nowait stopped. */
+  private *pageout_wait(pfn: number, stopped: number): Generator<Yield, number, void> {
+    let res = SWAP_WRITEPAGE_NO_TAG;
+    if (stopped === PAGEOUT_WAIT_SYNC) {
+      yield Yield.resume;
+      res = this.pageout_submit(pfn);
+    }
     if (res === SWAP_WRITEPAGE_NO_TAG) res = yield* this.k.swap_io.swap_writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    return this.pageout_end(pfn, res);
+  }
+
+  /** The write itself (swap_writepage); SWAP_WRITEPAGE_NO_TAG when the bio must wait for a tag. */
+  private pageout_submit(pfn: number): number {
+    this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
+    return this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+  }
+
+  /** pageout's answer once swap_writepage has: PAGE_ACTIVATE, or PAGE_SUCCESS counted in NR_VMSCAN_WRITE. */
+  private pageout_end(pfn: number, res: number): number {
+    const f = this.folios;
     if (res === AOP_WRITEPAGE_ACTIVATE) {
       f.clear(pfn, PG_reclaim);
       if (this.k.probe !== null) this.k.probe.pageout_activate(pfn);
@@ -198,13 +233,13 @@ export class ShrinkContext {
    * folio_free (A19-A22) for a locked folio that needs no writing: __remove_mapping and free,
    * or keep_locked when it has no mapping or the freeze fails.
    */
-  *folio_free(pfn: number): Generator<Yield, void, void> {
+  folio_free(pfn: number): MayWait {
     if (!this.has_mapping(pfn) || !this.remove_mapping_frozen(pfn)) {
       this.keep_locked(pfn);
-      return;
+      return NO_WAIT;
     }
     this.folios.unlock(pfn);
-    yield* this.free_it(pfn);
+    return this.free_it(pfn);
   }
 
   /**
@@ -212,20 +247,35 @@ export class ShrinkContext {
    * by the upstream exit for each pageout result; a synchronous write (zram) is re-locked and
    * freed in this pass.
    */
-  *pageout_one(pfn: number): Generator<Yield, void, void> {
+  pageout_one(pfn: number): MayWait {
+    const result = this.pageout_nowait(pfn);
+    if (result >= PAGEOUT_WAIT_SYNC) return this.pageout_one_wait(pfn, result);
+    return this.pageout_exit(pfn, result);
+  }
+
+  private *pageout_one_wait(pfn: number, stopped: number): Generator<Yield, void, void> {
+    const result = yield* this.pageout_wait(pfn, stopped);
+    yield* this.pageout_exit(pfn, result);
+  }
+
+  /** pageout_one's exit for pageout's answer: keep, activate, or free (clean, or written synchronously). */
+  private pageout_exit(pfn: number, result: number): MayWait {
     const f = this.folios;
-    const nr_pages = f.nr(pfn);
-    const result = yield* this.pageout(pfn);
-    if (result === PAGE_KEEP) return this.keep_locked(pfn);
-    if (result === PAGE_ACTIVATE) return this.activate_locked(pfn);
+    if (result === PAGE_KEEP) return this.exit(this.keep_locked(pfn));
+    if (result === PAGE_ACTIVATE) return this.exit(this.activate_locked(pfn));
     if (result === PAGE_SUCCESS) {
-      this.stat.nr_pageout += nr_pages;
-      if (f.test(pfn, PG_writeback) || f.test(pfn, PG_dirty)) return this.keep(pfn);
-      // A synchronous write: try to free the folio now.
-      if (!f.trylock(pfn)) return this.keep(pfn);
-      if (f.test(pfn, PG_dirty) || f.test(pfn, PG_writeback)) return this.keep_locked(pfn);
+      this.stat.nr_pageout += f.nr(pfn);
+      if (f.test(pfn, PG_writeback) || f.test(pfn, PG_dirty)) return this.exit(this.keep(pfn));
+      // A synchronous write (zram): try to free the folio now.
+      if (!f.trylock(pfn)) return this.exit(this.keep(pfn));
+      if (f.test(pfn, PG_dirty) || f.test(pfn, PG_writeback)) return this.exit(this.keep_locked(pfn));
     }
-    yield* this.folio_free(pfn);
+    return this.folio_free(pfn);
+  }
+
+  /** An exit taken (keep, activate): nothing left to wait for. */
+  private exit(_taken: void): MayWait {
+    return NO_WAIT;
   }
 
   /** The end of the call (A34, A35): final flush and free, survivors back on the input list. */

@@ -8,7 +8,9 @@ import type { ShrinkContext } from './shrink_context.js';
  * else is the one mirrored pipeline.
  *
  * Both hooks are generator functions: they `yield*` the context's steps that may wait
- * (flushes, writes, frees), so the simulator can interleave other events.
+ * (flushes, writes, frees), so the simulator can interleave other events. Such a step does
+ * its work when called and hands back what is left to wait for (a MayWait), so `yield*` it
+ * at once.
  *
  * A folio is named by its head pfn; `ctx.folios.nr(pfn)` (folio_nr_pages) is its size, 1 to
  * 512 pages. A large folio reaches dirty_folio whole — swapped to a run of slots, its PTEs

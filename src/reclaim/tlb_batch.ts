@@ -1,4 +1,4 @@
-import { Yield } from '../engine/simulator.js';
+import { NO_WAIT, Yield, type MayWait } from '../engine/simulator.js';
 import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
@@ -37,11 +37,25 @@ export function set_tlb_ubc_flush_pending(k: Kernel, rt: ReclaimTask, mm: MmStru
   if ((pteval & PTE_DIRTY) !== 0) rt.tlb_ubc.writable = true;
 }
 
-/** try_to_unmap_flush (B10): flush the batch if anything is pending, and reset it. */
-export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+/**
+ * try_to_unmap_flush (B10): flush the batch if anything is pending, and reset it. A MayWait:
+ * it waits only at the sync point before flushing.
+ */
+export function try_to_unmap_flush(k: Kernel, rt: ReclaimTask): MayWait {
+  if (!rt.tlb_ubc.flush_required) return NO_WAIT;
+  if (must_sync(k, rt)) return flush_after_sync(k, rt);
+  tlbbatch_flush(k, rt);
+  return NO_WAIT;
+}
+
+function* flush_after_sync(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
+  yield Yield.resume;
+  tlbbatch_flush(k, rt);
+}
+
+/** The flush of try_to_unmap_flush: arch_tlbbatch_flush, waiting for remote completion. */
+function tlbbatch_flush(k: Kernel, rt: ReclaimTask): void {
   const ubc = rt.tlb_ubc;
-  if (!ubc.flush_required) return;
-  if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
   const arch = k.machine.arch;
   const batch = ubc.arch as ArchTlbBatch;
@@ -55,15 +69,10 @@ export function* try_to_unmap_flush(k: Kernel, rt: ReclaimTask): Generator<Yield
   ubc.writable = false;
 }
 
-/**
- * try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. It hands back the
- * flush itself rather than wrapping it: upstream calls this for every dirty folio.
- */
-export function try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
-  return rt.tlb_ubc.writable ? try_to_unmap_flush(k, rt) : no_flush();
+/** try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. */
+export function try_to_unmap_flush_dirty(k: Kernel, rt: ReclaimTask): MayWait {
+  return rt.tlb_ubc.writable ? try_to_unmap_flush(k, rt) : NO_WAIT;
 }
-
-function* no_flush(): Generator<Yield, void, void> {}
 
 /**
  * flush_tlb_batched_pending (B12): called under the PTE lock by operations that could race
