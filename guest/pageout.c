@@ -4,7 +4,8 @@
  * Runs inside a small VM.  The main thread (pinned to CPU 0) writes a private
  * anonymous region, pages it out with MADV_PAGEOUT and reports how the
  * per-CPU "TLB"/"CAL" rows of /proc/interrupts and a few /proc/vmstat
- * counters moved.  T helper threads spin in user space on CPUs 1..T, so
+ * counters moved.  With --file the region is a file mapping instead
+ * (file_region.c), written (dirty) or only read (clean) before one pageout.  T helper threads spin in user space on CPUs 1..T, so
  * those CPUs have the mm loaded (non-lazy) during the pageout.
  *
  * Output: one JSON object on stdout between ===RESULT-BEGIN=== and
@@ -12,7 +13,7 @@
  * program makes no mmap/munmap/brk/mprotect call and does no stdio, so
  * nothing of its own consumes or adds deferred TLB-flush state.
  *
- * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c
+ * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c file_region.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,12 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pageout.h"
+
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
 
-#define PAGE_SZ 4096UL
-#define PMD_SZ (2UL << 20)
 #define MAX_CPUS 64
 
 /* ------------------------------------------------------------------ */
@@ -52,9 +53,11 @@ static struct {
 	int lazy_cpu;     /* -1: none */
 	const char *thp;  /* NULL: leave THP off; else never|always|madvise for .../enabled */
 	const char *mthp; /* NULL, or SIZE:SETTING pairs for hugepages-SIZEkB/enabled, joined by '+' (64:always+16:never) */
-} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL };
+	const char *file; /* NULL: private anonymous region; else the file to create and map */
+	int shared;       /* with --file: 1 MAP_SHARED, 0 MAP_PRIVATE */
+} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL, NULL, 1 };
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -101,6 +104,10 @@ static void parse_args(int argc, char **argv)
 			opt.thp = v;
 		else if (!strcmp(a, "--mthp"))
 			opt.mthp = v;
+		else if (!strcmp(a, "--file"))
+			opt.file = v;
+		else if (!strcmp(a, "--mapping"))
+			opt.shared = !strcmp(v, "shared");
 		else
 			die("unknown option %s", a);
 		i++;
@@ -155,8 +162,19 @@ static const char *const vm_names[] = {
 	"nr_tlb_local_flush_all", "nr_tlb_local_flush_one",
 	"thp_fault_alloc", "thp_fault_fallback", "thp_split_page", "thp_split_pmd",
 	"thp_deferred_split_page", "thp_swpout", "thp_swpout_fallback",
+	/* reported in the file case only (NVM_ANON below) */
+	"pgpgin", "pgpgout", "nr_vmscan_write", "nr_vmscan_immediate_reclaim",
+	"nr_file_pages", "nr_mapped", "nr_dirty", "nr_writeback",
+	"nr_inactive_file", "nr_active_file", "nr_anon_pages",
+	"pgsteal_direct", "pgsteal_kswapd", "pgscan_direct", "pgscan_kswapd",
+	"pgdeactivate",
+	"workingset_refault_file", "workingset_activate_file",
+	"workingset_restore_file", "workingset_nodereclaim",
 };
 #define NVM (sizeof(vm_names) / sizeof(vm_names[0]))
+/* The anonymous experiment reports the first 19, as it always did. */
+#define NVM_ANON 19
+static size_t nvm = NVM_ANON;
 
 #define MAX_ROWS 64
 
@@ -284,7 +302,7 @@ static void take_snap(struct snap *s)
 	for (int i = 0; i < nthreads_started; i++)
 		s->spin_csw[i] = task_ctxt_switches(spin_tid[i]);
 	t = slurp("/proc/vmstat");
-	for (size_t i = 0; i < NVM; i++)
+	for (size_t i = 0; i < nvm; i++)
 		s->vm[i] = keyed_value(t, vm_names[i]);
 	t = slurp("/proc/stat");
 	for (int c = 0; c < ncpus; c++) {
@@ -419,7 +437,7 @@ static void json_phase(const struct phase *p)
 	}
 	jp("]");
 	jp(",\"vmstat\":{");
-	for (size_t i = 0; i < NVM; i++) {
+	for (size_t i = 0; i < nvm; i++) {
 		jp(i ? "," : "");
 		if (p->before.vm[i] < 0)
 			jp("\"%s\":null", vm_names[i]);
@@ -501,7 +519,7 @@ static const char *const mthp_stat_names[] = { "anon_fault_alloc", "anon_fault_f
 #define NMTHP_STAT (sizeof(mthp_stat_names) / sizeof(mthp_stat_names[0]))
 static long long mthp_before[NMTHP][NMTHP_STAT], mthp_after[NMTHP][NMTHP_STAT];
 
-static void write_sysfs(const char *path, const char *value)
+void write_sysfs(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY);
 	if (fd < 0)
@@ -558,15 +576,18 @@ static void read_mthp_stats(long long stats[NMTHP][NMTHP_STAT])
 
 static char *region;
 static size_t npages;
-
-static inline uint64_t word_of(size_t page, size_t w)
-{
-	return (page * 0x9E3779B97F4A7C15ULL) ^ (w * 0xBF58476D1CE4E5B9ULL) ^ 0x5A5A0000C3C3ULL;
-}
+static int file_fd = -1;
 
 static void map_region(void)
 {
 	size_t len = opt.size;
+	npages = len / PAGE_SZ;
+	if (opt.file) {
+		file_fd = file_create(opt.file, npages);
+		region = file_map(file_fd, len, opt.shared);
+		madvise(region, len, MADV_NOHUGEPAGE);
+		return;
+	}
 	char *raw = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
@@ -580,27 +601,26 @@ static void map_region(void)
 		madvise(region, len, MADV_NOHUGEPAGE);
 	else if (thp_madvise())
 		madvise(region, len, MADV_HUGEPAGE);
-	npages = len / PAGE_SZ;
 }
 
-static void fill_region(void)
+static void fill_region(unsigned gen)
 {
 	for (size_t p = 0; p < npages; p++) {
 		uint64_t *w = (uint64_t *)(region + p * PAGE_SZ);
 		for (size_t i = 0; i < PAGE_SZ / 8; i++)
-			w[i] = word_of(p, i);
+			w[i] = word_of(p, i, gen);
 	}
 }
 
-/* Reads every word (read faults only); returns the number of bad pages. */
-static size_t check_region(void)
+/* Reads every word (read faults only); returns the number of pages that differ from `gen`. */
+static size_t check_region(unsigned gen)
 {
 	size_t bad = 0;
 	for (size_t p = 0; p < npages; p++) {
 		const volatile uint64_t *w = (const uint64_t *)(region + p * PAGE_SZ);
 		int ok = 1;
 		for (size_t i = 0; i < PAGE_SZ / 8; i++)
-			ok &= w[i] == word_of(p, i);
+			ok &= w[i] == word_of(p, i, gen);
 		bad += !ok;
 	}
 	return bad;
@@ -628,6 +648,70 @@ static void wait_writeback(void)
 		usleep(10000);
 	usleep(200000);
 	phase_end(ph);
+}
+
+/* ------------------------------------------------------------------ */
+/* the experiments                                                    */
+
+static size_t verify_bad, readback_bad;
+static const char *last_pageout;
+/* File case: pages of the file in memory when mapped, after the access, after the pageout. */
+static long long resident[3];
+
+/* Write, dirty pageout; in clean mode wait, read back and page out again; verify. */
+static void anon_experiment(void)
+{
+	struct phase *ph = phase_begin("write", 0);
+	fill_region(0);
+	phase_end(ph);
+
+	do_pageout("dirty-pageout");
+	last_pageout = "dirty-pageout";
+
+	if (opt.clean) {
+		wait_writeback();
+		ph = phase_begin("readback", 0);
+		readback_bad = check_region(0);
+		phase_end(ph);
+		do_pageout("clean-pageout");
+		last_pageout = "clean-pageout";
+	}
+
+	ph = phase_begin("verify", 0);
+	verify_bad = check_region(0);
+	phase_end(ph);
+}
+
+/*
+ * The file case: write every page through the mapping (dirty: new data,
+ * gen 1) or only read it (clean), one pageout, verify through the mapping.
+ * A dirty MAP_SHARED file is then fsync'ed: that writes what reclaim left
+ * dirty, so the disk ends with the new data.
+ */
+static void file_experiment(void)
+{
+	resident[0] = resident_pages(region, npages);
+	struct phase *ph = phase_begin(opt.clean ? "read" : "write", 0);
+	if (opt.clean)
+		readback_bad = check_region(0);
+	else
+		fill_region(1);
+	phase_end(ph);
+	resident[1] = resident_pages(region, npages);
+
+	do_pageout("pageout");
+	last_pageout = "pageout";
+	resident[2] = resident_pages(region, npages);
+
+	ph = phase_begin("verify", 0);
+	verify_bad = check_region(opt.clean ? 0 : 1);
+	phase_end(ph);
+	if (!opt.clean && opt.shared) {
+		ph = phase_begin("fsync", 0);
+		if (fsync(file_fd))
+			die("fsync: %s", strerror(errno));
+		phase_end(ph);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -700,6 +784,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	parse_args(argc, argv);
+	if (opt.file)
+		nvm = NVM;
 	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpus > MAX_CPUS)
 		die("more than %d CPUs", MAX_CPUS);
@@ -731,25 +817,10 @@ int main(int argc, char **argv)
 	busy_ms(50);
 
 	read_mthp_stats(mthp_before);
-	struct phase *ph = phase_begin("write", 0);
-	fill_region();
-	phase_end(ph);
-
-	do_pageout("dirty-pageout");
-
-	size_t readback_bad = 0;
-	if (opt.clean) {
-		wait_writeback();
-		ph = phase_begin("readback", 0);
-		readback_bad = check_region();
-		phase_end(ph);
-		do_pageout("clean-pageout");
-	}
-
-	ph = phase_begin("verify", 0);
-	size_t bad = check_region();
-	phase_end(ph);
-
+	if (opt.file)
+		file_experiment();
+	else
+		anon_experiment();
 	read_mthp_stats(mthp_after);
 	atomic_store(&stop_flag, 1);
 	for (int t = 0; t < opt.threads; t++)
@@ -761,15 +832,19 @@ int main(int argc, char **argv)
 	   "\"chunk\":\"%s\",\"mode\":\"%s\",\"lazy_cpu\":%d}",
 	   opt.threads, opt.size, npages, (opt.size + PMD_SZ - 1) / PMD_SZ,
 	   opt.chunk_2m ? "2M" : "whole", opt.clean ? "clean" : "dirty", opt.lazy_cpu);
+	if (opt.file)
+		jp(",\"file\":{\"path\":\"%s\",\"mapping\":\"%s\",\"resident_pages\":"
+		   "{\"mapped\":%lld,\"accessed\":%lld,\"after_pageout\":%lld}}",
+		   opt.file, opt.shared ? "shared" : "private", resident[0], resident[1], resident[2]);
 	jp(",\"start_cpu\":%d,\"region\":\"%p\"", start_cpu, (void *)region);
-	jp(",\"last_pageout\":\"%s\"", opt.clean ? "clean-pageout" : "dirty-pageout");
+	jp(",\"last_pageout\":\"%s\"", last_pageout);
 	jp(",\"phases\":[");
 	for (int i = 0; i < nphases; i++) {
 		jp(i ? "," : "");
 		json_phase(&phases[i]);
 	}
 	jp("],\"verify\":{\"pages\":%zu,\"mismatches\":%zu,\"readback_mismatches\":%zu}",
-	   npages, bad, readback_bad);
+	   npages, verify_bad, readback_bad);
 	/* Per-size mTHP stats over the whole program (sizes that moved). */
 	jp(",\"mthp\":{");
 	int first_size = 1;
@@ -794,5 +869,5 @@ int main(int argc, char **argv)
 	printf("\n===RESULT-BEGIN===\n%.*s\n===RESULT-END===\n", (int)outn, out);
 	fflush(stdout);
 	tcdrain(STDOUT_FILENO);
-	return bad ? 1 : 0;
+	return verify_bad ? 1 : 0;
 }
