@@ -3,6 +3,8 @@
 # Parameters come from the kernel command line:
 #   rsim.swap=virtio|zram  rsim.swapsize=BYTES  rsim.isolate=0|1
 #   rsim.args=--opt,value,...
+#   rsim.file=1: the experiment's file lives on an ext2 filesystem made on
+#     the virtio-blk disk with serial rsim-file and mounted on /mnt
 /bin/busybox mkdir -p /proc /sys /dev /tmp
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -27,12 +29,14 @@ SWAP=virtio
 SWAPSIZE=67108864
 ISOLATE=1
 ARGS=
+FILE=0
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	rsim.swap=*) SWAP=${w#rsim.swap=} ;;
 	rsim.swapsize=*) SWAPSIZE=${w#rsim.swapsize=} ;;
 	rsim.isolate=*) ISOLATE=${w#rsim.isolate=} ;;
 	rsim.args=*) ARGS=$(echo "${w#rsim.args=}" | tr ',' ' ') ;;
+	rsim.file=*) FILE=${w#rsim.file=} ;;
 	esac
 done
 echo "RSIM-BOOT: uptime $(cut -d' ' -f1 /proc/uptime) s, swap=$SWAP, args: $ARGS"
@@ -44,9 +48,24 @@ if [ -f "/modules/$SWAP.order" ]; then
 	done
 fi
 
+# The file disk is told apart from the swap disk by its serial, not its probe order.
+FDEV=
+if [ "$FILE" = 1 ]; then
+	i=0
+	while [ -z "$FDEV" ] && [ $i -lt 50 ]; do
+		for b in /sys/block/vd*; do
+			[ "$(cat "$b/serial" 2>/dev/null)" = rsim-file ] && FDEV=/dev/${b##*/}
+		done
+		[ -n "$FDEV" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$FDEV" ] || fail "no virtio-blk disk with serial rsim-file (the file disk)"
+fi
+
 case "$SWAP" in
 virtio)
 	DEV=/dev/vda
+	[ "$FDEV" = /dev/vda ] && DEV=/dev/vdb
 	i=0
 	while [ ! -b $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -b $DEV ] || fail "no $DEV (virtio-blk swap disk not found)"
@@ -65,6 +84,21 @@ swapon $DEV || fail "swapon $DEV failed"
 THP=/sys/kernel/mm/transparent_hugepage/enabled
 [ -e $THP ] && { echo never >$THP || fail "cannot disable THP"; }
 [ -w /sys/module/zswap/parameters/enabled ] && echo N >/sys/module/zswap/parameters/enabled
+
+# The file case: ext2 with 4 KiB blocks (one block per page; ext4's driver
+# mounts it).  No flusher work during the experiment: the periodic writeback
+# is off and the dirty thresholds are far above the region, so a folio the
+# program dirtied is still dirty, and not under writeback, when it is paged
+# out (reclaim itself never writes a file folio from MADV_PAGEOUT).
+if [ "$FILE" = 1 ]; then
+	mke2fs -F -b 4096 -m 0 $FDEV >/dev/null 2>&1 || fail "mke2fs $FDEV failed"
+	mkdir -p /mnt
+	mount -t ext2 $FDEV /mnt || fail "mount -t ext2 $FDEV failed (no ext4 driver?)"
+	echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+	echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+	echo 80 >/proc/sys/vm/dirty_ratio
+	echo 50 >/proc/sys/vm/dirty_background_ratio
+fi
 
 # Keep the spinning CPUs (1..T) to their spinners: unbound kworkers (e.g.
 # the writeback flusher), other unbound kernel threads (e.g. rcu_preempt)

@@ -13,6 +13,8 @@ import { require_tool } from '../src/kernel_check/host_tools.js';
 import { cpio_newc } from '../src/kernel_check/initramfs.js';
 import { prepare_kernel } from '../src/kernel_check/kernel_image.js';
 import { modinfo_depends, resolve_modules } from '../src/kernel_check/kernel_modules.js';
+import { qemu_args } from '../src/kernel_check/qemu.js';
+import type { GuestExperiment } from '../src/kernel_check/experiment.js';
 import { capture } from './kernel_check_fixtures.js';
 
 const CLI = resolve(new URL('.', import.meta.url).pathname, '..', 'dist', 'cli', 'main.js');
@@ -94,6 +96,19 @@ describe('kernel-check: guest build', () => {
     expect(() => prepare_kernel(file, tmpdir())).toThrow(KernelCheckError);
     expect(() => prepare_kernel(file, tmpdir())).toThrow(/neither a linux-image-\*\.deb package nor a bzImage/);
     expect(() => prepare_kernel('/nonexistent/bzImage', tmpdir())).toThrow(/kernel image not found/);
+  });
+});
+
+describe('kernel-check: qemu command line', () => {
+  const experiment: GuestExperiment = { cpus: 2, memory_bytes: 256 << 20, swap: 'virtio', swap_bytes: 64 << 20, threads: 1, size_bytes: 16 << 20, chunk: 'whole', mode: 'dirty', lazy_cpu: null, thp: null, mthp: null };
+  const setup = { vmlinuz: 'vmlinuz', initrd: 'initrd', swap_image: 'swap.img', accel: 'tcg' as const };
+
+  it('gives the file case a second virtio-blk disk that /init finds by its serial; the anonymous case has the swap disk only', () => {
+    const anon = qemu_args(experiment, setup);
+    expect(anon.filter((a) => a === '-drive' || a === '-device')).toEqual(['-drive']);
+    const file = qemu_args({ ...experiment, file: { mapping: 'shared', disk_bytes: 32 << 20 } }, { ...setup, file_image: 'file.img' });
+    expect(file.slice(anon.length)).toEqual(['-drive', 'file=file.img,if=none,id=rsimfile,format=raw,cache=unsafe', '-device', 'virtio-blk-pci,drive=rsimfile,serial=rsim-file']);
+    expect(file[file.indexOf('-append') + 1]).toContain(' rsim.file=1 ');
   });
 });
 

@@ -6,31 +6,20 @@
  * RECLAIMSIM_SKIP_KERNEL_CHECK=1.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { default_cache_dir } from '../src/kernel_check/cache.js';
 import type { KernelFigure } from '../src/kernel_check/comparison.js';
 import { which } from '../src/kernel_check/host_tools.js';
+import { kernel_image } from './kernel_check_fixtures.js';
 
 const CLI = resolve(new URL('.', import.meta.url).pathname, '..', 'dist', 'cli', 'main.js');
 const SKIP = process.env.RECLAIMSIM_SKIP_KERNEL_CHECK === '1';
 /** Per boot: ~5 s on an idle host under TCG, ~30 s on a busy one; the guest is killed at GUEST_TIMEOUT_S. */
 const GUEST_TIMEOUT_S = 300;
 const TEST_TIMEOUT_MS = (GUEST_TIMEOUT_S * 3 + 60) * 1000; // the harness may boot again after a rare boot crash
-
-/** RECLAIMSIM_KERNEL_IMAGE, or the newest 6.12 package .ci/run downloaded into the cache. */
-function kernel_image(): string | null {
-  const given = process.env.RECLAIMSIM_KERNEL_IMAGE;
-  if (given !== undefined && given !== '') return given;
-  const dir = join(default_cache_dir(), 'debs');
-  if (!existsSync(dir)) return null;
-  const debs = readdirSync(dir).filter((f) => /^linux-image-6\.12\..*-amd64-unsigned_.*\.deb$/.test(f));
-  debs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const newest = debs.at(-1);
-  return newest === undefined ? null : join(dir, newest);
-}
 
 interface CheckOutcome {
   status: number;

@@ -1,4 +1,7 @@
-/** Guest results as guest/pageout.c prints them, for the kernel-check tests that boot nothing. */
+/** Guest results as guest/pageout.c prints them, for the kernel-check tests that boot nothing; and the kernel image the booting tests use. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { default_cache_dir } from '../src/kernel_check/cache.js';
 import type { ConsoleCapture, GuestPhase, GuestReport } from '../src/kernel_check/guest_result.js';
 
 const VMSTAT_NAMES = ['pswpout', 'pswpin', 'pgfree', 'pgactivate', 'pgrotated', 'pgmajfault', 'pgfault', 'zswpout'];
@@ -42,4 +45,16 @@ export function capture(text: string, overrides: Partial<ConsoleCapture> = {}): 
 /** A console with the report between its markers, as the guest prints it. */
 export function console_with(report: GuestReport): string {
   return `RSIM-BOOT: uptime 2.1 s\nRSIM-START: uptime 2.5 s\n\n===RESULT-BEGIN===\n${JSON.stringify(report)}\n===RESULT-END===\nRSIM-EXIT: 0 uptime 4.0 s\n`;
+}
+
+/** RECLAIMSIM_KERNEL_IMAGE, or the newest 6.12 package .ci/run downloaded into the cache. */
+export function kernel_image(): string | null {
+  const given = process.env.RECLAIMSIM_KERNEL_IMAGE;
+  if (given !== undefined && given !== '') return given;
+  const dir = join(default_cache_dir(), 'debs');
+  if (!existsSync(dir)) return null;
+  const debs = readdirSync(dir).filter((f) => /^linux-image-6\.12\..*-amd64-unsigned_.*\.deb$/.test(f));
+  debs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const newest = debs.at(-1);
+  return newest === undefined ? null : join(dir, newest);
 }

@@ -3,12 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { KernelCheckError } from '../src/kernel_check/errors.js';
 import { guest_kernel_cmdline, guest_memory_needed, plan_experiment } from '../src/kernel_check/experiment.js';
 import { load_scenario } from '../src/scenario/load.js';
+import type { Scenario } from '../src/scenario/schema.js';
 
 const MiB = 1024 * 1024;
 
-function refusal(name: string, sets: string[]): string {
+/**
+ * A scenario with pageout.backing and pageout.mapping, the fields the page-cache model adds to the
+ * schema (issue 12); set on the loaded object until the schema has them.
+ */
+function with_file(scenario: Scenario, mapping: string, backing = 'file'): Scenario {
+  return { ...scenario, pageout: { ...scenario.pageout, backing, mapping } as Scenario['pageout'] };
+}
+
+function refusal(name: string, sets: string[], file?: { mapping: string; backing?: string }): string {
   try {
-    plan_experiment(load_scenario(name, sets));
+    const scenario = load_scenario(name, sets);
+    plan_experiment(file === undefined ? scenario : with_file(scenario, file.mapping, file.backing));
   } catch (error) {
     if (error instanceof KernelCheckError) return error.message;
     throw error;
@@ -87,5 +97,31 @@ describe('kernel-check: scenario to guest experiment', () => {
     expect(plan_experiment(load_scenario('dirty-16m', ['memory.thp=always', 'swap.device=zram'])).model_scenario.swap.rotational).toBeUndefined();
     expect(plan_experiment(load_scenario('dirty-16m')).model_scenario.swap.rotational).toBeUndefined();
     expect(refusal('dirty-16m', ['memory.thp=always', 'swap.rotational=false'])).toMatch(/swap\.rotational: the guest's virtio-blk disk is rotational/);
+  });
+
+  it('maps a file scenario to the file case: a second disk, the file on it, the mapping; the anonymous experiment has no file', () => {
+    const scenario = with_file(load_scenario('dirty-16m'), 'shared');
+    const { experiment } = plan_experiment(scenario);
+    expect(experiment.file).toEqual({ mapping: 'shared', disk_bytes: 32 * MiB });
+    expect(guest_kernel_cmdline(experiment)).toBe(
+      'console=ttyS0 quiet panic=-1 transparent_hugepage=never zswap.enabled=0 isolcpus=1 rdinit=/init rsim.swap=virtio rsim.swapsize=67108864 rsim.isolate=1 rsim.file=1 ' +
+        'rsim.args=--threads,1,--size,16777216,--chunk,whole,--mode,dirty,--file,/mnt/region,--mapping,shared',
+    );
+    expect(plan_experiment(with_file(load_scenario('clean-16m'), 'private')).experiment).toMatchObject({ mode: 'clean', file: { mapping: 'private' } });
+    expect(plan_experiment(with_file(load_scenario('dirty-16m'), 'shared', 'anon')).experiment).not.toHaveProperty('file');
+    expect('file' in plan_experiment(load_scenario('dirty-16m')).experiment).toBe(false);
+  });
+
+  it('counts a written private file mapping twice in the guest\'s memory (page cache and its anonymous copies)', () => {
+    expect(guest_memory_needed(with_file(load_scenario('dirty-16m'), 'shared'))).toBe(128 * MiB + 16 * MiB);
+    expect(guest_memory_needed(with_file(load_scenario('clean-16m'), 'private'))).toBe(128 * MiB + 16 * MiB);
+    expect(guest_memory_needed(with_file(load_scenario('dirty-16m'), 'private'))).toBe(128 * MiB + 2 * 16 * MiB);
+    expect(guest_memory_needed(with_file(load_scenario('dirty-16m', ['swap.device=zram']), 'private'))).toBe(128 * MiB + 3 * 16 * MiB);
+  });
+
+  it('refuses a file case the guest cannot run, naming the field', () => {
+    expect(refusal('dirty-16m', [], { mapping: 'shared', backing: 'shmem' })).toMatch(/pageout\.backing: the guest maps anonymous memory or a file \(anon, file\), got shmem/);
+    expect(refusal('dirty-16m', [], { mapping: 'both' })).toMatch(/pageout\.mapping: the guest maps the file shared or private \(shared, private\), got both/);
+    expect(refusal('dirty-16m', ['memory.thp=always'], { mapping: 'shared' })).toMatch(/memory\.thp \/ memory\.mthp: the guest's file case has no large folios/);
   });
 });

@@ -92,6 +92,22 @@ describe('kernel-check: model beside kernel', () => {
     expect(figures['pgmajfault, read-back']).toMatchObject({ model: 4096, kernel: 4096, verdict: 'agree' });
   });
 
+  it('compares the file case\'s one pageout with the reclaim counters of file folios (no first pageout nor read-back in its clean mode)', () => {
+    // A stand-in model run: the page-cache model (issue 12) is not in this branch; only the figures' names and rules are checked.
+    const loaded = load_scenario('clean-16m');
+    const scenario = { ...loaded, pageout: { ...loaded.pageout, backing: 'file', mapping: 'shared' } as typeof loaded.pageout };
+    const kernel = guest_report(
+      [phase('read', [0, 0], { pgmajfault: 1 }), phase('pageout', [0, 143], { pgfree: 4096 }), phase('verify', [0, 0], { pgmajfault: 1 })],
+      { last_pageout: 'pageout' },
+    );
+    const figures = by_name(compare_with_model(run_scenario(loaded), kernel, plan_experiment(scenario).experiment, 'log'));
+    expect(Object.keys(figures)).toEqual([
+      'TLB CPU0', 'TLB CPU1', 'CAL CPU1', 'pswpout', 'pgfree', 'pswpin', 'pgactivate', 'nr_vmscan_immediate_reclaim', 'pgpgout', 'nr_vmscan_write', 'pgrotated', 'data verification, bad pages', 'pageout time, ms',
+    ]);
+    expect(figures['TLB CPU1']?.kernel).toBe(143);
+    expect(figures.pgfree).toMatchObject({ kernel: 4096, verdict: expect.stringMatching(/^(agree|disagree)$/) });
+  });
+
   it('judges the THP counters over the whole experiment, and shows each size\'s anon_fault_alloc (6.12.118, clean-16m, 64 KiB mTHP, zram)', () => {
     // As measured: the 256 folios swapped out whole by the first pageout come back as order-0
     // pages (4096 major faults), so the clean re-pageout is order 0 (144 rounds).

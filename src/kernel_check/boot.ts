@@ -40,9 +40,9 @@ export function crashed_before_experiment(outcome: QemuOutcome): boolean {
   return !outcome.console.includes('RSIM-START') && /Oops:|Kernel panic/.test(outcome.console);
 }
 
-/** A sparse raw disk for virtio-blk swap, in the temporary directory, removed after the boot. */
-function make_swap_image(bytes: number): string {
-  const path = join(tmpdir(), `reclaimsim-swap-${process.pid}-${process.hrtime.bigint()}.img`);
+/** A sparse raw disk for virtio-blk (swap, or the file case's filesystem), in the temporary directory, removed after the boot. */
+function make_disk_image(kind: 'swap' | 'file', bytes: number): string {
+  const path = join(tmpdir(), `reclaimsim-${kind}-${process.pid}-${process.hrtime.bigint()}.img`);
   const fd = openSync(path, 'w');
   try {
     ftruncateSync(fd, bytes);
@@ -61,10 +61,11 @@ export async function boot_guest(request: BootRequest): Promise<BootResult> {
   const e = request.experiment;
   const choice = choose_accelerator(request.kvm);
   let accel_note = choice.note;
-  const swap_image = e.swap === 'virtio' ? make_swap_image(e.swap_bytes) : null;
+  const swap_image = e.swap === 'virtio' ? make_disk_image('swap', e.swap_bytes) : null;
+  const file_image = e.file === undefined ? undefined : make_disk_image('file', e.file.disk_bytes);
   mkdirSync(request.log_dir, { recursive: true });
   const attempt = async (accel: 'kvm' | 'tcg', suffix: string): Promise<{ outcome: QemuOutcome; args: string[] }> => {
-    const args = qemu_args(e, { vmlinuz: request.vmlinuz, initrd: request.initrd, swap_image, accel });
+    const args = qemu_args(e, { vmlinuz: request.vmlinuz, initrd: request.initrd, swap_image, accel, ...(file_image === undefined ? {} : { file_image }) });
     const log_path = join(request.log_dir, `${request.run_name}-${accel}${suffix}.log`);
     request.on_progress?.(`booting under ${accel === 'kvm' ? 'KVM' : 'TCG (emulation)'}; console log: ${log_path}`);
     const outcome = await run_qemu(request.qemu, args, log_path, request.timeout_s ?? DEFAULT_TIMEOUT_S[accel]);
@@ -88,5 +89,6 @@ export async function boot_guest(request: BootRequest): Promise<BootResult> {
     return { outcome: run.outcome, accel, accel_note, qemu_command: [request.qemu, ...run.args], boot_retries };
   } finally {
     if (swap_image !== null) rmSync(swap_image, { force: true });
+    if (file_image !== undefined) rmSync(file_image, { force: true });
   }
 }

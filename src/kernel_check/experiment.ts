@@ -31,6 +31,32 @@ export interface GuestExperiment {
   thp: string | null;
   /** memory.mthp as the guest program's SIZE:SETTING list, sizes in kB ("64:always+16:never"; rsim.args splits at commas), or null. */
   mthp: string | null;
+  /** pageout.backing: file — the region is a file on its own disk; absent for the anonymous region. */
+  file?: GuestFile;
+}
+
+/** The file case: a file of the region's size on an ext2 filesystem on a second virtio-blk disk. */
+export interface GuestFile {
+  mapping: 'shared' | 'private';
+  /** The file disk: the region plus room for ext2's metadata. */
+  disk_bytes: number;
+}
+
+/** Where the guest creates the file (/init mounts the file disk on /mnt). */
+export const GUEST_FILE_PATH = '/mnt/region';
+/** Room on the file disk besides the file: ext2 metadata (inode tables, bitmaps, indirect blocks). */
+const FILE_DISK_SLACK = 16 * MiB;
+
+/**
+ * pageout.backing and pageout.mapping, read defensively: the scenario schema gains them with the
+ * page-cache model (issue 12). Absent backing means the anonymous region.
+ */
+export function pageout_backing(scenario: Scenario): { backing: string; mapping: string } {
+  const pageout = scenario.pageout as { backing?: unknown; mapping?: unknown };
+  return {
+    backing: typeof pageout.backing === 'string' ? pageout.backing : 'anon',
+    mapping: typeof pageout.mapping === 'string' ? pageout.mapping : 'shared',
+  };
 }
 
 /** The experiment, and where the guest differs from the scenario without changing any count. */
@@ -41,9 +67,16 @@ export interface ExperimentPlan {
   notes: string[];
 }
 
-/** The guest memory a scenario needs: base, the region, and zram's copy of it (incompressible data). */
+/**
+ * The guest memory a scenario needs: base, the region, and zram's copy of it (incompressible
+ * data). A file region is in the page cache; written through a private mapping it is copied
+ * to anonymous memory too, which is swapped out like the anonymous region.
+ */
 export function guest_memory_needed(scenario: Scenario): number {
-  const copies = scenario.swap.device === 'zram' ? 2 : 1;
+  const zram = scenario.swap.device === 'zram';
+  const { backing, mapping } = pageout_backing(scenario);
+  const anon_copies = zram ? 2 : 1;
+  const copies = backing !== 'file' ? anon_copies : mapping === 'private' && scenario.pageout.mode === 'dirty' ? 1 + anon_copies : 1;
   return GUEST_MEMORY_BASE + copies * scenario.pageout.size;
 }
 
@@ -84,6 +117,13 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   if (pageout.cpu !== 0) issues.push(`pageout.cpu: the guest's madvise caller runs on CPU 0, got ${pageout.cpu}`);
   if (pageout.zero_pages !== 0) issues.push(`pageout.zero_pages: the guest program writes non-zero data to every page (use 0), got ${pageout.zero_pages}`);
   if (swap.zswap.enabled) issues.push('swap.zswap.enabled: the guest boots with zswap off (use false)');
+  const { backing, mapping } = pageout_backing(scenario);
+  const file = backing === 'file';
+  if (backing !== 'anon' && !file) issues.push(`pageout.backing: the guest maps anonymous memory or a file (anon, file), got ${backing}`);
+  if (file && mapping !== 'shared' && mapping !== 'private') issues.push(`pageout.mapping: the guest maps the file shared or private (shared, private), got ${mapping}`);
+  if (file && thp_orders(scenario, true) !== 0) {
+    issues.push('memory.thp / memory.mthp: the guest\'s file case has no large folios (ext4 in 6.12 caches order-0 folios); leave them unset');
+  }
   const chunk = pageout.chunk === 'whole' || pageout.chunk >= pageout.size ? 'whole' : pageout.chunk === PMD_SIZE ? '2M' : null;
   if (chunk === null) issues.push(`pageout.chunk: the guest pages out in one call (whole) or per 2MiB, got ${format_size(pageout.chunk as number)}`);
   // virtio-blk registers its disk BLK_FEAT_ROTATIONAL: swapon gives it no clusters, and every
@@ -118,6 +158,7 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
       lazy_cpu: workload.lazy_cpus[0] ?? null,
       thp: scenario.memory?.thp ?? null,
       mthp: guest_mthp_list(scenario),
+      ...(file ? { file: { mapping: mapping as GuestFile['mapping'], disk_bytes: pageout.size + FILE_DISK_SLACK } } : {}),
     },
     model_scenario,
     notes,
@@ -141,6 +182,7 @@ export function guest_program_args(e: GuestExperiment): string[] {
   if (e.lazy_cpu !== null) args.push('--lazy-cpu', String(e.lazy_cpu));
   if (e.thp !== null) args.push('--thp', e.thp);
   if (e.mthp !== null) args.push('--mthp', e.mthp);
+  if (e.file !== undefined) args.push('--file', GUEST_FILE_PATH, '--mapping', e.file.mapping);
   return args;
 }
 
@@ -155,6 +197,7 @@ export function guest_kernel_cmdline(e: GuestExperiment): string {
   const isolated = e.cpus === 1 ? [] : [`isolcpus=${e.cpus === 2 ? '1' : `1-${e.cpus - 1}`}`];
   return [
     'console=ttyS0', 'quiet', 'panic=-1', 'transparent_hugepage=never', 'zswap.enabled=0', ...isolated, 'rdinit=/init',
-    `rsim.swap=${e.swap}`, `rsim.swapsize=${e.swap_bytes}`, 'rsim.isolate=1', `rsim.args=${guest_program_args(e).join(',')}`,
+    `rsim.swap=${e.swap}`, `rsim.swapsize=${e.swap_bytes}`, 'rsim.isolate=1', ...(e.file === undefined ? [] : ['rsim.file=1']),
+    `rsim.args=${guest_program_args(e).join(',')}`,
   ].join(' ');
 }

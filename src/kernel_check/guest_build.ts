@@ -13,21 +13,25 @@ export function guest_source_dir(): string {
 }
 
 const CFLAGS = ['-std=gnu11', '-static', '-O2', '-pthread', '-Wall'];
+/** The guest program's sources: the experiment, its counters and result, its file case. */
+const SOURCES = ['pageout.c', 'snapshot.c', 'file_region.c'];
+const HEADERS = ['pageout.h'];
 
 /** Compiles the guest experiment with the machine's gcc, statically (the initramfs has no libc), once per source. */
 export function build_guest_program(cache_dir: string): string {
-  const source = join(guest_source_dir(), 'pageout.c');
-  const out = join(cache_dir, 'build', `pageout-${content_key(readFileSync(source), CFLAGS.join(' '))}`);
+  const sources = SOURCES.map((name) => join(guest_source_dir(), name));
+  const inputs = [...sources, ...HEADERS.map((name) => join(guest_source_dir(), name))].map((path) => readFileSync(path));
+  const out = join(cache_dir, 'build', `pageout-${content_key(...inputs, CFLAGS.join(' '))}`);
   if (existsSync(out)) return out;
   const gcc = require_tool('gcc', 'gcc libc6-dev');
   mkdirSync(dirname(out), { recursive: true });
   write_atomically(out, (tmp) => {
     try {
-      execFileSync(gcc, [...CFLAGS, '-o', tmp, source], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(gcc, [...CFLAGS, '-o', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
       if (/cannot find -l(c|pthread)|crt1\.o/.test(stderr)) throw new KernelCheckError('the static C library is missing: apt-get install libc6-dev');
-      throw new KernelCheckError(`compiling ${source} failed:\n${stderr.trim()}`);
+      throw new KernelCheckError(`compiling ${sources.join(' ')} failed:\n${stderr.trim()}`);
     }
   });
   return out;

@@ -9,5 +9,6 @@ export {
 export { format_kernel_check as formatKernelCheck } from './format.js';
 export { KernelCheckError } from './errors.js';
 export { KVM_MODES, type KvmMode } from './accelerator.js';
-export { plan_experiment as planKernelExperiment, type ExperimentPlan, type GuestExperiment } from './experiment.js';
+export { plan_experiment as planKernelExperiment, type ExperimentPlan, type GuestExperiment, type GuestFile } from './experiment.js';
+export { run_guest as runGuest, type GuestRun, type GuestRunOptions } from './guest_run.js';
 export { COUNT_TOLERANCE as KERNEL_CHECK_TOLERANCE, type KernelFigure, type KernelVerdict } from './comparison.js';

@@ -1,19 +1,12 @@
-import { join } from 'node:path';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { RESULT_SCHEMA, stable_json, type RunResult } from '../run/result.js';
 import { run_scenario } from '../run/run_scenario.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { KvmMode } from './accelerator.js';
-import { boot_guest } from './boot.js';
-import { default_cache_dir } from './cache.js';
 import { compare_with_model, type KernelFigure } from './comparison.js';
 import { plan_experiment, type GuestExperiment } from './experiment.js';
-import { build_guest_program, find_busybox, guest_source_dir } from './guest_build.js';
-import { check_guest_report, guest_phase_named, read_guest_report, type GuestPhase } from './guest_result.js';
-import { require_tool } from './host_tools.js';
-import { build_initramfs } from './initramfs.js';
-import { prepare_kernel } from './kernel_image.js';
-import { resolve_modules, SWAP_DRIVERS } from './kernel_modules.js';
+import { guest_phase_named, type GuestPhase } from './guest_result.js';
+import { run_guest } from './guest_run.js';
 
 export interface KernelCheckOptions {
   /** A linux-image-*.deb package file, or a bzImage with virtio-blk and zram built in. */
@@ -81,35 +74,15 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
     strategy: options.strategy ?? 'upstream',
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
-  const qemu = require_tool('qemu-system-x86_64', 'qemu-system-x86');
-  const busybox = find_busybox();
-  const cache_dir = options.cache_dir ?? default_cache_dir();
-  options.on_progress?.(`preparing ${options.kernel}`);
-  const image = prepare_kernel(options.kernel, cache_dir);
-  const drivers = SWAP_DRIVERS[experiment.swap];
-  const initrd = build_initramfs(cache_dir, {
-    init_script: join(guest_source_dir(), 'init.sh'),
-    busybox,
-    guest_program: build_guest_program(cache_dir),
-    kernel_id: image.id,
-    swap: experiment.swap,
-    // A bare bzImage must have its drivers built in; the guest says so if a device is missing.
-    modules: image.modules_dir === null ? [] : resolve_modules(image.modules_dir, drivers),
-  });
-  const boot = await boot_guest({
-    qemu,
-    vmlinuz: image.vmlinuz,
-    initrd,
-    experiment,
-    kvm: options.kvm ?? 'auto',
+  const { image, boot, report } = await run_guest(experiment, {
+    kernel: options.kernel,
+    log_name: options.log_name ?? scenario.name,
+    ...(options.kvm === undefined ? {} : { kvm: options.kvm }),
     ...(options.timeout_s === undefined ? {} : { timeout_s: options.timeout_s }),
-    log_dir: join(cache_dir, 'logs'),
-    run_name: options.log_name ?? scenario.name,
+    ...(options.cache_dir === undefined ? {} : { cache_dir: options.cache_dir }),
     ...(options.on_progress === undefined ? {} : { on_progress: options.on_progress }),
   });
   const log = boot.outcome.log_path;
-  const report = read_guest_report(boot.outcome);
-  check_guest_report(report, experiment, log);
   const measured = guest_phase_named(report, report.last_pageout, log);
   const comparison = compare_with_model(model, report, experiment, log);
   return {

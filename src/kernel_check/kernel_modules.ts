@@ -12,11 +12,19 @@ export interface GuestModule {
 
 /** Drivers the guest needs for each swap device (their dependencies are added from .modinfo). */
 export const SWAP_DRIVERS = { virtio: ['virtio_blk'], zram: ['zram'] } as const;
+/**
+ * Drivers of the file case: its disk, ext4 (which mounts the ext2 filesystem,
+ * CONFIG_EXT4_USE_FOR_EXT2), and the crc32c hash ext4's mount asks the crypto API for in 6.12
+ * even without metadata checksums (the guest has no modprobe to load it on demand).
+ */
+export const FILE_DRIVERS = ['virtio_blk', 'crc32c_generic', 'ext4'] as const;
 
 /** Kconfig symbols a user builds in when a driver is missing. */
 const DRIVER_CONFIG: Record<string, string> = {
   virtio_blk: 'CONFIG_VIRTIO_PCI=y and CONFIG_VIRTIO_BLK=y',
   zram: 'CONFIG_ZRAM=y with CONFIG_ZSMALLOC=y and CONFIG_ZRAM_BACKEND_LZ4=y',
+  ext4: 'CONFIG_EXT4_FS=y and CONFIG_EXT4_USE_FOR_EXT2=y',
+  crc32c_generic: 'CONFIG_CRYPTO_CRC32C=y',
 };
 
 /** Module names use _ and - interchangeably; the kernel compares them with - as _. */

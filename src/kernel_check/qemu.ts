@@ -22,10 +22,12 @@ export interface QemuSetup {
   initrd: string;
   /** A raw disk image for virtio-blk swap; null with zram. */
   swap_image: string | null;
+  /** The file case's disk (a raw image), or absent. */
+  file_image?: string;
   accel: 'kvm' | 'tcg';
 }
 
-/** qemu's command line: serial console on stdio, no devices but the swap disk, the guest's shape. */
+/** qemu's command line: serial console on stdio, no devices but the swap disk (and the file disk), the guest's shape. */
 export function qemu_args(e: GuestExperiment, setup: QemuSetup): string[] {
   const args = [
     '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
@@ -36,6 +38,10 @@ export function qemu_args(e: GuestExperiment, setup: QemuSetup): string[] {
     '-kernel', setup.vmlinuz, '-initrd', setup.initrd, '-append', guest_kernel_cmdline(e),
   ];
   if (setup.swap_image !== null) args.push('-drive', `file=${setup.swap_image},if=virtio,format=raw,cache=unsafe`);
+  // /init finds the file disk by its serial, whatever order the disks are probed in.
+  if (setup.file_image !== undefined) {
+    args.push('-drive', `file=${setup.file_image},if=none,id=rsimfile,format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=rsimfile,serial=rsim-file');
+  }
   return args;
 }
 
