@@ -1,11 +1,13 @@
-import { AOP_WRITEPAGE_ACTIVATE, SWAP_WRITEPAGE_NO_TAG } from '../block/page_io.js';
+import { AOP_WRITEPAGE_ACTIVATE, folio_mapping, WRITEPAGE_NO_TAG, type AddressSpace, type AddressSpaceOperations } from '../mm/address_space.js';
 import { Yield } from '../engine/simulator.js';
 import {
   FolioList,
+  NIL,
   PG_active,
   PG_dirty,
   PG_mlocked,
   PG_reclaim,
+  PG_swapbacked,
   PG_swapcache,
   PG_writeback,
 } from '../mm/folio.js';
@@ -93,7 +95,7 @@ export class ShrinkContext {
     }
     if (!f.test(pfn, PG_mlocked)) {
       f.set(pfn, PG_active);
-      this.stat.nr_activate[0] += f.nr(pfn);
+      this.stat.nr_activate[f.test(pfn, PG_swapbacked) ? 0 : 1] += f.nr(pfn);
       this.pgactivate += f.nr(pfn);
     }
     this.keep_locked(pfn);
@@ -130,9 +132,14 @@ export class ShrinkContext {
     return try_to_unmap_flush_dirty(this.k, this.rt);
   }
 
-  /** folio_mapping != NULL for an anonymous folio: it is in the swap cache. */
+  /** folio_mapping != NULL: the folio is in the swap cache or a file's page cache. */
   has_mapping(pfn: number): boolean {
-    return this.folios.test(pfn, PG_swapcache);
+    return folio_mapping(this.folios, pfn) !== NIL;
+  }
+
+  /** The address space the folio is cached in (folio_mapping), which must exist. */
+  private mapping_of(pfn: number): AddressSpace {
+    return this.k.pgdat.mappings[folio_mapping(this.folios, pfn)] as AddressSpace;
   }
 
   mapped(pfn: number): boolean {
@@ -140,22 +147,26 @@ export class ShrinkContext {
   }
 
   /**
-   * pageout (A18) of a locked, unmapped swap-cache folio: someone else holding a reference
-   * keeps it; a folio whose dirty bit it clears is written (PG_reclaim set, swap_writepage,
-   * NR_VMSCAN_WRITE), else it was already clean.
+   * pageout (A18) of a locked, unmapped folio in the swap cache or a file's page cache:
+   * someone else holding a reference keeps it; a mapping without writepage activates it; a
+   * folio whose dirty bit folio_clear_dirty_for_io clears is written (PG_reclaim set,
+   * a_ops->writepage, NR_VMSCAN_WRITE), else it was already clean (PAGE_CLEAN).
    */
   *pageout(pfn: number): Generator<Yield, number, void> {
     const f = this.folios;
-    // is_page_cache_freeable: the isolation reference plus the swap cache's.
+    // is_page_cache_freeable: the isolation reference plus the cache's, one per page.
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return PAGE_KEEP;
     if (!this.has_mapping(pfn)) return PAGE_KEEP;
-    if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
+    const mapping = this.mapping_of(pfn);
+    if (mapping.a_ops === null) return PAGE_ACTIVATE;
+    const a_ops: AddressSpaceOperations = mapping.a_ops;
+    if (!mapping.clear_dirty_for_io(pfn)) return PAGE_CLEAN;
     f.set(pfn, PG_reclaim);
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
     if (must_sync(this.k, this.rt)) yield Yield.resume;
     this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
-    let res = this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
-    if (res === SWAP_WRITEPAGE_NO_TAG) res = yield* this.k.swap_io.swap_writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    let res = a_ops.writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (res === WRITEPAGE_NO_TAG) res = yield* a_ops.writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
     if (res === AOP_WRITEPAGE_ACTIVATE) {
       f.clear(pfn, PG_reclaim);
       if (this.k.probe !== null) this.k.probe.pageout_activate(pfn);
@@ -167,19 +178,17 @@ export class ShrinkContext {
   }
 
   /**
-   * __remove_mapping (A21) for a swap-cache folio: freeze the refcount at the isolation and
-   * cache references (fail if anyone else holds one, or if the folio was re-dirtied), delete
-   * it from the swap cache and give up the slot. Success leaves refcount 0: the caller must
-   * free the folio (free_it).
+   * __remove_mapping (A21) for a folio in the swap cache or a page cache: freeze the refcount
+   * at the isolation and cache references (fail if anyone else holds one, or if the folio was
+   * re-dirtied), then the mapping removes it (the swap slot given up; a file's index keeps a
+   * shadow entry). Success leaves refcount 0: the caller must free the folio (free_it).
    */
   remove_mapping_frozen(pfn: number): boolean {
     const f = this.folios;
     this.rt.task.now_ns += this.k.machine.cost.remove_mapping_ns;
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return false;
     if (f.test(pfn, PG_dirty)) return false;
-    const slot = f.swap[pfn] as number;
-    this.k.pgdat.swap.delete_from_swap_cache(f, pfn);
-    this.k.pgdat.swap.put_swap_folio(slot, f.nr(pfn));
+    this.mapping_of(pfn).remove_folio(pfn, true);
     f.refcount[pfn] = 0;
     return true;
   }
