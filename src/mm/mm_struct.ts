@@ -65,6 +65,8 @@ export class MmStruct {
   memcg_id = 0;
   /** Some VMA may fault in large folios (its thp_orders is not 0). */
   thp = false;
+  /** Some VMA maps a file (the fault path then looks the VMA up). */
+  has_file_vmas = false;
   private next_vpn = PTRS_PER_PTE;
 
   constructor(
@@ -93,6 +95,7 @@ export class MmStruct {
    */
   mmap_file(name: string, file: number, pgoff: number, nr_pages: number, shared: boolean): Vma {
     const start_vpn = this.next_vpn;
+    this.has_file_vmas = true;
     return this.insert_vma({ start_vpn, end_vpn: start_vpn + nr_pages, name, thp_orders: 0, file, pgoff, shared });
   }
 

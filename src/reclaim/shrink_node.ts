@@ -592,8 +592,9 @@ export function* kswapd_age_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): G
   for (const lruvec of pgdat.lruvecs) yield* shrink_active_list(k, rt, SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
 }
 
-/** zone_reclaimable_pages: the node's anon LRU pages when swap has room (no page cache exists). */
+/** zone_reclaimable_pages: the node's file LRU pages, plus its anon LRU pages when swap has room. */
 export function zone_reclaimable_pages(pgdat: PgData): number {
-  if (!can_reclaim_anon_pages(pgdat)) return 0;
-  return pgdat.node_lru_pages(LRU_INACTIVE_ANON) + pgdat.node_lru_pages(LRU_ACTIVE_ANON);
+  const file = pgdat.node_lru_pages(LRU_INACTIVE_FILE) + pgdat.node_lru_pages(LRU_ACTIVE_FILE);
+  if (!can_reclaim_anon_pages(pgdat)) return file;
+  return file + pgdat.node_lru_pages(LRU_INACTIVE_ANON) + pgdat.node_lru_pages(LRU_ACTIVE_ANON);
 }

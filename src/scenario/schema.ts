@@ -158,10 +158,22 @@ const scenario_object = z
         zero_pages: count(0, 100)
           .default(0)
           .describe('percent of the region written with zeros (swapped out through the zeromap, without I/O)'),
-        mode: z.enum(['dirty', 'clean']).default('dirty').describe('dirty: page out written memory; clean: page out, read back, page out again'),
+        mode: z.enum(['dirty', 'clean']).default('dirty').describe('dirty: page out written memory; clean: page out, read back, page out again (backing file: only read before the pageout)'),
+        // Issue 12: optional without defaults, so anonymous scenarios resolve as before.
+        backing: z.enum(['anon', 'file']).optional().describe('anon (default): anonymous memory; file: a file of pageout.size (see file) mapped into the process'),
+        mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default; a write copies the page to anonymous memory) or MAP_SHARED (writes dirty the page cache)'),
       })
       .strict()
       .prefault({}),
+    file: z
+      .object({
+        device: z.enum(['nvme', 'ssd', 'hdd']).optional().describe("the disk the file lives on (a second disk beside swap); default the swap device's preset, nvme when swap is zram"),
+        size: page_size_multiple(MEMORY_MAX).optional().describe('the file; default pageout.size'),
+        disk_size: page_size_multiple(SWAP_MAX).optional().describe('the disk; default four times the file'),
+      })
+      .strict()
+      .optional()
+      .describe('the file a pageout.backing: file region maps'),
     stress: z
       .object({
         workers: count(1, NR_CPUS_MAX).default(4).describe('worker processes, one per CPU from CPU 0 (stress-ng --vm N)'),
@@ -169,6 +181,11 @@ const scenario_object = z
         passes: count(1, PASSES_MAX).optional().describe('bogo-ops (passes over the region) per worker (--vm-ops); default 4 unless a duration is given'),
         duration: duration.optional().describe('stop every worker at this time (--timeout), even mid-pass'),
         start_spread: duration.default(100_000).describe('each worker starts at a random time within this (seeded), as forked workers do'),
+        // Issue 12: optional without defaults, so anonymous stress scenarios resolve as before.
+        backing: z.enum(['anon', 'file']).optional().describe('anon (default): each worker writes anonymous memory; file: it maps a file of stress.bytes (see file)'),
+        mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default) or MAP_SHARED'),
+        access: z.enum(['write', 'read']).optional().describe('write (default, stress-ng --vm) or read every page of each pass (backing file only: readers of a mapped file)'),
+        files: z.enum(['per-worker', 'one']).optional().describe('backing file only: a file per worker (default), or one file all workers map'),
       })
       .strict()
       .optional()
@@ -266,14 +283,68 @@ export const scenario_schema = scenario_object
     if (pages(s.pageout.size) + app_pages > pages(s.machine.memory) * 0.95) {
       ctx.addIssue({ code: 'custom', path: ['machine', 'memory'], message: 'too small for the pageout region plus the application regions (keep 5% free)' });
     }
+    refine_file(s, ctx);
     if (s.swap.size !== undefined && s.swap.size < s.pageout.size + PAGE_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold the pageout region (plus the header page)' });
     }
   }, { when: (payload) => payload.issues.length === 0 });
 
+/** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
+export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd'; size: number; disk_size: number } {
+  const stress = workload_kind(s) === 'stress';
+  const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
+  const nr_files = stress && (s.stress?.files ?? 'per-worker') === 'per-worker' ? stress_params(s).workers : 1;
+  return { device: s.file?.device ?? (s.swap.device === 'zram' ? 'nvme' : s.swap.device), size, disk_size: s.file?.disk_size ?? 4 * size * nr_files };
+}
+
+/** The scenario maps files (pageout.backing or stress.backing file): the run has a file disk. */
+export function has_files(s: Pick<ScenarioParsed, 'pageout' | 'stress' | 'workload'>): boolean {
+  return workload_kind(s) === 'stress' ? s.stress?.backing === 'file' : s.pageout.backing === 'file';
+}
+
+/** Checks of the file fields: only with backing file; the file fits its disk; the mapping ends inside the file. */
+function refine_file(s: ScenarioParsed, ctx: z.RefinementCtx): void {
+  const backing = s.pageout.backing ?? 'anon';
+  if (backing !== 'file') {
+    if (s.pageout.mapping !== undefined) ctx.addIssue({ code: 'custom', path: ['pageout', 'mapping'], message: 'needs pageout.backing: file (allowed: private, shared)' });
+    if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs pageout.backing: file' });
+    return;
+  }
+  const file = file_params(s);
+  if (file.size > file.disk_size) {
+    ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file (${format_size(file.size)}) is larger than its disk, file.disk_size (${format_size(file.disk_size)})` });
+  }
+  if (s.pageout.size > file.size) {
+    ctx.addIssue({ code: 'custom', path: ['pageout', 'size'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
+  }
+  const unsupported: [string, boolean][] = [
+    ['pageout_access', s.workload.pageout_access !== 'none'],
+    ['race_ops', (s.workload.race_ops ?? []).length > 0],
+  ];
+  for (const [field, set] of unsupported) {
+    if (set) ctx.addIssue({ code: 'custom', path: ['workload', field], message: 'is not modelled with pageout.backing: file (allowed: none)' });
+  }
+  if (thp_orders(s, true) !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with pageout.backing: file, memory.thp and memory.mthp must be never' });
+  if (s.pageout.zero_pages !== 0) ctx.addIssue({ code: 'custom', path: ['pageout', 'zero_pages'], message: 'applies to anonymous memory only: 0 with pageout.backing: file' });
+}
+
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   const stress = stress_params(s);
+  if ((s.stress?.backing ?? 'anon') === 'file') {
+    const file = file_params(s);
+    const disk_need = (s.stress?.files ?? 'per-worker') === 'one' ? file.size : stress.workers * file.size;
+    if (disk_need > file.disk_size) {
+      ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${stress.workers > 1 && s.stress?.files !== 'one' ? 's' : ''} (${format_size(disk_need)}) ${stress.workers > 1 && s.stress?.files !== 'one' ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
+    }
+    if (stress.bytes > file.size) ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
+    if (thp_orders(s, false) !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with stress.backing: file, memory.thp and memory.mthp must be never' });
+  } else {
+    for (const field of ['mapping', 'access', 'files'] as const) {
+      if (s.stress?.[field] !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', field], message: 'needs stress.backing: file' });
+    }
+    if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs stress.backing: file (or pageout.backing: file)' });
+  }
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
     return;
