@@ -19,7 +19,8 @@ const KIB_PER_PAGE = 4;
  * BIO_FILE, through the same block layer as swap's.
  */
 export class FileIo implements CompletionHandler, AddressSpaceOperations {
-  readonly device: BlockDevice;
+  /** The disk's queue; null for a RAM disk (brd), whose bios complete inside submit_bio. */
+  readonly device: BlockDevice | null;
   readonly files: FileMapping[] = [];
   /** Blocks of the disk handed out to files so far. */
   private next_block = 0;
@@ -28,13 +29,14 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
 
   constructor(
     private readonly sim: Simulator,
-    machine: Machine,
+    private readonly machine: Machine,
     private readonly pgdat: PgData,
-    readonly params: SwapDeviceParams,
+    /** The disk's preset, or null for a RAM disk. */
+    readonly params: SwapDeviceParams | null,
     /** The disk's size, in pages. */
     readonly nr_blocks: number,
   ) {
-    this.device = new BlockDevice(sim, machine, params, [null, this]);
+    this.device = params === null ? null : new BlockDevice(sim, machine, params, [null, this]);
   }
 
   /** Places a file of `nr_pages` on the disk, right after the last one; null if the disk is full. */
@@ -64,12 +66,19 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
     if (this.probe !== null) this.probe.file_write_begin(pfn);
     f.unlock(pfn);
     const block = file.first_block + (f.index[pfn] as number);
+    if (this.device === null) {
+      // brd_submit_bio: the page is copied (a page's worth of work, clear_page_ns) and the bio ends at once.
+      task.now_ns += this.machine.cost.clear_page_ns;
+      this.end_bio(true, block, cpu);
+      return 0;
+    }
     return this.device.try_submit_bio(task.now_ns, cpu, plug as BlkPlug | null, block, true, 1, BIO_FILE) ? 0 : WRITEPAGE_NO_TAG;
   }
 
   *writepage_wait(task: Task, cpu: number, plug: IoPlug | null, pfn: number): Generator<Yield, number, void> {
     const f = this.pgdat.folios;
     const file = this.pgdat.mappings[f.mapping[pfn] as number] as FileMapping;
+    assert(this.device !== null, 'only a block device runs out of tags');
     yield* this.device.submit_bio(task, cpu, plug as BlkPlug | null, file.first_block + (f.index[pfn] as number), true, 1, BIO_FILE);
     return 0;
   }
@@ -81,6 +90,11 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
   *read_folio(task: Task, cpu: number, file: FileMapping, pfn: number, index: number): Generator<Yield, void, void> {
     const block = file.first_block + index;
     this.pgdat.vm.pgpgin += KIB_PER_PAGE;
+    if (this.device === null) {
+      task.now_ns += this.machine.cost.clear_page_ns;
+      this.end_bio(false, block, cpu);
+      return;
+    }
     this.read_waiters.set(block, task);
     yield* this.device.submit_bio(task, cpu, null, block, false, 1, BIO_FILE);
     while (!this.pgdat.folios.test(pfn, PG_uptodate)) yield Yield.sleep;

@@ -183,12 +183,12 @@ export class ShrinkContext {
    * re-dirtied), then the mapping removes it (the swap slot given up; a file's index keeps a
    * shadow entry). Success leaves refcount 0: the caller must free the folio (free_it).
    */
-  remove_mapping_frozen(pfn: number): boolean {
+  remove_mapping_frozen(pfn: number, reclaimed = true): boolean {
     const f = this.folios;
     this.rt.task.now_ns += this.k.machine.cost.remove_mapping_ns;
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return false;
     if (f.test(pfn, PG_dirty)) return false;
-    this.mapping_of(pfn).remove_folio(pfn, true);
+    this.mapping_of(pfn).remove_folio(pfn, reclaimed);
     f.refcount[pfn] = 0;
     return true;
   }
@@ -198,7 +198,7 @@ export class ShrinkContext {
    * refcount unfrozen to 1 — for callers that keep the folio, not for reclaim's free path.
    */
   remove_mapping_unfrozen(pfn: number): boolean {
-    if (!this.remove_mapping_frozen(pfn)) return false;
+    if (!this.remove_mapping_frozen(pfn, false)) return false;
     this.folios.refcount[pfn] = 1;
     return true;
   }

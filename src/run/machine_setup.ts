@@ -58,7 +58,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
   const k: Kernel = { sim, machine, pgdat, swap_io, file_io: null, strategy, probe: null, kswapd: null, mutants };
   if (has_files(scenario)) {
     const file = file_params(scenario);
-    k.file_io = new FileIo(sim, machine, pgdat, SWAP_DEVICE_PRESETS[file.device], file.disk_size / PAGE_SIZE);
+    k.file_io = new FileIo(sim, machine, pgdat, file.device === 'ram' ? null : SWAP_DEVICE_PRESETS[file.device], file.disk_size / PAGE_SIZE);
   }
   const cpu = kswapd_cpu(scenario);
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);

@@ -54,7 +54,9 @@ export function simulate_madvise(
   // The process whose memory is paged out, and (optionally) a separate one for the threads.
   const same = w.process === 'same';
   const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0), 1 + (same ? w.threads : 0));
-  const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages, w.threads);
+  // With backing file, a separate application process maps the file too (the folios are then mapped by two mms).
+  const app_maps_file = !same && scenario.pageout.backing === 'file';
+  const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages + (app_maps_file ? pageout_pages : 0), w.threads + (app_maps_file ? 1 : 0));
   // The experiment marks its region MADV_HUGEPAGE, so `madvise` settings apply to it.
   const pageout_orders = thp_orders(scenario, true);
   const backing_file = scenario.pageout.backing === 'file';
@@ -87,6 +89,11 @@ export function simulate_madvise(
   });
   if (file === null) populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
   else populate_file(k, scenario.pageout.cpu, mm, pageout_vma, file, scenario.pageout.mode === 'dirty');
+  if (file !== null && app_maps_file) {
+    const shared = scenario.pageout.mapping === 'shared';
+    const cpu = thread_cpus[0] ?? scenario.pageout.cpu;
+    populate_file(k, cpu, app_mm, mmap_file(app_mm, file, 0, pageout_pages, shared), file, false);
+  }
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();

@@ -167,7 +167,7 @@ const scenario_object = z
       .prefault({}),
     file: z
       .object({
-        device: z.enum(['nvme', 'ssd', 'hdd']).optional().describe("the disk the file lives on (a second disk beside swap); default the swap device's preset, nvme when swap is zram"),
+        device: z.enum(['nvme', 'ssd', 'hdd', 'ram']).optional().describe("the disk the file lives on (a second disk beside swap): nvme, ssd, hdd, or ram (brd: writes complete inside submit_bio); default the swap device's preset, nvme when swap is zram"),
         size: page_size_multiple(MEMORY_MAX).optional().describe('the file; default pageout.size'),
         disk_size: page_size_multiple(SWAP_MAX).optional().describe('the disk; default four times the file'),
       })
@@ -290,7 +290,7 @@ export const scenario_schema = scenario_object
   }, { when: (payload) => payload.issues.length === 0 });
 
 /** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
-export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd'; size: number; disk_size: number } {
+export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd' | 'ram'; size: number; disk_size: number } {
   const stress = workload_kind(s) === 'stress';
   const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
   const nr_files = stress && (s.stress?.files ?? 'per-worker') === 'per-worker' ? stress_params(s).workers : 1;
