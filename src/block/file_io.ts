@@ -6,7 +6,7 @@ import { NIL, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import type { FileMapping } from '../mm/file_mapping.js';
 import { WRITEPAGE_NO_TAG, type AddressSpaceOperations, type IoPlug } from '../mm/address_space.js';
 import type { PgData } from '../mm/pgdat.js';
-import { BIO_FILE, BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
+import { BIO_FILE, blk_flush_plug, BlkPlug, BlockDevice, type CompletionHandler } from './blk_mq.js';
 import type { SwapDeviceParams } from './device.js';
 import type { FileIoProbe } from './probe.js';
 
@@ -84,20 +84,26 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
   }
 
   /**
-   * filemap_read_folio of a locked new page-cache folio at `index` of `file`: a read bio
-   * (PGPGIN), the task asleep until it completes and the folio is uptodate.
+   * The reads of readahead (page_cache_ra_unbounded → read_pages): new locked page-cache
+   * folios of `file`, by ascending index, one bio each under a plug, so that contiguous ones
+   * merge into one request (PGPGIN counts every page); each completion marks its folio
+   * uptodate and unlocks it (folio_end_read). The task sleeps until `wait_pfn`, the folio its
+   * fault needs, is uptodate.
    */
-  *read_folio(task: Task, cpu: number, file: FileMapping, pfn: number, index: number): Generator<Yield, void, void> {
-    const block = file.first_block + index;
-    this.pgdat.vm.pgpgin += KIB_PER_PAGE;
+  *read_folios(task: Task, cpu: number, file: FileMapping, indices: readonly number[], wait_pfn: number): Generator<Yield, void, void> {
+    this.pgdat.vm.pgpgin += KIB_PER_PAGE * indices.length;
     if (this.device === null) {
-      task.now_ns += this.machine.cost.clear_page_ns;
-      this.end_bio(false, block, cpu);
+      for (const index of indices) {
+        task.now_ns += this.machine.cost.clear_page_ns;
+        this.end_bio(false, file.first_block + index, cpu);
+      }
       return;
     }
-    this.read_waiters.set(block, task);
-    yield* this.device.submit_bio(task, cpu, null, block, false, 1, BIO_FILE);
-    while (!this.pgdat.folios.test(pfn, PG_uptodate)) yield Yield.sleep;
+    this.read_waiters.set(file.first_block + (this.pgdat.folios.index[wait_pfn] as number), task);
+    const plug = new BlkPlug();
+    for (const index of indices) yield* this.device.submit_bio(task, cpu, plug, file.first_block + index, false, 1, BIO_FILE);
+    blk_flush_plug(plug, cpu, task.now_ns);
+    while (!this.pgdat.folios.test(wait_pfn, PG_uptodate)) yield Yield.sleep;
   }
 
   /** mpage_end_io / end_buffer_async_write for the page at `block`. */
@@ -115,6 +121,7 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
       return;
     }
     f.set(pfn, PG_uptodate);
+    f.unlock(pfn);
     if (this.probe !== null) this.probe.file_read_done(pfn, file.id, block - file.first_block);
     const task = this.read_waiters.get(block);
     if (task === undefined) return;

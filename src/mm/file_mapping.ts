@@ -53,7 +53,7 @@ export class FileMapping implements AddressSpace {
    * filemap_add_folio (mm/filemap.c) of a locked new folio at `index`: the page cache takes a
    * reference, NR_FILE_PAGES counts it; a shadow entry found there makes this a refault
    * (workingset_refault: WORKINGSET_REFAULT_FILE; the refault distance is not modelled, so
-   * it is always counted as an activation too). Returns whether it refaulted.
+   * the folio is never activated for it: no WORKINGSET_ACTIVATE). Returns whether it refaulted.
    */
   add_folio(pfn: number, index: number): boolean {
     const f = this.folios;
@@ -68,7 +68,6 @@ export class FileMapping implements AddressSpace {
     if (this.shadow[index] === 1) {
       this.shadow[index] = 0;
       this.vm.workingset_refault_file++;
-      this.vm.workingset_activate_file++;
       return true;
     }
     return false;

@@ -48,7 +48,6 @@ export interface VmEvents {
   nr_dirtied: number;
   nr_written: number;
   workingset_refault_file: number;
-  workingset_activate_file: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -98,7 +97,6 @@ export function make_vm_events(): VmEvents {
     nr_dirtied: 0,
     nr_written: 0,
     workingset_refault_file: 0,
-    workingset_activate_file: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,
@@ -137,5 +135,4 @@ export const FILE_EVENTS: readonly (keyof VmEvents)[] = [
   'nr_dirtied',
   'nr_written',
   'workingset_refault_file',
-  'workingset_activate_file',
 ];

@@ -1,7 +1,7 @@
 /**
  * Page faults on file mappings (mm/filemap.c filemap_fault, mm/memory.c do_read_fault,
- * do_shared_fault, do_cow_fault and wp_page_copy), order-0 folios only. Readahead is not
- * modelled: a miss reads the one page (a window of 1). A shared mapping is mapped writable
+ * do_shared_fault, do_cow_fault and wp_page_copy), order-0 folios only. A miss reads a
+ * readahead window around the fault. A shared mapping is mapped writable
  * at once (no write-notify round trip): its folio is dirtied at a write fault, and later by
  * the dirty PTE when reclaim unmaps it.
  */
@@ -25,6 +25,52 @@ export function file_vma_at(mm: MmStruct, vpn: number): Vma | null {
 /** A write to the present PTE at `vpn` needs a fault: a file page mapped read-only (MAP_PRIVATE). */
 export function file_wp_fault(mm: MmStruct, vpn: number): boolean {
   return ((mm.pte[vpn] as number) & PTE_RW) === 0 && file_vma_at(mm, vpn) !== null;
+}
+
+/** The readahead window (read_ahead_kb = 128: ra_pages), in pages. */
+export const RA_PAGES = 32;
+
+/** A new locked page-cache folio at `index` (filemap_add_folio, then onto this CPU's LRU batch). */
+function add_new_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, pfn: number, index: number): void {
+  const f = k.pgdat.folios;
+  f.zero_filled[pfn] = 0;
+  f.set(pfn, PG_locked);
+  file.add_folio(pfn, index);
+  k.pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
+}
+
+/**
+ * do_sync_mmap_readahead for a miss at `index` whose new folio is `pfn`: the window of
+ * RA_PAGES around the fault (ra->start = index - ra_pages / 2), each uncached page of it a new
+ * locked folio in the page cache (readahead allocations neither reclaim nor wait: the window
+ * ends at the first that fails), the page cache holding their references. Returns the indices
+ * to read, ascending, the fault's among them. Asynchronous readahead (PG_readahead) is not
+ * modelled.
+ */
+function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, index: number, pfn: number): number[] {
+  const f = k.pgdat.folios;
+  const start = Math.max(0, index - RA_PAGES / 2);
+  const end = Math.min(file.nr_pages, start + RA_PAGES);
+  const indices: number[] = [];
+  let stopped = false;
+  for (let i = start; i < end; i++) {
+    if (i === index) {
+      add_new_folio(k, rt, file, pfn, index);
+      indices.push(i);
+      continue;
+    }
+    if (stopped || file.get_folio(i) !== NIL) continue;
+    const page = alloc_pages_fast(k);
+    if (page === NIL || !mem_cgroup_charge_fast(k, rt, page, mm.memcg_id)) {
+      if (page !== NIL) free_new_folio(k, page);
+      stopped = true;
+      continue;
+    }
+    add_new_folio(k, rt, file, page, i);
+    assert(!f.put(page), () => `readahead folio ${page} lost its page-cache reference`);
+    indices.push(i);
+  }
+  return indices;
 }
 
 /** A new order-0 folio for the fault, charged to the mm's cgroup; NIL when there is none (VM_FAULT_OOM). */
@@ -71,16 +117,11 @@ export function* do_file_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vma: Vm
       free_new_folio(k, pfn);
       return 0;
     }
-    f.zero_filled[pfn] = 0;
-    f.set(pfn, PG_locked);
-    file.add_folio(pfn, index);
-    k.pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
     const io = k.file_io;
     assert(io !== null, 'a file fault needs the file disk');
-    yield* io.read_folio(rt.task, rt.cpu, file, pfn, index);
+    yield* io.read_folios(rt.task, rt.cpu, file, readahead(k, rt, mm, file, index, pfn), pfn);
     k.pgdat.vm.pgmajfault++;
     major = VM_FAULT_MAJOR;
-    f.unlock(pfn);
   }
   if (((mm.pte[vpn] as number) & PTE_PRESENT) !== 0) {
     k.pgdat.fbatches.folio_put(pfn);
