@@ -44,7 +44,8 @@ export function check_final_refcounts(
     const pagecache = f.mapping[pfn] !== NIL ? f.nr(pfn) : 0;
     const expected = (f.mapcount[pfn] as number) + swapcache + pagecache + (batched[pfn] as number);
     if (refcount !== expected) {
-      report(pfn, `refcount ${refcount}, expected ${expected} (${f.mapcount[pfn]} mapping(s), ${swapcache} swap cache, ${pagecache} page cache, ${batched[pfn]} LRU batch entr${batched[pfn] === 1 ? 'y' : 'ies'})`);
+      const cache = pagecache > 0 ? `${pagecache} page cache` : `${swapcache} swap cache`;
+      report(pfn, `refcount ${refcount}, expected ${expected} (${f.mapcount[pfn]} mapping(s), ${cache}, ${batched[pfn]} LRU batch entr${batched[pfn] === 1 ? 'y' : 'ies'})`);
     }
   }
 }
