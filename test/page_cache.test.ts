@@ -170,6 +170,9 @@ describe('the oracle on file folios', () => {
       expect(r.oracle.violations).toEqual([]);
       expect(r.vmstat.pgsteal_file).toBe(r.vmstat.pgfree);
       expect(r.vmstat.pgpgout).toBe(0);
+      // Readahead: a miss reads its window (32 pages) as bios that merge into one request.
+      expect(r.file_io?.pages_per_request_max).toBe(32);
+      expect(r.vmstat.pgmajfault as number).toBeLessThan((r.vmstat.pgfault as number) / 4);
     }
   });
 });

@@ -205,6 +205,7 @@ export function simulate_madvise(
     tasks,
     phases,
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
+    ...(k.file_io === null ? {} : { file_io: k.file_io.device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...k.file_io.device.stats } }),
     sim_pageout_ns: pageout_ns,
     ...(reported ? { reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)) } : {}),
     ...thp_result(k, scenario),

@@ -156,6 +156,7 @@ export function simulate_stress(
     tasks: workers.map(task_result),
     phases,
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
+    ...(k.file_io === null ? {} : { file_io: k.file_io.device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...k.file_io.device.stats } }),
     sim_pageout_ns: end_ns,
     reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)),
     ...thp_result(k, scenario),
