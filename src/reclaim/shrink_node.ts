@@ -247,7 +247,7 @@ function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, l
   sc.nr.writeback += stat.nr_writeback;
   sc.nr.immediate += stat.nr_immediate;
   sc.nr.taken += nr_taken;
-  trace_lru_shrink_inactive(k, rt, sc, nr_scanned, nr_reclaimed, stat);
+  trace_lru_shrink_inactive(k, rt, sc, nr_scanned, nr_reclaimed, stat, file);
   return nr_reclaimed;
 }
 
