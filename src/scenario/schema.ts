@@ -182,7 +182,7 @@ const scenario_object = z
         duration: duration.optional().describe('stop every worker at this time (--timeout), even mid-pass'),
         start_spread: duration.default(100_000).describe('each worker starts at a random time within this (seeded), as forked workers do'),
         // Issue 12: optional without defaults, so anonymous stress scenarios resolve as before.
-        backing: z.enum(['anon', 'file']).optional().describe('anon (default): each worker writes anonymous memory; file: it maps a file of stress.bytes (see file)'),
+        backing: z.enum(['anon', 'file', 'mixed']).optional().describe('anon (default): each worker writes anonymous memory; file: it maps a file of stress.bytes (see file); mixed: workers 1, 3, … anon writers, workers 2, 4, … file workers'),
         mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default) or MAP_SHARED'),
         access: z.enum(['write', 'read']).optional().describe('write (default, stress-ng --vm) or read every page of each pass (backing file only: readers of a mapped file)'),
         files: z.enum(['per-worker', 'one']).optional().describe('backing file only: a file per worker (default), or one file all workers map'),
@@ -293,13 +293,27 @@ export const scenario_schema = scenario_object
 export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd' | 'ram'; size: number; disk_size: number } {
   const stress = workload_kind(s) === 'stress';
   const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
-  const nr_files = stress && (s.stress?.files ?? 'per-worker') === 'per-worker' ? stress_params(s).workers : 1;
+  const nr_files = stress ? Math.max(1, stress_file_count(s)) : 1;
   return { device: s.file?.device ?? (s.swap.device === 'zram' ? 'nvme' : s.swap.device), size, disk_size: s.file?.disk_size ?? 4 * size * nr_files };
 }
 
-/** The scenario maps files (pageout.backing or stress.backing file): the run has a file disk. */
+/** The scenario maps files (pageout.backing file, stress.backing file or mixed): the run has a file disk. */
 export function has_files(s: Pick<ScenarioParsed, 'pageout' | 'stress' | 'workload'>): boolean {
-  return workload_kind(s) === 'stress' ? s.stress?.backing === 'file' : s.pageout.backing === 'file';
+  return workload_kind(s) === 'stress' ? (s.stress?.backing ?? 'anon') !== 'anon' : s.pageout.backing === 'file';
+}
+
+/** Whether stress worker `i` (0-based) maps a file: all with backing file, the odd ones with mixed. */
+export function stress_worker_maps_file(s: Pick<ScenarioParsed, 'stress'>, i: number): boolean {
+  const backing = s.stress?.backing ?? 'anon';
+  return backing === 'file' || (backing === 'mixed' && i % 2 === 1);
+}
+
+/** The files a stress scenario creates: one per file worker, or one for all (stress.files: one). */
+function stress_file_count(s: Pick<ScenarioParsed, 'stress'>): number {
+  const workers = stress_params(s).workers;
+  let file_workers = 0;
+  for (let i = 0; i < workers; i++) if (stress_worker_maps_file(s, i)) file_workers++;
+  return s.stress?.files === 'one' ? Math.min(1, file_workers) : file_workers;
 }
 
 /** Checks of the file fields: only with backing file; the file fits its disk; the mapping ends inside the file. */
@@ -331,11 +345,12 @@ function refine_file(s: ScenarioParsed, ctx: z.RefinementCtx): void {
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   const stress = stress_params(s);
-  if ((s.stress?.backing ?? 'anon') === 'file') {
+  if ((s.stress?.backing ?? 'anon') !== 'anon') {
     const file = file_params(s);
-    const disk_need = (s.stress?.files ?? 'per-worker') === 'one' ? file.size : stress.workers * file.size;
+    const nr_files = stress_file_count(s);
+    const disk_need = nr_files * file.size;
     if (disk_need > file.disk_size) {
-      ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${stress.workers > 1 && s.stress?.files !== 'one' ? 's' : ''} (${format_size(disk_need)}) ${stress.workers > 1 && s.stress?.files !== 'one' ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
+      ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${nr_files > 1 ? 's' : ''} (${format_size(disk_need)}) ${nr_files > 1 ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
     }
     if (stress.bytes > file.size) ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
     if (thp_orders(s, false) !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with stress.backing: file, memory.thp and memory.mthp must be never' });
