@@ -17,6 +17,11 @@ import {
   TLB_ENTRIES_MAX,
 } from './limits.js';
 import { DURATION_PATTERN, format_size, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
+import { stress_params, stress_worker_cpus, workload_kind } from './workload_params.js';
+import { refine_file, refine_stress_files } from './file_fields.js';
+
+export { DEFAULT_STRESS_PASSES, stress_params, stress_worker_cpus, workload_kind } from './workload_params.js';
+export { file_params, has_files, stress_worker_maps_file } from './file_fields.js';
 
 const PAGE_SIZE = 4096;
 
@@ -283,83 +288,16 @@ export const scenario_schema = scenario_object
     if (pages(s.pageout.size) + app_pages > pages(s.machine.memory) * 0.95) {
       ctx.addIssue({ code: 'custom', path: ['machine', 'memory'], message: 'too small for the pageout region plus the application regions (keep 5% free)' });
     }
-    refine_file(s, ctx);
+    refine_file(s, ctx, thp_orders(s, true) !== 0);
     if (s.swap.size !== undefined && s.swap.size < s.pageout.size + PAGE_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold the pageout region (plus the header page)' });
     }
   }, { when: (payload) => payload.issues.length === 0 });
 
-/** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
-export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd' | 'ram'; size: number; disk_size: number } {
-  const stress = workload_kind(s) === 'stress';
-  const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
-  const nr_files = stress ? Math.max(1, stress_file_count(s)) : 1;
-  return { device: s.file?.device ?? (s.swap.device === 'zram' ? 'nvme' : s.swap.device), size, disk_size: s.file?.disk_size ?? 4 * size * nr_files };
-}
-
-/** The scenario maps files (pageout.backing file, stress.backing file or mixed): the run has a file disk. */
-export function has_files(s: Pick<ScenarioParsed, 'pageout' | 'stress' | 'workload'>): boolean {
-  return workload_kind(s) === 'stress' ? (s.stress?.backing ?? 'anon') !== 'anon' : s.pageout.backing === 'file';
-}
-
-/** Whether stress worker `i` (0-based) maps a file: all with backing file, the odd ones with mixed. */
-export function stress_worker_maps_file(s: Pick<ScenarioParsed, 'stress'>, i: number): boolean {
-  const backing = s.stress?.backing ?? 'anon';
-  return backing === 'file' || (backing === 'mixed' && i % 2 === 1);
-}
-
-/** The files a stress scenario creates: one per file worker, or one for all (stress.files: one). */
-function stress_file_count(s: Pick<ScenarioParsed, 'stress'>): number {
-  const workers = stress_params(s).workers;
-  let file_workers = 0;
-  for (let i = 0; i < workers; i++) if (stress_worker_maps_file(s, i)) file_workers++;
-  return s.stress?.files === 'one' ? Math.min(1, file_workers) : file_workers;
-}
-
-/** Checks of the file fields: only with backing file; the file fits its disk; the mapping ends inside the file. */
-function refine_file(s: ScenarioParsed, ctx: z.RefinementCtx): void {
-  const backing = s.pageout.backing ?? 'anon';
-  if (backing !== 'file') {
-    if (s.pageout.mapping !== undefined) ctx.addIssue({ code: 'custom', path: ['pageout', 'mapping'], message: 'needs pageout.backing: file (allowed: private, shared)' });
-    if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs pageout.backing: file' });
-    return;
-  }
-  const file = file_params(s);
-  if (file.size > file.disk_size) {
-    ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file (${format_size(file.size)}) is larger than its disk, file.disk_size (${format_size(file.disk_size)})` });
-  }
-  if (s.pageout.size > file.size) {
-    ctx.addIssue({ code: 'custom', path: ['pageout', 'size'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
-  }
-  const unsupported: [string, boolean][] = [
-    ['pageout_access', s.workload.pageout_access !== 'none'],
-    ['race_ops', (s.workload.race_ops ?? []).length > 0],
-  ];
-  for (const [field, set] of unsupported) {
-    if (set) ctx.addIssue({ code: 'custom', path: ['workload', field], message: 'is not modelled with pageout.backing: file (allowed: none)' });
-  }
-  if (thp_orders(s, true) !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with pageout.backing: file, memory.thp and memory.mthp must be never' });
-  if (s.pageout.zero_pages !== 0) ctx.addIssue({ code: 'custom', path: ['pageout', 'zero_pages'], message: 'applies to anonymous memory only: 0 with pageout.backing: file' });
-}
-
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   const stress = stress_params(s);
-  if ((s.stress?.backing ?? 'anon') !== 'anon') {
-    const file = file_params(s);
-    const nr_files = stress_file_count(s);
-    const disk_need = nr_files * file.size;
-    if (disk_need > file.disk_size) {
-      ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${nr_files > 1 ? 's' : ''} (${format_size(disk_need)}) ${nr_files > 1 ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
-    }
-    if (stress.bytes > file.size) ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
-    if (thp_orders(s, false) !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with stress.backing: file, memory.thp and memory.mthp must be never' });
-  } else {
-    for (const field of ['mapping', 'access', 'files'] as const) {
-      if (s.stress?.[field] !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', field], message: 'needs stress.backing: file' });
-    }
-    if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs stress.backing: file (or pageout.backing: file)' });
-  }
+  refine_stress_files(s, ctx, thp_orders(s, false) !== 0);
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
     return;
@@ -389,29 +327,6 @@ function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readon
 /** The racing operations of a MADV_PAGEOUT scenario (workload.race_*), defaults resolved. */
 export function race_params(s: Pick<ScenarioParsed, 'workload'>): { ops: readonly RaceOp[]; interval_ns: number; pages: number } {
   return { ops: s.workload.race_ops ?? [], interval_ns: s.workload.race_interval ?? 20_000, pages: s.workload.race_pages ?? 16 };
-}
-
-/** Default bogo-ops per stress worker when neither passes nor a duration is given. */
-export const DEFAULT_STRESS_PASSES = 4;
-
-/** The stress section with its defaults resolved (a stress scenario need not write one). */
-export function stress_params(s: Pick<ScenarioParsed, 'stress'>): { workers: number; bytes: number; passes: number; duration_ns: number; start_spread_ns: number } {
-  const workers = s.stress?.workers ?? 4;
-  const bytes = s.stress?.bytes ?? 16 * 1024 ** 2;
-  const duration_ns = s.stress?.duration ?? Infinity;
-  const passes = s.stress?.passes ?? (s.stress?.duration === undefined ? DEFAULT_STRESS_PASSES : Infinity);
-  const start_spread_ns = s.stress?.start_spread ?? 100_000;
-  return { workers, bytes, passes, duration_ns, start_spread_ns };
-}
-
-/** CPUs of the stress workers: 0 .. workers - 1. */
-export function stress_worker_cpus(workers: number): number[] {
-  return Array.from({ length: workers }, (_, i) => i);
-}
-
-/** The workload's kind, madvise unless stated. */
-export function workload_kind(s: Pick<ScenarioParsed, 'workload'>): 'madvise' | 'stress' {
-  return s.workload.kind ?? 'madvise';
 }
 
 /**
