@@ -6,19 +6,16 @@ import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_uptodate, PG_writeback } from '../mm
 import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
 import { table } from '../engine/tables.js';
-import { BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
+import { BIO_SWAP, BlockDevice, type BlkPlug, type CompletionHandler } from './blk_mq.js';
+import { AOP_WRITEPAGE_ACTIVATE, SWAP_MAPPING, WRITEPAGE_NO_TAG, type AddressSpace, type AddressSpaceOperations } from '../mm/address_space.js';
 import type { SwapDeviceParams } from './device.js';
 import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP, type BlockProbe } from './probe.js';
 
 const KIB_PER_PAGE = 4;
 
-/** swap_writepage's "keep this folio active" answer (AOP_WRITEPAGE_ACTIVATE). */
-export const AOP_WRITEPAGE_ACTIVATE = 0x80000;
-/**
- * swap_writepage's answer when the folio's bio found no free tag: the write is started (the
- * folio is under writeback and unlocked) and the caller finishes it with swap_writepage_wait.
- */
-export const SWAP_WRITEPAGE_NO_TAG = -1;
+export { AOP_WRITEPAGE_ACTIVATE };
+/** swap_writepage's answer when the folio's bio found no free tag (WRITEPAGE_NO_TAG). */
+export const SWAP_WRITEPAGE_NO_TAG = WRITEPAGE_NO_TAG;
 
 /** zswap in front of the swap device (the scenario's swap.zswap). */
 export interface ZswapParams {
@@ -46,7 +43,7 @@ function count_swpout_vm_event(pgdat: PgData, order: number): void {
  * either a synchronous device (zram: the work is done inline on the caller's CPU, and the
  * completion runs before the call returns) or an asynchronous block device.
  */
-export class SwapIo implements CompletionHandler {
+export class SwapIo implements CompletionHandler, AddressSpaceOperations {
   readonly device: BlockDevice | null;
   private readonly read_waiters = new Map<number, Task>();
   /** Per slot, the folio its read bio fills (the bio's folio), or NIL when no read is in flight. */
@@ -61,8 +58,18 @@ export class SwapIo implements CompletionHandler {
     readonly zswap: ZswapParams,
     private readonly mutants: ModelMutants,
   ) {
-    this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, this);
+    this.device = params.kind === 'zram' ? null : new BlockDevice(sim, machine, params, [this]);
     this.reading_pfn = table(Int32Array, pgdat.swap.nr_slots).fill(NIL);
+    (pgdat.mappings[SWAP_MAPPING] as AddressSpace).a_ops = this;
+  }
+
+  /** The swap space's a_ops->writepage (swap_writepage). */
+  writepage(task: Task, cpu: number, plug: object | null, pfn: number): number {
+    return this.swap_writepage(task, cpu, plug as BlkPlug | null, pfn);
+  }
+
+  writepage_wait(task: Task, cpu: number, plug: object | null, pfn: number): Generator<Yield, number, void> {
+    return this.swap_writepage_wait(task, cpu, plug as BlkPlug | null, pfn);
   }
 
   /**
@@ -134,7 +141,7 @@ export class SwapIo implements CompletionHandler {
       return 0;
     }
     // One bio for the whole folio (swap_writepage_bdev_async).
-    return this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true, nr) ? 0 : SWAP_WRITEPAGE_NO_TAG;
+    return this.device.try_submit_bio(task.now_ns, cpu, plug, slot, true, nr, BIO_SWAP) ? 0 : SWAP_WRITEPAGE_NO_TAG;
   }
 
   /** The end of a swap_writepage answered SWAP_WRITEPAGE_NO_TAG: sleep in submit_bio until a tag frees. */

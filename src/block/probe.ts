@@ -19,3 +19,13 @@ export interface BlockProbe {
   /** The swap-in's data is in folio `pfn` (PG_uptodate is set): its read completed. */
   swap_read_done(pfn: number): void;
 }
+
+/** What page-cache I/O tells an observer (the oracle). */
+export interface FileIoProbe {
+  /** ->writepage starts on the folio: its contents are captured for the disk. */
+  file_write_begin(pfn: number): void;
+  /** The write of the folio at `index` of file `file` landed on the disk. */
+  file_stored(pfn: number, file: number, index: number): void;
+  /** A read of `index` of file `file` filled folio `pfn` (PG_uptodate is set). */
+  file_read_done(pfn: number, file: number, index: number): void;
+}

@@ -124,6 +124,8 @@ export function format_run(result: RunResult): string {
   }
   lines.push('');
   lines.push(`swap I/O: ${result.io.requests} requests, ${result.io.bios} bios, up to ${result.io.pages_per_request_max} pages per request`);
+  const file_io = result.file_io;
+  if (file_io !== undefined) lines.push(`file I/O: ${file_io.requests} requests, ${file_io.bios} bios, up to ${file_io.pages_per_request_max} pages per request`);
   lines.push(...format_oracle(result));
   lines.push(`${result.events} events, ${ms(result.sim_time_ns)} simulated in ${result.wall_ms} ms`);
   return `${lines.join('\n')}\n`;

@@ -47,16 +47,9 @@ export const GUEST_FILE_PATH = '/mnt/region';
 /** Room on the file disk besides the file: ext2 metadata (inode tables, bitmaps, indirect blocks). */
 const FILE_DISK_SLACK = 16 * MiB;
 
-/**
- * pageout.backing and pageout.mapping, read defensively: the scenario schema gains them with the
- * page-cache model (issue 12). Absent backing means the anonymous region.
- */
-export function pageout_backing(scenario: Scenario): { backing: string; mapping: string } {
-  const pageout = scenario.pageout as { backing?: unknown; mapping?: unknown };
-  return {
-    backing: typeof pageout.backing === 'string' ? pageout.backing : 'anon',
-    mapping: typeof pageout.mapping === 'string' ? pageout.mapping : 'shared',
-  };
+/** pageout.backing and pageout.mapping with the schema's defaults: the anonymous region; a file mapped MAP_PRIVATE. */
+export function pageout_backing(scenario: Scenario): { backing: 'anon' | 'file'; mapping: 'private' | 'shared' } {
+  return { backing: scenario.pageout.backing ?? 'anon', mapping: scenario.pageout.mapping ?? 'private' };
 }
 
 /** The experiment, and where the guest differs from the scenario without changing any count. */
@@ -119,8 +112,6 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   if (swap.zswap.enabled) issues.push('swap.zswap.enabled: the guest boots with zswap off (use false)');
   const { backing, mapping } = pageout_backing(scenario);
   const file = backing === 'file';
-  if (backing !== 'anon' && !file) issues.push(`pageout.backing: the guest maps anonymous memory or a file (anon, file), got ${backing}`);
-  if (file && mapping !== 'shared' && mapping !== 'private') issues.push(`pageout.mapping: the guest maps the file shared or private (shared, private), got ${mapping}`);
   if (file && thp_orders(scenario, true) !== 0) {
     issues.push('memory.thp / memory.mthp: the guest\'s file case has no large folios (ext4 in 6.12 caches order-0 folios); leave them unset');
   }
@@ -158,7 +149,7 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
       lazy_cpu: workload.lazy_cpus[0] ?? null,
       thp: scenario.memory?.thp ?? null,
       mthp: guest_mthp_list(scenario),
-      ...(file ? { file: { mapping: mapping as GuestFile['mapping'], disk_bytes: pageout.size + FILE_DISK_SLACK } } : {}),
+      ...(file ? { file: { mapping, disk_bytes: pageout.size + FILE_DISK_SLACK } } : {}),
     },
     model_scenario,
     notes,

@@ -67,6 +67,14 @@ export class FolioTable {
    * swap_writepage's is_folio_zero_filled reads it (the zeromap, 6.12).
    */
   readonly zero_filled: Uint8Array;
+  /**
+   * folio->mapping of a page-cache folio: its file mapping's id in pgdat.mappings, or NIL
+   * (anonymous folios keep NIL: their mapping is the anon_vma, and a swap-cache folio's is
+   * found from PG_swapcache; see folio_mapping). Read at the head.
+   */
+  readonly mapping: Int32Array;
+  /** folio->index of a page-cache folio: its page offset in the file. */
+  readonly index: Int32Array;
 
   /** Page allocator: a stack of freed order-0 pfns, and the first pfn never handed out. */
   private readonly free_stack: Int32Array;
@@ -91,6 +99,8 @@ export class FolioTable {
     this.rmap_vpn = table(Int32Array, nr_pages).fill(NIL);
     this.memcg = table(Uint8Array, nr_pages);
     this.zero_filled = table(Uint8Array, nr_pages);
+    this.mapping = table(Int32Array, nr_pages).fill(NIL);
+    this.index = table(Int32Array, nr_pages);
     this.free_stack = table(Int32Array, nr_pages);
     this.nr_free_pages = nr_pages;
     for (let order = 0; order <= HPAGE_PMD_ORDER; order++) this.free_large.push(null);
@@ -200,6 +210,7 @@ export class FolioTable {
     assert(this.lru_next[pfn] === NIL && this.lru_prev[pfn] === NIL, () => `free of listed pfn ${pfn}`);
     assert(this.memcg[pfn] === 0, () => `free of pfn ${pfn} still charged to memcg ${this.memcg[pfn]} (mem_cgroup_uncharge_folios skipped)`);
     assert(this.folio_head(pfn) === pfn, () => `free of tail page ${pfn}`);
+    assert(this.mapping[pfn] === NIL, () => `free of pfn ${pfn} still in the page cache of mapping ${this.mapping[pfn]}`);
     const nr = this.nr(pfn);
     // Told before anything is cleared: the observer checks the flags the folio is freed with,
     // and sees the folio whole, before its pages forget their order.

@@ -18,16 +18,30 @@ export const PTE_SWP_EXCLUSIVE = 32;
  */
 export const PTE_PMD = 64;
 
+/** vm_file of an anonymous VMA (NIL). */
+const NIL_FILE = -1;
+
 /** PTEs per page-table page (PTRS_PER_PTE): one PMD covers 512 pages, 2 MiB. */
 export const PTRS_PER_PTE = 512;
 
-/** An anonymous private mapping, in virtual page numbers [start_vpn, end_vpn). */
+/**
+ * A mapping of an mm (struct vm_area_struct), in virtual page numbers [start_vpn, end_vpn):
+ * anonymous private memory (vm_file NIL), or pages of a file from page `pgoff` on, shared
+ * (MAP_SHARED: writes reach the page cache) or private (MAP_PRIVATE: a write copies the
+ * page to an anonymous folio).
+ */
 export interface Vma {
   readonly start_vpn: number;
   readonly end_vpn: number;
   readonly name: string;
   /** thp_vma_allowable_orders: the folio orders above 0 its faults may allocate, as a bitmask. */
   readonly thp_orders: number;
+  /** vma->vm_file: the id of the file's mapping in pgdat.mappings, or NIL for anonymous memory. */
+  readonly file: number;
+  /** vma->vm_pgoff: the file page mapped at start_vpn. */
+  readonly pgoff: number;
+  /** VM_SHARED */
+  readonly shared: boolean;
 }
 
 /**
@@ -51,6 +65,8 @@ export class MmStruct {
   memcg_id = 0;
   /** Some VMA may fault in large folios (its thp_orders is not 0). */
   thp = false;
+  /** Some VMA maps a file (the fault path then looks the VMA up). */
+  has_file_vmas = false;
   private next_vpn = PTRS_PER_PTE;
 
   constructor(
@@ -68,10 +84,24 @@ export class MmStruct {
    */
   mmap_anon(name: string, nr_pages: number, thp_orders = 0): Vma {
     const start_vpn = this.next_vpn;
-    const vma: Vma = { start_vpn, end_vpn: start_vpn + nr_pages, name, thp_orders };
+    const vma: Vma = { start_vpn, end_vpn: start_vpn + nr_pages, name, thp_orders, file: NIL_FILE, pgoff: 0, shared: false };
     if (thp_orders !== 0) this.thp = true;
+    return this.insert_vma(vma);
+  }
+
+  /**
+   * mmap of `nr_pages` of the file whose mapping is `file`, from file page `pgoff`, shared or
+   * private; 2 MiB-aligned as mmap_anon. Only order-0 folios map files here.
+   */
+  mmap_file(name: string, file: number, pgoff: number, nr_pages: number, shared: boolean): Vma {
+    const start_vpn = this.next_vpn;
+    this.has_file_vmas = true;
+    return this.insert_vma({ start_vpn, end_vpn: start_vpn + nr_pages, name, thp_orders: 0, file, pgoff, shared });
+  }
+
+  private insert_vma(vma: Vma): Vma {
     this.next_vpn = Math.ceil(vma.end_vpn / PTRS_PER_PTE) * PTRS_PER_PTE;
-    if (this.next_vpn > this.pte.length) throw new RangeError(`mm ${this.id}: address space too small for ${name}`);
+    if (this.next_vpn > this.pte.length) throw new RangeError(`mm ${this.id}: address space too small for ${vma.name}`);
     this.vmas.push(vma);
     return vma;
   }

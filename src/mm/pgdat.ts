@@ -3,6 +3,8 @@ import { FolioTable } from './folio.js';
 import { CpuFbatches, Lruvec } from './lru.js';
 import { MemCgroup, ROOT_MEM_CGROUP } from './memcontrol.js';
 import { SwapInfo } from './swap.js';
+import type { AddressSpace } from './address_space.js';
+import { SwapperSpace } from './swap_state.js';
 import { make_thp_events, MthpStats, type ThpEvents } from './thp_stats.js';
 import { make_vm_events, type VmEvents } from './vmstat.js';
 import { DEFAULT_WATERMARK_SCALE_FACTOR, Zone } from './zone.js';
@@ -39,6 +41,8 @@ export class PgData {
   readonly memcgs: (MemCgroup | null)[] = [null];
   readonly fbatches: CpuFbatches;
   readonly swap: SwapInfo;
+  /** The address spaces folios are cached in, by id: 0 is the swap space, then each file's. */
+  readonly mappings: AddressSpace[] = [];
   readonly mms: MmStruct[] = [];
   /** pgdat->flags (PGDAT_*). */
   flags = 0;
@@ -65,6 +69,7 @@ export class PgData {
     }
     this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs, this.memcgs);
     this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io, swap_rotational);
+    this.mappings.push(new SwapperSpace(this.folios, this.swap));
   }
 
   /** The root cgroup's lruvec (every folio when no cgroup is configured). */

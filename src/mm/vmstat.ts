@@ -37,6 +37,17 @@ export interface VmEvents {
   /** Pages zswap stored and loaded (compressed in memory, no device I/O). */
   zswpout: number;
   zswpin: number;
+  // The page cache (FILE_EVENTS): reported only by a run that has files.
+  pgscan_file: number;
+  pgsteal_file: number;
+  /** Node page states, reported as their change: NR_FILE_PAGES, NR_FILE_DIRTY, NR_WRITEBACK (file folios). */
+  nr_file_pages: number;
+  nr_dirty: number;
+  nr_writeback: number;
+  /** NR_DIRTIED, NR_WRITTEN: file pages dirtied and written back. */
+  nr_dirtied: number;
+  nr_written: number;
+  workingset_refault_file: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -78,6 +89,14 @@ export function make_vm_events(): VmEvents {
     swpin_zero: 0,
     zswpout: 0,
     zswpin: 0,
+    pgscan_file: 0,
+    pgsteal_file: 0,
+    nr_file_pages: 0,
+    nr_dirty: 0,
+    nr_writeback: 0,
+    nr_dirtied: 0,
+    nr_written: 0,
+    workingset_refault_file: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,
@@ -101,4 +120,19 @@ export const RECLAIM_PATH_EVENTS: readonly (keyof VmEvents)[] = [
   'kswapd_low_wmark_hit_quickly',
   'kswapd_high_wmark_hit_quickly',
   'oom_kill',
+];
+
+/**
+ * The page-cache counters. A run without files leaves them out of its results, so that
+ * results of anonymous scenarios stay as they were before files existed.
+ */
+export const FILE_EVENTS: readonly (keyof VmEvents)[] = [
+  'pgscan_file',
+  'pgsteal_file',
+  'nr_file_pages',
+  'nr_dirty',
+  'nr_writeback',
+  'nr_dirtied',
+  'nr_written',
+  'workingset_refault_file',
 ];

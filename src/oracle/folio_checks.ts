@@ -25,7 +25,7 @@ export function bad_flags_at_free(flags: number): string {
 
 /**
  * At the end of a run no task holds a folio: each folio in use has exactly the references of
- * its page-table mappings, the swap cache's (one per page) and one per entry in a per-CPU LRU batch. Calls
+ * its page-table mappings, the swap cache's or page cache's (one per page) and one per entry in a per-CPU LRU batch. Calls
  * `report` for each folio with more or fewer (a leaked or a stolen reference).
  */
 export function check_final_refcounts(
@@ -40,9 +40,12 @@ export function check_final_refcounts(
     if (refcount === 0) continue;
     // add_to_swap_cache takes a reference per page of the folio (a tail page's count stays 0).
     const swapcache = f.test(pfn, PG_swapcache) && f.swap[pfn] !== NIL ? f.nr(pfn) : 0;
-    const expected = (f.mapcount[pfn] as number) + swapcache + (batched[pfn] as number);
+    // filemap_add_folio takes one too, per page.
+    const pagecache = f.mapping[pfn] !== NIL ? f.nr(pfn) : 0;
+    const expected = (f.mapcount[pfn] as number) + swapcache + pagecache + (batched[pfn] as number);
     if (refcount !== expected) {
-      report(pfn, `refcount ${refcount}, expected ${expected} (${f.mapcount[pfn]} mapping(s), ${swapcache} swap cache, ${batched[pfn]} LRU batch entr${batched[pfn] === 1 ? 'y' : 'ies'})`);
+      const cache = pagecache > 0 ? `${pagecache} page cache` : `${swapcache} swap cache`;
+      report(pfn, `refcount ${refcount}, expected ${expected} (${f.mapcount[pfn]} mapping(s), ${cache}, ${batched[pfn]} LRU batch entr${batched[pfn] === 1 ? 'y' : 'ies'})`);
     }
   }
 }

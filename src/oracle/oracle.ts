@@ -1,5 +1,6 @@
 import type { Simulator } from '../engine/simulator.js';
 import { table } from '../engine/tables.js';
+import { FileData } from './file_data.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
@@ -85,6 +86,7 @@ export class Oracle implements Probe {
   private readonly frame_version: Float64Array;
   private readonly swap_data: SwapData;
   private readonly written_version = new Map<number, Float64Array>();
+  private readonly file_data: FileData;
 
   constructor(
     private readonly k: Kernel,
@@ -100,6 +102,7 @@ export class Oracle implements Probe {
     this.swap_data = new SwapData(k.pgdat.swap.nr_slots, k.pgdat.folios.nr_pages);
     this.written_in_call = table(Int32Array, k.pgdat.folios.nr_pages);
     this.discarded = table(Uint8Array, k.pgdat.folios.nr_pages);
+    this.file_data = new FileData(k, this.frame_version);
   }
 
   private versions_of(mm: MmStruct): Float64Array {
@@ -116,6 +119,7 @@ export class Oracle implements Probe {
     this.machine.tlb.probe = this;
     this.k.pgdat.folios.probe = this;
     this.k.swap_io.probe = this;
+    if (this.k.file_io !== null) this.k.file_io.probe = this;
     this.k.probe = this;
   }
 
@@ -296,7 +300,10 @@ export class Oracle implements Probe {
 
   user_access(cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
     const f = this.k.pgdat.folios;
-    const versions = this.versions_of(mm);
+    // An access to a file's page is versioned by file page, whichever mm makes it.
+    const file_versions = mm.has_file_vmas ? this.file_data.versions_for(mm, vpn, pfn) : null;
+    const versions = file_versions ?? this.versions_of(mm);
+    const key = file_versions === null ? vpn : this.file_data.index;
     // The page's folio holds the references (a tail page's own count stays 0).
     const head = f.folio_head(pfn);
     const in_use = f.refcount[head] !== 0;
@@ -315,16 +322,16 @@ export class Oracle implements Probe {
       if (!owner_ok && (!in_use || f.rmap_mm[pfn] !== NIL)) {
         this.report('WRITE_TO_FREED_PAGE', pfn, `CPU ${cpu} wrote vpn ${vpn} of mm ${mm.id} through a stale translation to a frame now ${!in_use ? 'free' : `owned by vpn ${f.rmap_vpn[pfn]}`}`);
       }
-      const version = (versions[vpn] as number) + 1;
-      versions[vpn] = version;
+      const version = (versions[key] as number) + 1;
+      versions[key] = version;
       this.frame_version[pfn] = version;
       return;
     }
-    if (this.frame_version[pfn] === versions[vpn]) return;
+    if (this.frame_version[pfn] === versions[key]) return;
     if (stale) {
-      this.report('STALE_READ', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn} through a translation reclaim cleared without flushing yet, while version ${versions[vpn]} was written to the copy faulted in since`);
+      this.report('STALE_READ', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn} through a translation reclaim cleared without flushing yet, while version ${versions[key]} was written to the copy faulted in since`);
     } else {
-      this.report('LOST_WRITE', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn}, last written ${versions[vpn]}`);
+      this.report('LOST_WRITE', pfn, `CPU ${cpu} read version ${this.frame_version[pfn]} of vpn ${vpn}, last written ${versions[key]}`);
     }
   }
 
@@ -337,13 +344,27 @@ export class Oracle implements Probe {
     const f = this.k.pgdat.folios;
     const nr = f.nr(pfn);
     this.written_in_call[pfn] = Math.max(0, this.call_mark[pfn] as number);
+    const swapcache = f.test(pfn, PG_swapcache);
     for (let page = pfn; page < pfn + nr; page++) {
-      this.swap_data.capture(f.swap[page] as number, this.frame_version[page] as number);
+      if (swapcache) this.swap_data.capture(f.swap[page] as number, this.frame_version[page] as number);
       if (!this.stale.has(page)) continue;
       this.covered.stale_translations_checked++;
       if (this.stale.dirty[page] === 0 || !this.has_holder(page)) continue;
       this.report('FLUSH_BEFORE_IO', page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
     }
+  }
+
+  file_write_begin(pfn: number): void {
+    this.file_data.capture(pfn);
+    this.writeback_start(pfn);
+  }
+
+  file_stored(pfn: number, file: number, index: number): void {
+    this.file_data.stored(pfn, file, index);
+  }
+
+  file_read_done(pfn: number, file: number, index: number): void {
+    this.file_data.read_done(pfn, file, index);
   }
 
   /** A folio was freed: none of its pages may still be translated by a CPU. */
@@ -528,6 +549,12 @@ export class Oracle implements Probe {
       const versions = this.written_version.get(mm.id);
       for (const vma of mm.vmas) {
         for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
+          const file_read = vma.file === NIL ? null : this.file_data.read_back(mm, vma, vpn);
+          if (file_read !== null) {
+            const [seen, expected, frame] = file_read;
+            if (seen !== expected) report('LOST_WRITE', frame, `mm ${mm.id} vpn ${vpn} (file page) reads back version ${seen}, last written ${expected}`);
+            continue;
+          }
           const expected = versions === undefined ? 0 : (versions[vpn] as number);
           const pte = mm.pte[vpn] as number;
           const val = mm.pte_val[vpn] as number;

@@ -14,8 +14,8 @@ function pick<T>(prng: Prng, values: readonly T[]): T {
  * does): CPU count, thread placement, lazy CPUs, same or separate process, swap device, region
  * size (whole and partial PMDs), chunking, dirty or clean pageout, and application reads or
  * writes of the region under reclaim at a random rate; or, one time in four, the stress workload
- * with memcg limit reclaim; and, one time in four, large folios. The same seed gives the same
- * scenario.
+ * with memcg limit reclaim; one time in four, large folios; and, one time in four, files
+ * (with_file). The same seed gives the same scenario.
  */
 export function swarm_scenario(seed: number): Scenario {
   const prng = Prng.stream(seed, 0);
@@ -40,13 +40,36 @@ export function swarm_scenario(seed: number): Scenario {
     pageout: { size: `${pages * 4}KiB`, chunk: pick(prng, CHUNKS), mode: prng.chance(1, 2) ? 'dirty' : 'clean' },
   };
   // Drawn last, so that every MADV_PAGEOUT scenario stays what it was for its seed.
-  if (prng.chance(1, 4)) return scenario_schema.parse(with_large_folios(prng, stress_variant(prng, input)));
+  if (prng.chance(1, 4)) return scenario_schema.parse(with_file(prng, with_large_folios(prng, stress_variant(prng, input))));
   // Zero-filled pages (the zeromap) in one MADV_PAGEOUT scenario of three; drawn after the rest.
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
   const workload = { ...input.workload, ...race_variant(prng, input.workload, pages) };
-  return scenario_schema.parse(with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } }));
+  return scenario_schema.parse(with_file(prng, with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } })));
+}
+
+const FILE_DEVICES = ['nvme', 'ssd', 'hdd', 'ram'] as const;
+
+/**
+ * Files (issue 12) in one scenario of four, drawn after everything else: the region (or each
+ * stress worker's) becomes a MAP_SHARED or MAP_PRIVATE mapping of a file on an NVMe, SATA,
+ * rotating or RAM disk; stress workers write or only read, each its own file or all one.
+ * Only where the file model applies: no large folios, zero pages, racing operations or
+ * explicit accesses.
+ */
+function with_file<T extends { [key: string]: unknown }>(prng: Prng, input: T): T {
+  if (!prng.chance(1, 4) || input.memory !== undefined) return input;
+  const mapping = prng.chance(1, 2) ? 'shared' : 'private';
+  const file = { device: pick(prng, FILE_DEVICES) };
+  if (input.stress !== undefined) {
+    const stress = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
+    return { ...input, stress, file };
+  }
+  const workload = input.workload as { pageout_access?: string; race_ops?: unknown };
+  const pageout = input.pageout as { zero_pages?: number };
+  if ((workload.pageout_access ?? 'none') !== 'none' || workload.race_ops !== undefined || (pageout.zero_pages ?? 0) !== 0) return input;
+  return { ...input, pageout: { ...pageout, backing: 'file', mapping }, file };
 }
 
 const RACE_PAGES = [1, 2, 4, 16, 64, 512] as const;
@@ -110,7 +133,8 @@ export function describe_swarm_scenario(s: Scenario): string {
   const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
   if (s.workload.kind === 'stress') {
     const st = s.stress;
-    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
+    const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${st.mapping ?? 'private'} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}` : '';
+    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes${files}, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
   }
   const w = s.workload;
   const chunk = s.pageout.chunk === 'whole' ? 'whole' : `${s.pageout.chunk / 1024} KiB`;
@@ -118,5 +142,6 @@ export function describe_swarm_scenario(s: Scenario): string {
   const lazy = w.lazy_cpus.length > 0 ? `, lazy CPUs ${w.lazy_cpus.join(',')}` : '';
   const r = race_params(s);
   const race = r.ops.length > 0 ? `, racing ${r.ops.join('/')} of ${r.pages} pages every ${r.interval_ns / 1000} us` : '';
-  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}, ${s.pageout.zero_pages}% zero`;
+  const file = s.pageout.backing === 'file' ? `, ${s.pageout.mapping ?? 'private'} file on ${s.file?.device ?? 'the swap preset'}` : '';
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages${file} in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}, ${s.pageout.zero_pages}% zero`;
 }

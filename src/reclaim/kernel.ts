@@ -1,6 +1,7 @@
 import type { Simulator, Task } from '../engine/simulator.js';
 import type { BlkPlug } from '../block/blk_mq.js';
 import type { SwapIo } from '../block/page_io.js';
+import type { FileIo } from '../block/file_io.js';
 import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import type { Machine } from '../hw/machine.js';
 import { PAGEVEC_SIZE } from '../mm/lru.js';
@@ -15,6 +16,8 @@ export interface Kernel {
   readonly machine: Machine;
   readonly pgdat: PgData;
   readonly swap_io: SwapIo;
+  /** The disk the files live on and their page-cache I/O, or null when the run has no file. */
+  file_io: FileIo | null;
   /** The reclaim variant under test (upstream, or a patch). */
   readonly strategy: ReclaimStrategy;
   /** The oracle, when one observes the run. */

@@ -1,5 +1,5 @@
 import { Yield } from '../engine/simulator.js';
-import { BlkPlug } from '../block/blk_mq.js';
+import { blk_flush_plug, BlkPlug } from '../block/blk_mq.js';
 import { FolioList, PG_active, PG_lru, PG_referenced, PG_unevictable, PG_workingset } from '../mm/folio.js';
 import { PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import { assert } from '../engine/assert.js';
@@ -28,7 +28,7 @@ export function* do_madvise_pageout(
   }
   // blk_finish_plug
   if (must_sync(k, rt)) yield Yield.resume;
-  k.swap_io.device?.flush_plug(plug, rt.cpu, rt.task.now_ns);
+  blk_flush_plug(plug, rt.cpu, rt.task.now_ns);
   rt.plug = null;
 }
 

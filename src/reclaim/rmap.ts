@@ -6,7 +6,7 @@
  */
 import { assert } from '../engine/assert.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
-import { HPAGE_PMD_ORDER, NIL, PG_dirty, PG_swapcache } from '../mm/folio.js';
+import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
   PTE_DIRTY,
@@ -19,6 +19,15 @@ import {
 } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
+import { folio_referenced_file, try_to_unmap_file } from './rmap_file.js';
+
+/**
+ * rmap_walk's dispatch (mm/rmap.c): an anonymous folio is walked through its anon rmap
+ * (below), a page-cache folio through its file's i_mmap (rmap_file.ts).
+ */
+function folio_test_anon(k: Kernel, pfn: number): boolean {
+  return k.pgdat.folios.test(pfn, PG_anon);
+}
 
 /** The mm mapping a private anonymous folio (by its head), or null if unmapped. */
 export function anon_mapping(k: Kernel, pfn: number): MmStruct | null {
@@ -70,6 +79,7 @@ function pmd_test_and_clear_young(mm: MmStruct, first_vpn: number): boolean {
  * (deferred_split_folio excludes the swap cache), so thp_deferred_split_page does not move.
  */
 export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: number): void {
+  if (!folio_test_anon(k, pfn)) return try_to_unmap_file(k, rt, pfn, flags);
   const mm = anon_mapping(k, pfn);
   if (mm === null) return;
   const f = k.pgdat.folios;
@@ -111,6 +121,7 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
  * without a flush).
  */
 export function folio_referenced(k: Kernel, pfn: number): number {
+  if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn);
   const mm = anon_mapping(k, pfn);
   if (mm === null) return 0;
   const f = k.pgdat.folios;

@@ -1,11 +1,13 @@
-import { AOP_WRITEPAGE_ACTIVATE, SWAP_WRITEPAGE_NO_TAG } from '../block/page_io.js';
+import { AOP_WRITEPAGE_ACTIVATE, folio_mapping, WRITEPAGE_NO_TAG, type AddressSpace, type AddressSpaceOperations } from '../mm/address_space.js';
 import { NO_WAIT, Yield, type MayWait } from '../engine/simulator.js';
 import {
   FolioList,
+  NIL,
   PG_active,
   PG_dirty,
   PG_mlocked,
   PG_reclaim,
+  PG_swapbacked,
   PG_swapcache,
   PG_writeback,
 } from '../mm/folio.js';
@@ -96,7 +98,7 @@ export class ShrinkContext {
     }
     if (!f.test(pfn, PG_mlocked)) {
       f.set(pfn, PG_active);
-      this.stat.nr_activate[0] += f.nr(pfn);
+      this.stat.nr_activate[f.test(pfn, PG_swapbacked) ? 0 : 1] += f.nr(pfn);
       this.pgactivate += f.nr(pfn);
     }
     this.keep_locked(pfn);
@@ -133,9 +135,14 @@ export class ShrinkContext {
     return try_to_unmap_flush_dirty(this.k, this.rt);
   }
 
-  /** folio_mapping != NULL for an anonymous folio: it is in the swap cache. */
+  /** folio_mapping != NULL: the folio is in the swap cache or a file's page cache. */
   has_mapping(pfn: number): boolean {
-    return this.folios.test(pfn, PG_swapcache);
+    return folio_mapping(this.folios, pfn) !== NIL;
+  }
+
+  /** The address space the folio is cached in (folio_mapping), which must exist. */
+  private mapping_of(pfn: number): AddressSpace {
+    return this.k.pgdat.mappings[folio_mapping(this.folios, pfn)] as AddressSpace;
   }
 
   mapped(pfn: number): boolean {
@@ -143,9 +150,10 @@ export class ShrinkContext {
   }
 
   /**
-   * pageout (A18) of a locked, unmapped swap-cache folio: someone else holding a reference
-   * keeps it; a folio whose dirty bit it clears is written (PG_reclaim set, swap_writepage,
-   * NR_VMSCAN_WRITE), else it was already clean.
+   * pageout (A18) of a locked, unmapped folio in the swap cache or a file's page cache:
+   * someone else holding a reference keeps it; a mapping without writepage activates it; a
+   * folio whose dirty bit folio_clear_dirty_for_io clears is written (PG_reclaim set,
+   * a_ops->writepage, NR_VMSCAN_WRITE), else it was already clean (PAGE_CLEAN).
    */
   *pageout(pfn: number): Generator<Yield, number, void> {
     const result = this.pageout_nowait(pfn);
@@ -160,35 +168,42 @@ export class ShrinkContext {
    */
   private pageout_nowait(pfn: number): number {
     const f = this.folios;
-    // is_page_cache_freeable: the isolation reference plus the swap cache's.
+    // is_page_cache_freeable: the isolation reference plus the cache's, one per page.
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return PAGE_KEEP;
     if (!this.has_mapping(pfn)) return PAGE_KEEP;
-    if (!f.test_clear(pfn, PG_dirty)) return PAGE_CLEAN;
+    const mapping = this.mapping_of(pfn);
+    if (mapping.a_ops === null) return PAGE_ACTIVATE;
+    if (!mapping.clear_dirty_for_io(pfn)) return PAGE_CLEAN;
     f.set(pfn, PG_reclaim);
     this.rt.task.now_ns += this.k.machine.cost.pageout_ns;
     if (must_sync(this.k, this.rt)) return PAGEOUT_WAIT_SYNC;
     const res = this.pageout_submit(pfn);
-    return res === SWAP_WRITEPAGE_NO_TAG ? PAGEOUT_WAIT_TAG : this.pageout_end(pfn, res);
+    return res === WRITEPAGE_NO_TAG ? PAGEOUT_WAIT_TAG : this.pageout_end(pfn, res);
   }
 
   /** The rest of pageout from where pageout_nowait stopped. */
   private *pageout_wait(pfn: number, stopped: number): Generator<Yield, number, void> {
-    let res = SWAP_WRITEPAGE_NO_TAG;
+    let res = WRITEPAGE_NO_TAG;
     if (stopped === PAGEOUT_WAIT_SYNC) {
       yield Yield.resume;
       res = this.pageout_submit(pfn);
     }
-    if (res === SWAP_WRITEPAGE_NO_TAG) res = yield* this.k.swap_io.swap_writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    if (res === WRITEPAGE_NO_TAG) res = yield* this.a_ops_of(pfn).writepage_wait(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
     return this.pageout_end(pfn, res);
   }
 
-  /** The write itself (swap_writepage); SWAP_WRITEPAGE_NO_TAG when the bio must wait for a tag. */
+  /** The write itself (a_ops->writepage); WRITEPAGE_NO_TAG when the bio must wait for a tag. */
   private pageout_submit(pfn: number): number {
     this.k.machine.tracer?.write_folio(this.rt.cpu, this.rt.task.now_ns, pfn, this.k.pgdat.swap.synchronous_io);
-    return this.k.swap_io.swap_writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
+    return this.a_ops_of(pfn).writepage(this.rt.task, this.rt.cpu, this.rt.plug, pfn);
   }
 
-  /** pageout's answer once swap_writepage has: PAGE_ACTIVATE, or PAGE_SUCCESS counted in NR_VMSCAN_WRITE. */
+  /** The folio's mapping's operations, which pageout_nowait found to have writepage. */
+  private a_ops_of(pfn: number): AddressSpaceOperations {
+    return this.mapping_of(pfn).a_ops as AddressSpaceOperations;
+  }
+
+  /** pageout's answer once writepage has: PAGE_ACTIVATE, or PAGE_SUCCESS counted in NR_VMSCAN_WRITE. */
   private pageout_end(pfn: number, res: number): number {
     const f = this.folios;
     if (res === AOP_WRITEPAGE_ACTIVATE) {
@@ -202,19 +217,17 @@ export class ShrinkContext {
   }
 
   /**
-   * __remove_mapping (A21) for a swap-cache folio: freeze the refcount at the isolation and
-   * cache references (fail if anyone else holds one, or if the folio was re-dirtied), delete
-   * it from the swap cache and give up the slot. Success leaves refcount 0: the caller must
-   * free the folio (free_it).
+   * __remove_mapping (A21) for a folio in the swap cache or a page cache: freeze the refcount
+   * at the isolation and cache references (fail if anyone else holds one, or if the folio was
+   * re-dirtied), then the mapping removes it (the swap slot given up; a file's index keeps a
+   * shadow entry). Success leaves refcount 0: the caller must free the folio (free_it).
    */
-  remove_mapping_frozen(pfn: number): boolean {
+  remove_mapping_frozen(pfn: number, reclaimed = true): boolean {
     const f = this.folios;
     this.rt.task.now_ns += this.k.machine.cost.remove_mapping_ns;
     if (f.refcount[pfn] !== 1 + f.nr(pfn)) return false;
     if (f.test(pfn, PG_dirty)) return false;
-    const slot = f.swap[pfn] as number;
-    this.k.pgdat.swap.delete_from_swap_cache(f, pfn);
-    this.k.pgdat.swap.put_swap_folio(slot, f.nr(pfn));
+    this.mapping_of(pfn).remove_folio(pfn, reclaimed);
     f.refcount[pfn] = 0;
     return true;
   }
@@ -224,7 +237,7 @@ export class ShrinkContext {
    * refcount unfrozen to 1 — for callers that keep the folio, not for reclaim's free path.
    */
   remove_mapping_unfrozen(pfn: number): boolean {
-    if (!this.remove_mapping_frozen(pfn)) return false;
+    if (!this.remove_mapping_frozen(pfn, false)) return false;
     this.folios.refcount[pfn] = 1;
     return true;
   }

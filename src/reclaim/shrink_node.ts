@@ -10,7 +10,7 @@
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
-import { BlkPlug } from '../block/blk_mq.js';
+import { blk_flush_plug, BlkPlug } from '../block/blk_mq.js';
 import { FolioList, NIL, PG_active, PG_lru, PG_unevictable, PG_workingset } from '../mm/folio.js';
 import {
   LRU_ACTIVE,
@@ -180,8 +180,13 @@ function lru_note_cost(pgdat: PgData, lruvec: Lruvec, file: boolean, nr_io: numb
   }
 }
 
-/** PGSCAN_KSWAPD/PGSCAN_DIRECT (global reclaim only) and the cgroup's, plus PGSCAN_ANON. */
-function count_pgscan(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_scanned: number): void {
+/** is_file_lru */
+function is_file_lru(lru: number): boolean {
+  return lru === LRU_INACTIVE_FILE || lru === LRU_ACTIVE_FILE;
+}
+
+/** PGSCAN_KSWAPD/PGSCAN_DIRECT (global reclaim only) and the cgroup's, plus PGSCAN_ANON or PGSCAN_FILE. */
+function count_pgscan(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_scanned: number, file: boolean): void {
   const vm = k.pgdat.vm;
   const memcg = lruvec_memcg(k.pgdat, lruvec);
   if (rt.is_kswapd) {
@@ -191,11 +196,12 @@ function count_pgscan(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruve
     if (!cgroup_reclaim(sc)) vm.pgscan_direct += nr_scanned;
     if (memcg !== null) memcg.stat.pgscan_direct += nr_scanned;
   }
-  vm.pgscan_anon += nr_scanned;
+  if (file) vm.pgscan_file += nr_scanned;
+  else vm.pgscan_anon += nr_scanned;
 }
 
-/** PGSTEAL_KSWAPD/PGSTEAL_DIRECT (global reclaim only) and the cgroup's, plus PGSTEAL_ANON. */
-function count_pgsteal(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_reclaimed: number): void {
+/** PGSTEAL_KSWAPD/PGSTEAL_DIRECT (global reclaim only) and the cgroup's, plus PGSTEAL_ANON or PGSTEAL_FILE. */
+function count_pgsteal(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruvec, nr_reclaimed: number, file: boolean): void {
   const vm = k.pgdat.vm;
   const memcg = lruvec_memcg(k.pgdat, lruvec);
   if (rt.is_kswapd) {
@@ -205,7 +211,8 @@ function count_pgsteal(k: Kernel, rt: ReclaimTask, sc: ScanControl, lruvec: Lruv
     if (!cgroup_reclaim(sc)) vm.pgsteal_direct += nr_reclaimed;
     if (memcg !== null) memcg.stat.pgsteal_direct += nr_reclaimed;
   }
-  vm.pgsteal_anon += nr_reclaimed;
+  if (file) vm.pgsteal_file += nr_reclaimed;
+  else vm.pgsteal_anon += nr_reclaimed;
 }
 
 /**
@@ -223,14 +230,15 @@ function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, l
   const nr_scanned = isolate_nr_scanned;
   trace_lru_isolate(k, rt, sc, nr_to_scan, nr_scanned, nr_taken, lru);
   rt.task.now_ns += nr_scanned * k.machine.cost.isolate_folio_ns;
-  count_pgscan(k, rt, sc, lruvec, nr_scanned);
+  const file = is_file_lru(lru);
+  count_pgscan(k, rt, sc, lruvec, nr_scanned, file);
   if (nr_taken === 0) return 0;
   const stat = make_reclaim_stat();
   const nr_reclaimed = yield* shrink_folio_list(k, rt, folio_list, sc, stat, false);
   if (must_sync(k, rt)) yield Yield.resume;
   move_folios_to_lru(k, rt, folio_list);
-  count_pgsteal(k, rt, sc, lruvec, nr_reclaimed);
-  lru_note_cost(k.pgdat, lruvec, false, stat.nr_pageout, nr_scanned - nr_reclaimed);
+  count_pgsteal(k, rt, sc, lruvec, nr_reclaimed, file);
+  lru_note_cost(k.pgdat, lruvec, file, stat.nr_pageout, nr_scanned - nr_reclaimed);
   // stat.nr_unqueued_dirty == nr_taken would wake the flusher threads: anon folios are never
   // counted unqueued-dirty (A7), so it does not happen here.
   sc.nr.dirty += stat.nr_dirty;
@@ -239,7 +247,7 @@ function* shrink_inactive_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, l
   sc.nr.writeback += stat.nr_writeback;
   sc.nr.immediate += stat.nr_immediate;
   sc.nr.taken += nr_taken;
-  trace_lru_shrink_inactive(k, rt, sc, nr_scanned, nr_reclaimed, stat);
+  trace_lru_shrink_inactive(k, rt, sc, nr_scanned, nr_reclaimed, stat, file);
   return nr_reclaimed;
 }
 
@@ -418,7 +426,7 @@ function* shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanCont
   if (own_plug) {
     // blk_finish_plug
     if (must_sync(k, rt)) yield Yield.resume;
-    k.swap_io.device?.flush_plug(rt.plug as BlkPlug, rt.cpu, rt.task.now_ns);
+    blk_flush_plug(rt.plug as BlkPlug, rt.cpu, rt.task.now_ns);
     rt.plug = null;
   }
   sc.nr_reclaimed += nr_reclaimed;
@@ -584,8 +592,9 @@ export function* kswapd_age_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): G
   for (const lruvec of pgdat.lruvecs) yield* shrink_active_list(k, rt, SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
 }
 
-/** zone_reclaimable_pages: the node's anon LRU pages when swap has room (no page cache exists). */
+/** zone_reclaimable_pages: the node's file LRU pages, plus its anon LRU pages when swap has room. */
 export function zone_reclaimable_pages(pgdat: PgData): number {
-  if (!can_reclaim_anon_pages(pgdat)) return 0;
-  return pgdat.node_lru_pages(LRU_INACTIVE_ANON) + pgdat.node_lru_pages(LRU_ACTIVE_ANON);
+  const file = pgdat.node_lru_pages(LRU_INACTIVE_FILE) + pgdat.node_lru_pages(LRU_ACTIVE_FILE);
+  if (!can_reclaim_anon_pages(pgdat)) return file;
+  return file + pgdat.node_lru_pages(LRU_INACTIVE_ANON) + pgdat.node_lru_pages(LRU_ACTIVE_ANON);
 }

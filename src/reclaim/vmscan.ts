@@ -15,7 +15,8 @@ import {
   PG_writeback,
   type FolioList,
 } from '../mm/folio.js';
-import { PGDAT_WRITEBACK } from '../mm/pgdat.js';
+import { PGDAT_DIRTY, PGDAT_WRITEBACK } from '../mm/pgdat.js';
+import { DIRTY_WRITEBACK_DIRTY, DIRTY_WRITEBACK_WRITEBACK, folio_mapping } from '../mm/address_space.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { anon_mapping, folio_pmd_mapped, folio_referenced, try_to_unmap } from './rmap.js';
 import { split_folio_to_list, split_huge_pmd } from './huge_memory.js';
@@ -23,6 +24,7 @@ import type { MmStruct } from '../mm/mm_struct.js';
 import { make_reclaim_stat, make_scan_control, type ReclaimStat, type ScanControl } from './scan_control.js';
 import { ShrinkContext } from './shrink_context.js';
 import { TTU_BATCH_FLUSH, TTU_SPLIT_HUGE_PMD } from './tlb_batch.js';
+import type { AddressSpace } from '../mm/address_space.js';
 
 /** enum folio_references */
 const FOLIOREF_RECLAIM = 0;
@@ -32,8 +34,10 @@ const FOLIOREF_ACTIVATE = 3;
 
 
 /**
- * folio_check_references (kernel-spec A10) for an anonymous folio mapped by PTEs: referenced
- * PTEs keep it, or activate it when it was referenced before or by several mappings.
+ * folio_check_references (kernel-spec A10): referenced PTEs keep the folio, or activate it
+ * when it was referenced before or by several mappings; a file folio referenced only through
+ * PG_referenced (read(), mark_page_accessed) is reclaimed if clean, its dirty case deferred
+ * to writeback (FOLIOREF_RECLAIM_CLEAN). No VMA is VM_EXEC here.
  */
 function folio_check_references(k: Kernel, pfn: number): number {
   const f = k.pgdat.folios;
@@ -44,7 +48,25 @@ function folio_check_references(k: Kernel, pfn: number): number {
     if (referenced_folio || referenced_ptes > 1) return FOLIOREF_ACTIVATE;
     return FOLIOREF_KEEP;
   }
+  if (referenced_folio && !f.test(pfn, PG_swapbacked)) return FOLIOREF_RECLAIM_CLEAN;
   return FOLIOREF_RECLAIM;
+}
+
+/**
+ * folio_check_dirty_writeback (A7) and its counts: only file LRU folios report dirty or
+ * writeback (the mapping's is_dirty_writeback); anon and lazy-free folios report neither.
+ */
+function count_dirty_writeback(ctx: ShrinkContext, pfn: number, nr_pages: number): void {
+  const f = ctx.folios;
+  if (f.test(pfn, PG_swapbacked) || f.test(pfn, PG_anon)) return;
+  const mapping = folio_mapping(f, pfn);
+  if (mapping === NIL) return;
+  const state = (ctx.k.pgdat.mappings[mapping] as AddressSpace).is_dirty_writeback(pfn);
+  const dirty = (state & DIRTY_WRITEBACK_DIRTY) !== 0;
+  const writeback = (state & DIRTY_WRITEBACK_WRITEBACK) !== 0;
+  if (dirty || writeback) ctx.stat.nr_dirty += nr_pages;
+  if (dirty && !writeback) ctx.stat.nr_unqueued_dirty += nr_pages;
+  if (writeback && f.test(pfn, PG_reclaim)) ctx.stat.nr_congested += nr_pages;
 }
 
 /**
@@ -91,7 +113,7 @@ export function* shrink_folio_list(
       ctx.keep(pfn);
       continue;
     }
-    assert(f.test(pfn, PG_anon) && f.test(pfn, PG_swapbacked), () => `folio ${pfn}: only swap-backed anon folios are modelled`);
+    assert(f.test(pfn, PG_anon) === f.test(pfn, PG_swapbacked), () => `folio ${pfn}: lazy-free anon folios are not modelled`);
     sc.nr_scanned += f.nr(pfn);
     let next = shrink_one_folio(ctx, pfn, ignore_references);
     if (next >= SPLIT_FOR_SWAP) next = yield* large_folio_split(ctx, pfn, next);
@@ -189,7 +211,8 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   if (f.test(pfn, PG_unevictable) || f.test(pfn, PG_mlocked)) return decided(ctx.activate_locked(pfn));
   // A5
   if (!sc.may_unmap && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
-  // A7: swap-backed folios report neither dirty nor writeback (folio_check_dirty_writeback).
+  // A7
+  count_dirty_writeback(ctx, pfn, nr_pages);
   // A8
   if (f.test(pfn, PG_writeback)) return decided(folio_under_writeback(ctx, pfn, nr_pages));
   // A9, A10
@@ -202,8 +225,8 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
       return decided(ctx.keep_locked(pfn));
     }
   }
-  // A12
-  if (!f.test(pfn, PG_swapcache)) {
+  // A12: only anonymous swap-backed folios are added to swap.
+  if (f.test(pfn, PG_anon) && !f.test(pfn, PG_swapcache)) {
     if (!sc.gfp_io) return decided(ctx.keep_locked(pfn));
     // A large folio someone else holds a reference to could not be split: skip it.
     if (nr_pages > 1 && !can_split_folio(k, pfn)) return decided(ctx.activate_locked(pfn));
@@ -245,6 +268,13 @@ function shrink_mapped_folio(ctx: ShrinkContext, pfn: number, references: number
   }
   // A17
   if (f.test(pfn, PG_dirty)) {
+    // A17.1: only kswapd writes file folios, and only ones it met before (PG_reclaim) on a
+    // node flagged PGDAT_DIRTY; others are marked for immediate reclaim and activated.
+    if (!f.test(pfn, PG_swapbacked) && (!rt.is_kswapd || !f.test(pfn, PG_reclaim) || (k.pgdat.flags & PGDAT_DIRTY) === 0)) {
+      k.pgdat.vm.nr_vmscan_immediate_reclaim += nr_pages;
+      f.set(pfn, PG_reclaim);
+      return decided(ctx.activate_locked(pfn));
+    }
     if (references === FOLIOREF_RECLAIM_CLEAN) return decided(ctx.keep_locked(pfn));
     if (!sc.may_writepage) return decided(ctx.keep_locked(pfn));
     // A17.5: flush before I/O (if a deferred PTE was dirty), then write — or the strategy's way.

@@ -67,11 +67,11 @@ export function trace_lru_isolate(k: Kernel, rt: ReclaimTask, sc: ScanControl, n
   k.machine.tracer?.vmscan?.(rt.cpu, rt.task.now_ns, VMSCAN_LRU_ISOLATE, [reclaim_idx(sc), ORDER, nr_requested, nr_scanned, 0, nr_taken, lru]);
 }
 
-/** trace_mm_vmscan_lru_shrink_inactive at the end of shrink_inactive_list (anon: file 0). */
-export function trace_lru_shrink_inactive(k: Kernel, rt: ReclaimTask, sc: ScanControl, nr_scanned: number, nr_reclaimed: number, stat: ReclaimStat): void {
+/** trace_mm_vmscan_lru_shrink_inactive at the end of shrink_inactive_list (file: 1 for the file LRU). */
+export function trace_lru_shrink_inactive(k: Kernel, rt: ReclaimTask, sc: ScanControl, nr_scanned: number, nr_reclaimed: number, stat: ReclaimStat, file = false): void {
   k.machine.tracer?.vmscan?.(rt.cpu, rt.task.now_ns, VMSCAN_LRU_SHRINK_INACTIVE, [
     NID, nr_scanned, nr_reclaimed, stat.nr_dirty, stat.nr_writeback, stat.nr_congested, stat.nr_immediate,
-    stat.nr_activate[0], stat.nr_activate[1], stat.nr_ref_keep, stat.nr_unmap_fail, sc.priority, 0,
+    stat.nr_activate[0], stat.nr_activate[1], stat.nr_ref_keep, stat.nr_unmap_fail, sc.priority, file ? 1 : 0,
   ]);
 }
 

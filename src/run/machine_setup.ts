@@ -1,5 +1,6 @@
 import { Simulator } from '../engine/simulator.js';
 import { SwapIo } from '../block/page_io.js';
+import { FileIo } from '../block/file_io.js';
 import { SWAP_DEVICE_PRESETS, type SwapDeviceParams } from '../block/device.js';
 import { make_cost_model } from '../hw/cost_model.js';
 import { Machine } from '../hw/machine.js';
@@ -8,7 +9,7 @@ import { NO_MUTANTS, type ModelMutants } from '../mm/mutants.js';
 import { PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { kswapd_cpu, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
+import { file_params, has_files, kswapd_cpu, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
 import { Kswapd } from '../reclaim/kswapd.js';
 
 const PAGE_SIZE = 4096;
@@ -54,7 +55,11 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
     device.rotational,
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap, mutants);
-  const k: Kernel = { sim, machine, pgdat, swap_io, strategy, probe: null, kswapd: null, mutants };
+  const k: Kernel = { sim, machine, pgdat, swap_io, file_io: null, strategy, probe: null, kswapd: null, mutants };
+  if (has_files(scenario)) {
+    const file = file_params(scenario);
+    k.file_io = new FileIo(sim, machine, pgdat, file.device === 'ram' ? null : SWAP_DEVICE_PRESETS[file.device], file.disk_size / PAGE_SIZE);
+  }
   const cpu = kswapd_cpu(scenario);
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);
   return k;

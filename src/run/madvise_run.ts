@@ -2,7 +2,8 @@ import type { MmStruct } from '../mm/mm_struct.js';
 import { Prng } from '../engine/prng.js';
 import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { app_thread_cpus, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
+import { app_thread_cpus, file_params, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
+import { create_file, mmap_file, populate_file } from '../workload/file_setup.js';
 import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
@@ -53,10 +54,17 @@ export function simulate_madvise(
   // The process whose memory is paged out, and (optionally) a separate one for the threads.
   const same = w.process === 'same';
   const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0), 1 + (same ? w.threads : 0));
-  const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages, w.threads);
+  // With backing file, a separate application process maps the file too (the folios are then mapped by two mms).
+  const app_maps_file = !same && scenario.pageout.backing === 'file';
+  const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages + (app_maps_file ? pageout_pages : 0), w.threads + (app_maps_file ? 1 : 0));
   // The experiment marks its region MADV_HUGEPAGE, so `madvise` settings apply to it.
   const pageout_orders = thp_orders(scenario, true);
-  const pageout_vma = mm.mmap_anon('pageout', pageout_pages, pageout_orders);
+  const backing_file = scenario.pageout.backing === 'file';
+  // pageout.backing: file maps a file of file.size from its start (created before the region, so its id is 1).
+  const file = backing_file ? create_file(k, 'file', file_params(scenario).size / PAGE_SIZE) : null;
+  const pageout_vma = file === null
+    ? mm.mmap_anon('pageout', pageout_pages, pageout_orders)
+    : mmap_file(mm, file, 0, pageout_pages, scenario.pageout.mapping === 'shared');
 
   machine.switch_mm(scenario.pageout.cpu, mm.context, 0);
   for (const cpu of w.lazy_cpus) {
@@ -79,7 +87,13 @@ export function simulate_madvise(
     threads.push(thread);
     machine.listeners[cpu] = thread;
   });
-  populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
+  if (file === null) populate_written(k, scenario.pageout.cpu, mm, pageout_vma, scenario.pageout.zero_pages);
+  else populate_file(k, scenario.pageout.cpu, mm, pageout_vma, file, scenario.pageout.mode === 'dirty');
+  if (file !== null && app_maps_file) {
+    const shared = scenario.pageout.mapping === 'shared';
+    const cpu = thread_cpus[0] ?? scenario.pageout.cpu;
+    populate_file(k, cpu, app_mm, mmap_file(app_mm, file, 0, pageout_pages, shared), file, false);
+  }
   const phases: PhaseResult[] = [];
   const begun = new Map<string, Snapshot>();
   const ops_at_mark = new Map<string, number[]>();
@@ -101,7 +115,8 @@ export function simulate_madvise(
   const plan = {
     vma: pageout_vma,
     chunk_pages: scenario.pageout.chunk === 'whole' ? null : scenario.pageout.chunk / PAGE_SIZE,
-    mode: scenario.pageout.mode,
+    // A file region is populated written (dirty) or only read (clean), then paged out once.
+    mode: backing_file ? 'dirty' as const : scenario.pageout.mode,
     baseline_ns: w.baseline,
   };
   let experiment_over = false;
@@ -132,7 +147,7 @@ export function simulate_madvise(
     sim.spawn(`${racing_thread.params.name}/race`, 0, (task) => racer(k, new ReclaimTask(task, racing_thread.params.cpu), mm, racing_thread, prng, race_plan));
   }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
-  const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' ? 3 : 1);
+  const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' && !backing_file ? 3 : 1);
   sim.run({ events_max: 64 * pages_touched + 1_000_000, time_ns_max: SIM_TIME_MAX_NS });
 
   const phase = (name: string) => phases.find((p) => p.name === name) as PhaseResult;
@@ -190,6 +205,7 @@ export function simulate_madvise(
     tasks,
     phases,
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
+    ...(k.file_io === null ? {} : { file_io: k.file_io.device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...k.file_io.device.stats } }),
     sim_pageout_ns: pageout_ns,
     ...(reported ? { reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)) } : {}),
     ...thp_result(k, scenario),

@@ -126,6 +126,8 @@ export interface RunResult {
   phases: PhaseResult[];
   /** Shape of the swap I/O: requests and bios dispatched, largest request in pages. */
   io: { requests: number; bios: number; pages_per_request_max: number };
+  /** The same for the file disk's reads and writes: present when the scenario maps files (a RAM disk dispatches no request). */
+  file_io?: { requests: number; bios: number; pages_per_request_max: number };
   /** Duration of the measured madvise call(s), ns; for a stress run, of the whole run. */
   sim_pageout_ns: number;
   /** Watermarks, kswapd and the cgroup: present when the scenario configures memory pressure or reclaim beyond MADV_PAGEOUT ran. */

@@ -1,5 +1,5 @@
 import type { Machine } from '../hw/machine.js';
-import type { VmEvents } from '../mm/vmstat.js';
+import { FILE_EVENTS, type VmEvents } from '../mm/vmstat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Interrupts } from './result.js';
 
@@ -14,9 +14,12 @@ export interface Snapshot {
 export function snapshot(k: Kernel, t_ns: number): Snapshot {
   const vm: VmEvents = k.pgdat.vm;
   const m: Machine = k.machine;
+  const vmstat: Record<string, number> = { ...vm, ...m.arch.vm_events() };
+  // A run without files (only the swap space is a mapping) reports no page-cache counters.
+  if (k.pgdat.mappings.length === 1) for (const key of FILE_EVENTS) delete vmstat[key];
   return {
     t_ns,
-    vmstat: { ...vm, ...m.arch.vm_events() },
+    vmstat,
     irq: Object.fromEntries(Object.entries(m.arch.interrupt_rows).map(([row, counts]) => [row, Array.from(counts)])),
   };
 }

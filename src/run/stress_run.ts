@@ -2,10 +2,12 @@ import { Prng } from '../engine/prng.js';
 import type { TaskBody } from '../engine/simulator.js';
 import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { kswapd_cpu, stress_params, stress_worker_cpus, thp_orders, type Scenario } from '../scenario/schema.js';
+import { file_params, kswapd_cpu, stress_params, stress_worker_cpus, stress_worker_maps_file, thp_orders, type Scenario } from '../scenario/schema.js';
+import { create_file, mmap_file } from '../workload/file_setup.js';
+import type { FileMapping } from '../mm/file_mapping.js';
 import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../workload/stress_vm.js';
-import type { MmStruct } from '../mm/mm_struct.js';
+import type { MmStruct, Vma } from '../mm/mm_struct.js';
 import { create_mm } from './machine_setup.js';
 import type { PhaseResult, RunResult, TaskResult } from './result.js';
 import { oracle_result, reclaim_result, start_run, thp_result, type RunOptions, type RunState } from './run_common.js';
@@ -102,12 +104,23 @@ export function simulate_stress(
   const memcg_id = scenario.memcg === undefined ? 0 : STRESS_MEMCG_ID;
   const marks = new StressMarks(k, stress.workers);
   const workers: StressWorkerStats[] = [];
+  const one_file = scenario.stress?.files === 'one';
+  const file_pages = file_params(scenario).size / PAGE_SIZE;
+  let shared_file: FileMapping | null = null;
   for (const cpu of stress_worker_cpus(stress.workers)) {
     const name = `vm/${cpu + 1}`;
     const mm = create_mm(k, pages, 1);
     mm.memcg_id = memcg_id;
-    // stress-ng --vm does not madvise its region: only `always` sizes apply.
-    const plan: StressWorkerPlan = { vma: mm.mmap_anon(name, pages, thp_orders(scenario, false)), passes_max: stress.passes, end_ns: stress.duration_ns };
+    let vma: Vma;
+    const maps_file = stress_worker_maps_file(scenario, cpu);
+    if (maps_file) {
+      const file = one_file ? (shared_file ??= create_file(k, 'file', file_pages)) : create_file(k, `file/${cpu + 1}`, file_pages);
+      vma = mmap_file(mm, file, 0, pages, scenario.stress?.mapping === 'shared');
+    } else {
+      // stress-ng --vm does not madvise its region: only `always` sizes apply.
+      vma = mm.mmap_anon(name, pages, thp_orders(scenario, false));
+    }
+    const plan: StressWorkerPlan = { vma, passes_max: stress.passes, end_ns: stress.duration_ns, write: !maps_file || scenario.stress?.access !== 'read' };
     machine.switch_mm(cpu, mm.context, 0);
     const stats = new StressWorkerStats(name, cpu, pages);
     machine.listeners[cpu] = stats;
@@ -143,6 +156,7 @@ export function simulate_stress(
     tasks: workers.map(task_result),
     phases,
     io: device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...device.stats },
+    ...(k.file_io === null ? {} : { file_io: k.file_io.device === null ? { requests: 0, bios: 0, pages_per_request_max: 0 } : { ...k.file_io.device.stats } }),
     sim_pageout_ns: end_ns,
     reclaim: reclaim_result(k, scenario, kswapd_cpu(scenario)),
     ...thp_result(k, scenario),

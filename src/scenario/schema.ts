@@ -17,6 +17,11 @@ import {
   TLB_ENTRIES_MAX,
 } from './limits.js';
 import { DURATION_PATTERN, format_size, parse_duration_ns, parse_size, SIZE_PATTERN } from './units.js';
+import { stress_params, stress_worker_cpus, workload_kind } from './workload_params.js';
+import { refine_file, refine_stress_files } from './file_fields.js';
+
+export { DEFAULT_STRESS_PASSES, stress_params, stress_worker_cpus, workload_kind } from './workload_params.js';
+export { file_params, has_files, stress_worker_maps_file } from './file_fields.js';
 
 const PAGE_SIZE = 4096;
 
@@ -158,10 +163,22 @@ const scenario_object = z
         zero_pages: count(0, 100)
           .default(0)
           .describe('percent of the region written with zeros (swapped out through the zeromap, without I/O)'),
-        mode: z.enum(['dirty', 'clean']).default('dirty').describe('dirty: page out written memory; clean: page out, read back, page out again'),
+        mode: z.enum(['dirty', 'clean']).default('dirty').describe('dirty: page out written memory; clean: page out, read back, page out again (backing file: only read before the pageout)'),
+        // Issue 12: optional without defaults, so anonymous scenarios resolve as before.
+        backing: z.enum(['anon', 'file']).optional().describe('anon (default): anonymous memory; file: a file of pageout.size (see file) mapped into the process'),
+        mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default; a write copies the page to anonymous memory) or MAP_SHARED (writes dirty the page cache)'),
       })
       .strict()
       .prefault({}),
+    file: z
+      .object({
+        device: z.enum(['nvme', 'ssd', 'hdd', 'ram']).optional().describe("the disk the file lives on (a second disk beside swap): nvme, ssd, hdd, or ram (brd: writes complete inside submit_bio); default the swap device's preset, nvme when swap is zram"),
+        size: page_size_multiple(MEMORY_MAX).optional().describe('the file; default pageout.size'),
+        disk_size: page_size_multiple(SWAP_MAX).optional().describe('the disk; default four times the file'),
+      })
+      .strict()
+      .optional()
+      .describe('the file a pageout.backing: file region maps'),
     stress: z
       .object({
         workers: count(1, NR_CPUS_MAX).default(4).describe('worker processes, one per CPU from CPU 0 (stress-ng --vm N)'),
@@ -169,6 +186,11 @@ const scenario_object = z
         passes: count(1, PASSES_MAX).optional().describe('bogo-ops (passes over the region) per worker (--vm-ops); default 4 unless a duration is given'),
         duration: duration.optional().describe('stop every worker at this time (--timeout), even mid-pass'),
         start_spread: duration.default(100_000).describe('each worker starts at a random time within this (seeded), as forked workers do'),
+        // Issue 12: optional without defaults, so anonymous stress scenarios resolve as before.
+        backing: z.enum(['anon', 'file', 'mixed']).optional().describe('anon (default): each worker writes anonymous memory; file: it maps a file of stress.bytes (see file); mixed: workers 1, 3, … anon writers, workers 2, 4, … file workers'),
+        mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default) or MAP_SHARED'),
+        access: z.enum(['write', 'read']).optional().describe('write (default, stress-ng --vm) or read every page of each pass (backing file only: readers of a mapped file)'),
+        files: z.enum(['per-worker', 'one']).optional().describe('backing file only: a file per worker (default), or one file all workers map'),
       })
       .strict()
       .optional()
@@ -266,6 +288,7 @@ export const scenario_schema = scenario_object
     if (pages(s.pageout.size) + app_pages > pages(s.machine.memory) * 0.95) {
       ctx.addIssue({ code: 'custom', path: ['machine', 'memory'], message: 'too small for the pageout region plus the application regions (keep 5% free)' });
     }
+    refine_file(s, ctx, thp_orders(s, true) !== 0);
     if (s.swap.size !== undefined && s.swap.size < s.pageout.size + PAGE_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['swap', 'size'], message: 'must hold the pageout region (plus the header page)' });
     }
@@ -274,6 +297,7 @@ export const scenario_schema = scenario_object
 /** Checks of a workload.kind: stress scenario. */
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   const stress = stress_params(s);
+  refine_stress_files(s, ctx, thp_orders(s, false) !== 0);
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
     return;
@@ -303,29 +327,6 @@ function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readon
 /** The racing operations of a MADV_PAGEOUT scenario (workload.race_*), defaults resolved. */
 export function race_params(s: Pick<ScenarioParsed, 'workload'>): { ops: readonly RaceOp[]; interval_ns: number; pages: number } {
   return { ops: s.workload.race_ops ?? [], interval_ns: s.workload.race_interval ?? 20_000, pages: s.workload.race_pages ?? 16 };
-}
-
-/** Default bogo-ops per stress worker when neither passes nor a duration is given. */
-export const DEFAULT_STRESS_PASSES = 4;
-
-/** The stress section with its defaults resolved (a stress scenario need not write one). */
-export function stress_params(s: Pick<ScenarioParsed, 'stress'>): { workers: number; bytes: number; passes: number; duration_ns: number; start_spread_ns: number } {
-  const workers = s.stress?.workers ?? 4;
-  const bytes = s.stress?.bytes ?? 16 * 1024 ** 2;
-  const duration_ns = s.stress?.duration ?? Infinity;
-  const passes = s.stress?.passes ?? (s.stress?.duration === undefined ? DEFAULT_STRESS_PASSES : Infinity);
-  const start_spread_ns = s.stress?.start_spread ?? 100_000;
-  return { workers, bytes, passes, duration_ns, start_spread_ns };
-}
-
-/** CPUs of the stress workers: 0 .. workers - 1. */
-export function stress_worker_cpus(workers: number): number[] {
-  return Array.from({ length: workers }, (_, i) => i);
-}
-
-/** The workload's kind, madvise unless stated. */
-export function workload_kind(s: Pick<ScenarioParsed, 'workload'>): 'madvise' | 'stress' {
-  return s.workload.kind ?? 'madvise';
 }
 
 /**

@@ -9,6 +9,7 @@ import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { mem_cgroup_charge, mem_cgroup_charge_fast, mem_cgroup_charge_nowait } from '../reclaim/memcg_charge.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
+import { do_file_fault, do_file_wp_fault, file_vma_at, file_wp_fault } from './filemap_fault.js';
 
 /** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */
 const FOLIO_LOCK_POLL_NS = 1000;
@@ -39,6 +40,9 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
+  } else if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) {
+    const fault = yield* do_file_wp_fault(k, rt, mm, vpn);
+    if ((fault & VM_FAULT_OOM) !== 0) return fault;
   }
   fill_tlb(k, rt, mm, vpn, write);
   return 0;
@@ -56,6 +60,7 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
     return true;
   }
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
+  if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) return false;
   if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
   fill_tlb(k, rt, mm, vpn, write);
@@ -79,7 +84,8 @@ function user_access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, pfn:
 }
 
 /**
- * handle_mm_fault for an anonymous VMA: first touch or swap-in, retried until the PTE is
+ * handle_mm_fault: a file VMA's fault (filemap_fault.ts), or for an anonymous VMA first
+ * touch or swap-in, retried until the PTE is
  * present, or until the fault fails for want of memory (VM_FAULT_OOM).
  */
 function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
@@ -92,7 +98,10 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
     // handle_pte_fault reads the PTE again under its lock: another thread may have mapped it.
     const pte = mm.pte[vpn] as number;
     if ((pte & PTE_PRESENT) !== 0) break;
-    if ((pte & PTE_SWAP) !== 0) fault |= yield* do_swap_page(k, rt, mm, vpn, write);
+    // A swap PTE in a file VMA is a private copy (do_cow_fault) that reclaim swapped out.
+    const file_vma = mm.has_file_vmas && (pte & PTE_SWAP) === 0 ? file_vma_at(mm, vpn) : null;
+    if (file_vma !== null) fault |= yield* do_file_fault(k, rt, mm, file_vma, vpn, write);
+    else if ((pte & PTE_SWAP) !== 0) fault |= yield* do_swap_page(k, rt, mm, vpn, write);
     else fault |= yield* do_anonymous_page(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) break;
   }
@@ -117,7 +126,7 @@ function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: bool
 }
 
 /** The new folio's mapping and LRU batch: its allocation reference becomes the mapping's. */
-function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
+export function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number, write: boolean): void {
   // __folio_mark_uptodate: the zeroed page's contents are valid.
   k.pgdat.folios.set(pfn, PG_uptodate);
   map_anon(k, mm, vpn, pfn, write);
@@ -220,7 +229,7 @@ function do_anonymous_large(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
 }
 
 /** folio_put of a new folio that was never mapped nor listed: uncharge and free it. */
-function free_new_folio(k: Kernel, pfn: number): void {
+export function free_new_folio(k: Kernel, pfn: number): void {
   const pgdat = k.pgdat;
   const f = pgdat.folios;
   assert(f.put(pfn), () => `new folio ${pfn} has other references`);
@@ -254,7 +263,7 @@ function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
 }
 
 /** folio_lock: sleep until the lock is free (here: check again every FOLIO_LOCK_POLL_NS), then take it. */
-function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, void, void> {
+export function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, void, void> {
   const f = k.pgdat.folios;
   for (let polls = 0; !f.trylock(pfn); polls++) {
     assert(polls < FOLIO_LOCK_POLLS_MAX, () => `folio ${pfn} stays locked`);

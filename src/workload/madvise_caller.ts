@@ -35,10 +35,11 @@ function* pageout(k: Kernel, rt: ReclaimTask, mm: MmStruct, plan: PageoutPlan): 
   }
 }
 
-/** Sleeps until the swap device has no request in flight (as a program waiting for writeback would). */
+/** Sleeps until the swap device and the file disk have no request in flight (as a program waiting for writeback would). */
 function* wait_for_writeback(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
   const device = k.swap_io.device;
-  for (let polls = 0; device !== null && device.nr_in_flight > 0; polls++) {
+  const file_device = k.file_io?.device ?? null;
+  for (let polls = 0; (device !== null && device.nr_in_flight > 0) || (file_device !== null && file_device.nr_in_flight > 0); polls++) {
     assert(polls < WRITEBACK_POLLS_MAX, 'writeback never completed');
     rt.task.now_ns += WRITEBACK_POLL_NS;
     yield Yield.resume;

@@ -15,6 +15,8 @@ export interface StressWorkerPlan {
   passes_max: number;
   /** Time at which it stops, even mid-pass; Infinity for a passes-only run. */
   end_ns: number;
+  /** Each access writes (stress-ng --vm) or only reads (readers of a mapped file). */
+  write: boolean;
 }
 
 /**
@@ -83,11 +85,11 @@ export function* stress_vm_worker(
         return;
       }
       task.now_ns += page_ns;
-      if (access_fast(k, rt, mm, vpn, true)) {
+      if (access_fast(k, rt, mm, vpn, plan.write)) {
         stats.pages_written++;
         continue;
       }
-      const fault = yield* access(k, rt, mm, vpn, true);
+      const fault = yield* access(k, rt, mm, vpn, plan.write);
       if ((fault & VM_FAULT_OOM) === 0) stats.pages_written++;
       else {
         // Killed: the CPU goes idle, keeping the mm loaded lazily.
