@@ -11,7 +11,12 @@
  * flush_tlb_func_ns + tlb_flush_full_ns = 740 ns) ends at t + 1420; the ack reaches CPU 0 at
  * t + 1520 (csd_ack_ns), when the caller goes on.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TLB_FLUSH_ALL } from '../src/hw/arch_tlb.js';
+import { make_cost_model } from '../src/hw/cost_model.js';
+import { Machine, MmContext } from '../src/hw/machine.js';
+import { X86Tlb } from '../src/hw/x86/tlb.js';
 import type { Yield } from '../src/engine/simulator.js';
 import { PTE_PRESENT } from '../src/mm/mm_struct.js';
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
@@ -121,5 +126,45 @@ describe('IPIs as events', () => {
     expect(run_builtin('clean-16m', sets).oracle.verdict).toBe('correct');
     const broken = codes(run_builtin('clean-16m', sets, { mutants: ['flush_tlb_multi_no_wait'] }));
     expect(broken).toEqual({ USE_AFTER_FREE: 4096 });
+  });
+});
+
+/** Exposes the prediction a deferred call's timing uses beside the flush_tlb_func it stands for. */
+class PredictingTlb extends X86Tlb {
+  both(cpu: number, initiator: number, mm: MmContext | null, start_vpn: number, end_vpn: number, gen: number): [number, number] {
+    this.set_info(mm, start_vpn, end_vpn, gen, initiator, false);
+    this.info.stride_shift = 0;
+    const predicted = this.flush_action_ns(this.flush_action(cpu, cpu === initiator));
+    return [predicted, this.flush_tlb_func(cpu, 0)];
+  }
+}
+
+describe('the timing of a call that runs later', () => {
+  it('is predicted as flush_tlb_func then does it, whatever the CPU and the request', () => {
+    const state = fc.record({
+      loaded: fc.integer({ min: -1, max: 1 }),
+      lazy: fc.boolean(),
+      local_gen: fc.integer({ min: 0, max: 3 }),
+      mm_gen: fc.integer({ min: 0, max: 3 }),
+      req_mm: fc.integer({ min: -1, max: 1 }),
+      req_gen: fc.integer({ min: 0, max: 4 }),
+      pages: fc.integer({ min: 0, max: 3 }),
+      local: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(state, (s) => {
+        const m = new Machine({ nr_cpus: 2, tlb_entries: 16, tlb_single_page_flush_ceiling: 33, cost: make_cost_model({}) });
+        const tlb = new PredictingTlb(m);
+        const mms = [new MmContext(0), new MmContext(1)];
+        const loaded = s.loaded < 0 ? null : (mms[s.loaded] as MmContext);
+        m.loaded_mm[1] = loaded;
+        m.is_lazy[1] = s.lazy ? 1 : 0;
+        m.local_tlb_gen[1] = s.local_gen;
+        if (loaded !== null) loaded.tlb_gen = s.mm_gen;
+        const req_mm = s.req_mm < 0 ? null : (mms[s.req_mm] as MmContext);
+        const [predicted, work] = tlb.both(1, s.local ? 1 : 0, req_mm, 0, s.pages === 0 ? TLB_FLUSH_ALL : s.pages, s.req_gen);
+        expect(work).toBe(predicted);
+      }),
+    );
   });
 });
