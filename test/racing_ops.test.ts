@@ -62,14 +62,18 @@ describe('racing operations against reclaim', () => {
 
   it('catch a model without the flush in flush_tlb_batched_pending, in mprotect, MADV_DONTNEED and munmap', () => {
     const mutants = ['no_flush_tlb_batched_pending'] as const;
-    const cases: [string, string, string, number][] = [
-      ['batched', 'dirty-16m', '[mprotect]', 4],
-      ['batched', 'clean-16m', '[dontneed]', 1],
-      ['batched', 'clean-16m', '[munmap]', 1],
-      ['upstream', 'clean-16m', '[mprotect]', 4],
+    // upstream's mprotect flushes its own range whenever a PTE in it is still present, which
+    // removes the stale entries too: only a range reclaim emptied first shows the race, so that
+    // case races 2 pages every 5 us (with IPIs as events, the 4 pages every 10 us it raced
+    // before no longer meet such a range on this seed).
+    const cases: [string, string, string, number, string][] = [
+      ['batched', 'dirty-16m', '[mprotect]', 4, '10us'],
+      ['batched', 'clean-16m', '[dontneed]', 1, '10us'],
+      ['batched', 'clean-16m', '[munmap]', 1, '10us'],
+      ['upstream', 'clean-16m', '[mprotect]', 2, '5us'],
     ];
-    for (const [strategy, scenario, ops, pages] of cases) {
-      const sets = race(ops, pages);
+    for (const [strategy, scenario, ops, pages, interval] of cases) {
+      const sets = [...race(ops, pages), `workload.race_interval=${interval}`];
       expect(run_builtin(scenario, sets, { strategy }).oracle.violations, `${strategy} ${scenario} ${ops}`).toEqual([]);
       const broken = run_builtin(scenario, sets, { strategy, mutants: [...mutants] });
       expect(Object.keys(codes(broken)), `${strategy} ${scenario} ${ops}`).toEqual(['STALE_TLB_AFTER_UNMAP']);
@@ -78,8 +82,8 @@ describe('racing operations against reclaim', () => {
   });
 
   it('are drawn by the swarm, which then catches the missing flush too', () => {
-    // Seeds 3 and 125 race reclaim; both strategies are clean there, and caught without B12.
-    for (const seed of [3, 125]) {
+    // Seeds 125 and 177 race reclaim; both strategies are clean there, and caught without B12.
+    for (const seed of [125, 177]) {
       const scenario = swarm_scenario(seed);
       expect(scenario.workload.race_ops?.length).toBeGreaterThan(0);
       for (const strategy of ['upstream', 'batched']) {

@@ -31,10 +31,11 @@ export class EventQueue {
     return this.next_seq;
   }
 
-  push(time_ns: number, priority: number, kind: number, arg: number): void {
+  /** `seq` orders equal (time, priority) events; by default this queue's own insertion count. */
+  push(time_ns: number, priority: number, kind: number, arg: number, seq = this.next_seq): void {
     if (this.count === this.time_ns.length) this.grow();
     let i = this.count++;
-    const seq = this.next_seq++;
+    this.next_seq++;
     // Sift up: move parents down until the slot for the new event is found.
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -52,6 +53,11 @@ export class EventQueue {
   /** Time of the earliest event, or +Infinity when empty. */
   peek_time_ns(): number {
     return this.count === 0 ? Infinity : (this.time_ns[0] as number);
+  }
+
+  /** True when this queue's earliest event orders before `other`'s (both non-empty). */
+  head_before(other: EventQueue): boolean {
+    return !this.less_than_slot(other.time_ns[0] as number, other.priority[0] as number, other.seq[0] as number, 0);
   }
 
   /**

@@ -13,19 +13,25 @@ export interface ArchOptions {
   arm64_batched_pending?: Arm64BatchedPending | undefined;
   /** machine.kvm_preempt_pct: x86-kvm-guest, percent of time the host has a vCPU preempted. */
   kvm_preempt_pct?: number | undefined;
+  /** Test-only defect (mm/mutants.ts flush_tlb_multi_no_wait): x86 does not wait for its IPIs' calls. */
+  flush_tlb_multi_no_wait?: boolean | undefined;
   /** The run's seed (the host's preemption schedule is drawn from it). */
   seed?: number | undefined;
 }
 
 /** The architecture implementation a machine.arch names, built for machine `m`. */
 export function make_arch_tlb(name: ArchName, m: Machine, options: ArchOptions): ArchTlb {
+  const x86 = (tlb: X86Tlb): X86Tlb => {
+    tlb.wait = options.flush_tlb_multi_no_wait !== true;
+    return tlb;
+  };
   switch (name) {
     case 'x86':
-      return new X86Tlb(m);
+      return x86(new X86Tlb(m));
     case 'x86-invlpgb':
-      return new X86InvlpgbTlb(m);
+      return x86(new X86InvlpgbTlb(m));
     case 'x86-kvm-guest':
-      return new X86KvmGuestTlb(m, options.kvm_preempt_pct ?? 0, options.seed ?? 1);
+      return x86(new X86KvmGuestTlb(m, options.kvm_preempt_pct ?? 0, options.seed ?? 1));
     case 'arm64':
       return new Arm64Tlb(m, options.arm64_batched_flush ?? true, options.arm64_batched_pending ?? 'flush_mm');
   }

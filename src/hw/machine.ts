@@ -1,4 +1,5 @@
 import { assert } from '../engine/assert.js';
+import type { Simulator } from '../engine/simulator.js';
 import { make_arch_tlb, type ArchOptions } from './arch.js';
 import type { ArchName, ArchTlb } from './arch_tlb.js';
 import type { CostModel } from './cost_model.js';
@@ -46,6 +47,11 @@ export interface MachineParams {
   /** machine.arch; default x86. */
   arch?: ArchName | undefined;
   arch_options?: ArchOptions;
+  /**
+   * The simulator, so that remote TLB work can run as events at the time it happens on its
+   * target. Without one (unit tests of hw alone) it is applied when it is sent.
+   */
+  sim?: Simulator | undefined;
 }
 
 /**
@@ -76,8 +82,16 @@ export class Machine {
   readonly nr_sockets: number;
   /** How this machine flushes TLBs (the architecture seam, hw/arch_tlb.ts). */
   readonly arch: ArchTlb;
+  readonly sim: Simulator | null;
+  /**
+   * Flush rounds whose remote work (x86: flush_tlb_func calls of IPIs not yet taken) is still
+   * queued as events. The initiator waits for it (csd_lock_wait): before it continues, those
+   * events must run (reclaim/kernel.ts wait_for_flush).
+   */
+  tlb_flushes_in_flight = 0;
 
   constructor(params: MachineParams) {
+    this.sim = params.sim ?? null;
     assert(params.nr_cpus >= 1 && params.nr_cpus <= NR_CPUS_MAX, () => `nr_cpus ${params.nr_cpus} out of range`);
     this.nr_cpus = params.nr_cpus;
     this.cost = params.cost;

@@ -15,6 +15,11 @@ export interface ModelMutants {
   readonly zswap_store_nothing: boolean;
   /** flush_tlb_batched_pending does not flush (B12 removed). */
   readonly no_flush_tlb_batched_pending: boolean;
+  /**
+   * x86's flush_tlb_multi calls on_each_cpu_cond_mask with wait false: the initiator goes on
+   * once its IPIs are sent, before the targets ran flush_tlb_func (C8 broken).
+   */
+  readonly flush_tlb_multi_no_wait: boolean;
 }
 
 export type ModelMutantName = keyof ModelMutants;
@@ -25,6 +30,7 @@ export const MODEL_MUTANT_NAMES: readonly ModelMutantName[] = [
   'zeromap_bit_not_set',
   'zswap_store_nothing',
   'no_flush_tlb_batched_pending',
+  'flush_tlb_multi_no_wait',
 ];
 
 /** The mutants named switched on, every other off. */

@@ -22,7 +22,7 @@ import {
   type FolioList,
 } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { anon_mapping, folio_pmd_mapped, pte_maps } from './rmap.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush, try_to_unmap_flush, TTU_BATCH_FLUSH } from './tlb_batch.js';
 
@@ -47,7 +47,9 @@ export function* split_huge_pmd(k: Kernel, rt: ReclaimTask, mm: MmStruct, pfn: n
   const task = rt.task;
   const done_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, task.now_ns, mm.context, haddr, haddr + PTRS_PER_PTE, PMD_STRIDE_SHIFT, false);
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
-  task.now_ns = done_ns + k.machine.cost.split_huge_pmd_ns;
+  task.now_ns = done_ns;
+  if (flush_wait(k, rt)) yield Yield.resume;
+  task.now_ns += k.machine.cost.split_huge_pmd_ns;
   let bits = 0;
   for (let vpn = haddr; vpn < haddr + PTRS_PER_PTE; vpn++) bits |= (mm.pte[vpn] as number) & (PTE_ACCESSED | PTE_DIRTY | PTE_RW);
   for (let vpn = haddr; vpn < haddr + PTRS_PER_PTE; vpn++) mm.pte[vpn] = PTE_PRESENT | bits;

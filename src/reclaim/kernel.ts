@@ -84,3 +84,13 @@ export function must_sync(k: Kernel, rt: ReclaimTask): boolean {
   if (debt > 0) rt.task.now_ns += debt;
   return k.sim.must_yield(rt.task);
 }
+
+/**
+ * After a flush that reached other CPUs, before the task goes on: the initiator spins until
+ * every target ran its call (csd_lock_wait, kernel/smp.c), and calls still queued as events
+ * (hw/x86/tlb.ts, "IPIs as events") are due before the task's clock. True when the caller
+ * must `yield Yield.resume` so that they run first (at equal times the interrupt goes first).
+ */
+export function flush_wait(k: Kernel, rt: ReclaimTask): boolean {
+  return k.machine.tlb_flushes_in_flight > 0 && k.sim.next_model_event_ns() <= rt.task.now_ns;
+}

@@ -1,7 +1,7 @@
 import { NO_WAIT, Yield, type MayWait } from '../engine/simulator.js';
 import type { ArchTlbBatch } from '../hw/arch_tlb.js';
 import { PTE_DIRTY, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 
 /** try_to_unmap flag: the caller will flush deferred unmaps itself (TTU_BATCH_FLUSH). */
 export const TTU_BATCH_FLUSH = 1;
@@ -67,6 +67,7 @@ function tlbbatch_flush(k: Kernel, rt: ReclaimTask): void {
   task.now_ns = done_ns;
   ubc.flush_required = false;
   ubc.writable = false;
+  if (flush_wait(k, rt)) yield Yield.resume;
 }
 
 /** try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. */
@@ -92,4 +93,5 @@ export function* flush_tlb_batched_pending(k: Kernel, rt: ReclaimTask, mm: MmStr
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   mm.tlb_flush_batched_flushed = mm.tlb_flush_batched_pending;
+  if (flush_wait(k, rt)) yield Yield.resume;
 }

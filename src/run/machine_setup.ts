@@ -39,7 +39,8 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
     cost: make_cost_model(scenario.machine.cost),
     sockets: scenario.machine.sockets,
     arch: scenario.machine.arch,
-    arch_options: { arm64_batched_flush: scenario.machine.arm64_batched_flush, arm64_batched_pending: scenario.machine.arm64_batched_pending, kvm_preempt_pct: scenario.machine.kvm_preempt_pct, seed },
+    arch_options: { arm64_batched_flush: scenario.machine.arm64_batched_flush, arm64_batched_pending: scenario.machine.arm64_batched_pending, kvm_preempt_pct: scenario.machine.kvm_preempt_pct, flush_tlb_multi_no_wait: mutants.flush_tlb_multi_no_wait, seed },
+    sim,
   });
   const device = swap_device_params(scenario);
   const pgdat = new PgData(

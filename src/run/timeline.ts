@@ -28,7 +28,7 @@ export class TimelineSampler {
     private readonly threads: readonly TimelineThread[],
   ) {
     this.data = { t_ns: [], ops: threads.map(() => []), tlb: Array.from({ length: machine.nr_cpus }, () => []) };
-    this.kind = sim.register(() => this.sample());
+    this.kind = sim.register(() => this.sample(), true);
     sim.schedule(0, Priority.default, this.kind, 0);
   }
 

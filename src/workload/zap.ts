@@ -9,7 +9,7 @@
 import { Yield } from '../engine/simulator.js';
 import { NIL, PG_dirty } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { flush_tlb_batched_pending } from '../reclaim/tlb_batch.js';
 
 /** The end of the PMD holding `vpn`, capped at `end`. */
@@ -64,6 +64,7 @@ export function* zap_page_range(k: Kernel, rt: ReclaimTask, mm: MmStruct, start:
     if (must_sync(k, rt)) yield Yield.resume;
     const [from, to] = freed_tables ? [start, end] : [tlb_start, tlb_end];
     rt.task.now_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, rt.task.now_ns, mm.context, from, to, 0, freed_tables);
+    if (flush_wait(k, rt)) yield Yield.resume;
   }
   for (const pfn of gathered) k.pgdat.fbatches.folio_put(pfn);
 }
@@ -94,5 +95,6 @@ export function* change_protection(k: Kernel, rt: ReclaimTask, mm: MmStruct, sta
   if (pages > 0) {
     if (must_sync(k, rt)) yield Yield.resume;
     rt.task.now_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, rt.task.now_ns, mm.context, start, end, 0, false);
+    if (flush_wait(k, rt)) yield Yield.resume;
   }
 }

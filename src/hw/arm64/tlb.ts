@@ -25,7 +25,9 @@ class Arm64TlbBatch implements ArchTlbBatch {
  * or ARM64_WORKAROUND_REPEAT_TLBI) reclaim never defers and ptep_clear_flush waits per page.
  *
  * Model: a TLBI takes effect in the TLB model (and for the oracle) when its issuing CPU's DSB
- * completes it; until then every CPU may still use the old translation. The CPUs that can
+ * completes it; until then every CPU may still use the old translation. It is applied when
+ * the DSB starts — the invalidation may land anywhere before the DSB retires, and the issuing
+ * CPU does nothing else until then, so the oracle's verdict does not depend on where. The CPUs that can
  * hold an mm's translations are those with it loaded (mm.cpumask is the model's record of
  * that, kept by switch_mm; arm64 itself does not consult it). KPTI's second TLBI per page and
  * the TLBI of ptep_clear_flush_young (reference checks) are not modelled.

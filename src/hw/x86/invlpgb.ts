@@ -25,6 +25,9 @@ const GLOBAL_ASID_MIN_CPUS = 4;
  * and is not this. The INVLPGB paths count nothing in /proc/interrupts or vmstat; the model
  * counts them in the arch-neutral sim_flush_broadcast* events. The ASID transition (CPUs still
  * on a local ASID, flushed by IPI meanwhile) is not modelled: the global ASID applies at once.
+ * An INVLPGB's invalidation may land on a remote TLB anywhere between its issue and the
+ * TLBSYNC that waits for it; the model applies it at issue (the initiator frees or writes
+ * nothing before TLBSYNC returns, so the oracle's verdict does not depend on where).
  */
 export class X86InvlpgbTlb extends X86Tlb {
   override readonly name: ArchName = 'x86-invlpgb';

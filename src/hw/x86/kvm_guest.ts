@@ -16,7 +16,9 @@ const HOST_SLOT_NS = 1_000_000;
  *
  * Host preemption is a seeded schedule: in each HOST_SLOT_NS slot a vCPU is preempted with
  * probability machine.kvm_preempt_pct percent, drawn by hashing (seed, vCPU, slot). The flagged
- * vCPU's full flush is applied at once: it can execute nothing before its next entry.
+ * vCPU's full flush is applied at once: it can execute nothing before its next entry, and the
+ * host flushes before that entry, so no guest access can use the old translation meanwhile —
+ * unlike a running vCPU's IPI, whose flush_tlb_func runs at its delivery (X86Tlb.flush_tlb_multi).
  */
 export class X86KvmGuestTlb extends X86Tlb {
   override readonly name: ArchName = 'x86-kvm-guest';
