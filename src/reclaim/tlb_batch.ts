@@ -39,22 +39,29 @@ export function set_tlb_ubc_flush_pending(k: Kernel, rt: ReclaimTask, mm: MmStru
 
 /**
  * try_to_unmap_flush (B10): flush the batch if anything is pending, and reset it. A MayWait:
- * it waits only at the sync point before flushing.
+ * it waits only at the sync point before flushing, and after it while remote calls it sent
+ * are still due (flush_wait).
  */
 export function try_to_unmap_flush(k: Kernel, rt: ReclaimTask): MayWait {
   if (!rt.tlb_ubc.flush_required) return NO_WAIT;
   if (must_sync(k, rt)) return flush_after_sync(k, rt);
-  tlbbatch_flush(k, rt);
-  return NO_WAIT;
+  return tlbbatch_flush(k, rt) ? resume_once() : NO_WAIT;
 }
 
 function* flush_after_sync(k: Kernel, rt: ReclaimTask): Generator<Yield, void, void> {
   yield Yield.resume;
-  tlbbatch_flush(k, rt);
+  if (tlbbatch_flush(k, rt)) yield Yield.resume;
 }
 
-/** The flush of try_to_unmap_flush: arch_tlbbatch_flush, waiting for remote completion. */
-function tlbbatch_flush(k: Kernel, rt: ReclaimTask): void {
+function* resume_once(): Generator<Yield, void, void> {
+  yield Yield.resume;
+}
+
+/**
+ * The flush of try_to_unmap_flush: arch_tlbbatch_flush, waiting for remote completion. True
+ * when the caller must yield before going on (flush_wait).
+ */
+function tlbbatch_flush(k: Kernel, rt: ReclaimTask): boolean {
   const ubc = rt.tlb_ubc;
   const task = rt.task;
   const arch = k.machine.arch;
@@ -67,7 +74,7 @@ function tlbbatch_flush(k: Kernel, rt: ReclaimTask): void {
   task.now_ns = done_ns;
   ubc.flush_required = false;
   ubc.writable = false;
-  if (flush_wait(k, rt)) yield Yield.resume;
+  return flush_wait(k, rt);
 }
 
 /** try_to_unmap_flush_dirty (B11): flush only if a deferred PTE was dirty. */

@@ -6,12 +6,12 @@
  * the dirty PTE when reclaim unmaps it.
  */
 import { assert } from '../engine/assert.js';
-import type { Yield } from '../engine/simulator.js';
+import { Yield } from '../engine/simulator.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
 import type { FileMapping } from '../mm/file_mapping.js';
 import { NIL, PG_locked } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, type MmStruct, type Vma } from '../mm/mm_struct.js';
-import type { Kernel, ReclaimTask } from '../reclaim/kernel.js';
+import { flush_wait, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 import { folio_lock, free_new_folio, map_new_anon_folio, VM_FAULT_MAJOR, VM_FAULT_OOM } from './fault.js';
@@ -173,5 +173,8 @@ export function* do_file_wp_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn:
   rt.task.now_ns += k.machine.cost.clear_page_ns;
   map_new_anon_folio(k, rt.cpu, mm, vpn, copy, true);
   f.zero_filled[copy] = 0;
+  // The kernel installs the copy after the flush's calls ran, under the PTE lock; here the
+  // faulting thread waits for them before it returns (the old page stays in the page cache).
+  if (flush_wait(k, rt)) yield Yield.resume;
   return 0;
 }
