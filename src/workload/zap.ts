@@ -7,7 +7,7 @@
  * The mmap lock is not modelled: faults of the range may run beside the operation.
  */
 import { Yield } from '../engine/simulator.js';
-import { NIL, PG_dirty } from '../mm/folio.js';
+import { NIL, PG_anon_shared, PG_dirty } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { flush_tlb_batched_pending } from '../reclaim/tlb_batch.js';
@@ -73,7 +73,8 @@ export function* zap_page_range(k: Kernel, rt: ReclaimTask, mm: MmStruct, start:
  * flush_tlb_batched_pending, then set or clear the write bit of every present PTE (x86 keeps
  * the dirty bit; swap PTEs keep theirs until faulted in). If any PTE changed, flush the range
  * (flush_tlb_range, via the mmu_gather). Making pages writable again sets the bit on every
- * present PTE: the write-protect fault the kernel may leave for some is not modelled.
+ * present PTE of an exclusive page; a page fork shared stays write-protected (its write
+ * takes do_wp_page).
  */
 export function* change_protection(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number, writable: boolean): Generator<Yield, void, void> {
   const cost = k.machine.cost;
@@ -85,6 +86,9 @@ export function* change_protection(k: Kernel, rt: ReclaimTask, mm: MmStruct, sta
       const pte = mm.pte[vpn] as number;
       if ((pte & PTE_PRESENT) === 0) continue;
       rt.task.now_ns += cost.change_pte_ns;
+      // A page fork shared stays write-protected: only an exclusive one may be made writable
+      // (can_change_pte_writable); a write to it takes do_wp_page.
+      if (writable && k.pgdat.folios.test(mm.pte_val[vpn] as number, PG_anon_shared)) continue;
       const changed = writable ? pte | PTE_RW : pte & ~PTE_RW;
       if (changed === pte) continue;
       mm.pte[vpn] = changed;
