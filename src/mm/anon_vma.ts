@@ -14,13 +14,6 @@
 import { NIL } from './folio.js';
 import type { MmStruct } from './mm_struct.js';
 
-/** The mms an rmap walk of a folio owned by `anon_vma` visits: the owner, then its forked children. */
-export function anon_vma_mms(mms: readonly MmStruct[], anon_vma: number): MmStruct[] {
-  const owner = mms[anon_vma] as MmStruct;
-  if (owner.anon_vma_children.length === 0) return [owner];
-  return [owner, ...owner.anon_vma_children.map((id) => mms[id] as MmStruct)];
-}
-
 /** Whether an rmap walk of a folio owned by `anon_vma` visits `mm`. */
 export function anon_vma_has(mms: readonly MmStruct[], anon_vma: number, mm: MmStruct): boolean {
   return mm.id === anon_vma || (mms[anon_vma] as MmStruct).anon_vma_children.includes(mm.id);

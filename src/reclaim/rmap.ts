@@ -8,7 +8,7 @@
  */
 import { assert } from '../engine/assert.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
-import { anon_vma_mms, moved_address } from '../mm/anon_vma.js';
+import { moved_address } from '../mm/anon_vma.js';
 import { HPAGE_PMD_ORDER, NIL, PG_anon_shared, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
@@ -97,12 +97,18 @@ function try_to_unmap_anon(k: Kernel, rt: ReclaimTask, pfn: number, flags: numbe
   const anon_vma = f.rmap_mm[pfn] as number;
   if (anon_vma === NIL || f.mapcount[pfn] === 0) return;
   assert(f.test(pfn, PG_swapcache), () => `try_to_unmap of anon folio ${pfn} outside the swap cache`);
+  const owner = k.pgdat.mms[anon_vma] as MmStruct;
+  try_to_unmap_mm(k, rt, owner, pfn, flags);
+  for (const child of owner.anon_vma_children) try_to_unmap_mm(k, rt, k.pgdat.mms[child] as MmStruct, pfn, flags);
+}
+
+/** The PTEs of `mm` mapping a page of the folio `pfn`, each unmapped by try_to_unmap_one. */
+function try_to_unmap_mm(k: Kernel, rt: ReclaimTask, mm: MmStruct, pfn: number, flags: number): void {
+  const f = k.pgdat.folios;
   const nr = f.nr(pfn);
-  for (const mm of anon_vma_mms(k.pgdat.mms, anon_vma)) {
-    for (let page = pfn; page < pfn + nr; page++) {
-      const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
-      if (vpn !== NIL) try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
-    }
+  for (let page = pfn; page < pfn + nr; page++) {
+    const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
+    if (vpn !== NIL) try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
   }
 }
 
@@ -146,18 +152,24 @@ export function folio_referenced(k: Kernel, pfn: number): number {
 
 /** folio_referenced's rmap_walk_anon over the PTEs of every mm of the folio's anon_vma. */
 function folio_referenced_anon(k: Kernel, pfn: number): number {
+  const owner = k.pgdat.mms[k.pgdat.folios.rmap_mm[pfn] as number] as MmStruct;
+  let referenced = referenced_in_mm(k, owner, pfn);
+  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn);
+  return referenced;
+}
+
+/** The young PTEs of `mm` mapping a page of the folio `pfn`, their accessed bits cleared. */
+function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number): number {
   const f = k.pgdat.folios;
   const nr = f.nr(pfn);
   let referenced = 0;
-  for (const mm of anon_vma_mms(k.pgdat.mms, f.rmap_mm[pfn] as number)) {
-    for (let page = pfn; page < pfn + nr; page++) {
-      const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
-      if (vpn === NIL) continue;
-      const pteval = mm.pte[vpn] as number;
-      if ((pteval & PTE_ACCESSED) === 0) continue;
-      mm.pte[vpn] = pteval & ~PTE_ACCESSED;
-      referenced++;
-    }
+  for (let page = pfn; page < pfn + nr; page++) {
+    const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
+    if (vpn === NIL) continue;
+    const pteval = mm.pte[vpn] as number;
+    if ((pteval & PTE_ACCESSED) === 0) continue;
+    mm.pte[vpn] = pteval & ~PTE_ACCESSED;
+    referenced++;
   }
   return referenced;
 }
