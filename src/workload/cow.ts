@@ -23,14 +23,16 @@ export function write_protected(k: Kernel, mm: MmStruct, vpn: number): boolean {
 }
 
 /**
- * do_wp_page for a write fault at `vpn` (kernel-spec: the copy-on-write rule; a fault,
- * pgfault counted): reuse or copy. Returns 0, or VM_FAULT_OOM when no page could be had for
+ * do_wp_page for a write fault at `vpn`: reuse or copy. A fault of its own (pgfault counted),
+ * unless `in_fault`: do_swap_page calls it for a write fault it mapped read-only. Returns 0, or VM_FAULT_OOM when no page could be had for
  * the copy. The PTE is looked at again under its lock: if it changed meanwhile, nothing is
  * done (the access retries).
  */
-export function* do_wp_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number): Generator<Yield, number, void> {
-  k.pgdat.vm.pgfault++;
-  rt.task.now_ns += k.machine.cost.page_fault_ns;
+export function* do_wp_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, in_fault = false): Generator<Yield, number, void> {
+  if (!in_fault) {
+    k.pgdat.vm.pgfault++;
+    rt.task.now_ns += k.machine.cost.page_fault_ns;
+  }
   if (must_sync(k, rt)) yield Yield.resume;
   if (!write_protected(k, mm, vpn)) return 0;
   const pfn = mm.pte_val[vpn] as number;

@@ -38,13 +38,17 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
   }
   if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
+  let faulted = false;
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
+    faulted = true;
   }
-  // A write to a page fork shared (or a swap-in mapped shared) takes the write-protect fault.
+  // A write to a page fork shared (or a swap-in mapped shared) takes the write-protect fault
+  // (within the same fault when do_swap_page just mapped it read-only).
   while (write && write_protected(k, mm, vpn)) {
-    const fault = yield* do_wp_page(k, rt, mm, vpn);
+    const fault = yield* do_wp_page(k, rt, mm, vpn, faulted);
+    faulted = false;
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
     if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return yield* access(k, rt, mm, vpn, write);
   }
