@@ -15,7 +15,7 @@ import { build_kernel, create_mm } from '../src/run/machine_setup.js';
 import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import { dup_mmap } from '../src/workload/fork.js';
 import { populate_written } from '../src/workload/populate.js';
-import { run_builtin } from './helpers.js';
+import { run_builtin, without_wall } from './helpers.js';
 
 function fork(at: string, child_threads: number, access = 'mixed'): string[] {
   return ['machine.cpus=6', 'workload.threads=2', `workload.fork_at=${at}`, `workload.fork_threads=${child_threads}`, `workload.pageout_access=${access}`, 'workload.pageout_access_interval=2us'];
@@ -74,6 +74,15 @@ describe('fork with copy-on-write', () => {
         expect(r.vmstat.pswpout, `${strategy} ${at}`).toBeGreaterThan(1000);
       }
     }
+  });
+
+  it('are deterministic beside a racing mremap: one seed, byte-identical results', () => {
+    const sets = [...fork('20us', 1), 'workload.race_ops=[mremap,dontneed]', 'workload.race_interval=10us', 'workload.race_pages=16'];
+    const a = run_builtin('clean-16m', sets, { coverage: true });
+    expect(a.oracle.violations).toEqual([]);
+    expect(a.oracle.coverage?.ptes_moved).toBeGreaterThan(0);
+    expect(a.oracle.coverage?.cow_copies).toBeGreaterThan(0);
+    expect(JSON.stringify(without_wall(run_builtin('clean-16m', sets, { coverage: true })))).toBe(JSON.stringify(without_wall(a)));
   });
 
   it('catch a copy-on-write that clears the old PTE without flushing it: a CPU reads the shared page after the copy was written', () => {
