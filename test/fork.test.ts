@@ -15,6 +15,8 @@ import { build_kernel, create_mm } from '../src/run/machine_setup.js';
 import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import { dup_mmap } from '../src/workload/fork.js';
 import { populate_written } from '../src/workload/populate.js';
+import { swarm_scenario } from '../src/oracle/swarm.js';
+import { run_scenario } from '../src/run/run_scenario.js';
 import { run_builtin, without_wall } from './helpers.js';
 
 function fork(at: string, child_threads: number, access = 'mixed'): string[] {
@@ -73,6 +75,14 @@ describe('fork with copy-on-write', () => {
         expect(r.oracle.violations, `${strategy} ${at}`).toEqual([]);
         expect(r.vmstat.pswpout, `${strategy} ${at}`).toBeGreaterThan(1000);
       }
+    }
+  });
+
+  it('let the child see a parent write made through a translation reclaim cleared before the fork, until the fork\'s flush (swarm seeds 4411, 91977, batched)', () => {
+    for (const seed of [4411, 91977]) {
+      const scenario = swarm_scenario(seed);
+      expect(scenario.workload.fork_at).toBeDefined();
+      expect(run_scenario(scenario, { strategy: 'batched' }).oracle.violations, `${seed}`).toEqual([]);
     }
   });
 

@@ -292,6 +292,18 @@ export class Oracle implements Probe {
     this.forking.set(parent.id, child);
   }
 
+  /**
+   * Whether the child's page at `vpn` is frame `pfn`: mapped by its PTE, or swapped out by a
+   * swap PTE whose slot's swap-cache folio it is (a parent CPU may write through a translation
+   * reclaim cleared before the fork, until the fork's flush).
+   */
+  private child_shares(child: MmStruct, vpn: number, pfn: number): boolean {
+    const pte = child.pte[vpn] as number;
+    const val = child.pte_val[vpn] as number;
+    if ((pte & PTE_PRESENT) !== 0) return val === pfn;
+    return (pte & PTE_SWAP) !== 0 && this.k.pgdat.swap.swap_cache[val] === pfn;
+  }
+
   pte_copied(parent: MmStruct, child: MmStruct, vpn: number): void {
     this.covered.ptes_shared_by_fork++;
     this.versions_of(child)[vpn] = this.versions_of(parent)[vpn] as number;
@@ -379,7 +391,7 @@ export class Oracle implements Probe {
       versions[vpn] = version;
       this.frame_version[pfn] = version;
       const child = this.forking.size === 0 ? undefined : this.forking.get(mm.id);
-      if (child !== undefined && ((child.pte[vpn] as number) & PTE_PRESENT) !== 0 && child.pte_val[vpn] === pfn) this.versions_of(child)[vpn] = version;
+      if (child !== undefined && this.child_shares(child, vpn, pfn)) this.versions_of(child)[vpn] = version;
       return;
     }
     if (this.frame_version[pfn] === versions[vpn]) return;
