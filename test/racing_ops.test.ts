@@ -103,6 +103,14 @@ describe('a racing mremap', () => {
     }
   });
 
+  it('moving back over a page a racing fault mapped at the old range unmaps it first (swarm seeds 90885, 3706, 57916 leaked its slot reference)', () => {
+    for (const [seed, strategy] of [[90885, 'upstream'], [3706, 'upstream'], [57916, 'batched']] as const) {
+      const scenario = swarm_scenario(seed);
+      expect(scenario.workload.race_ops).toContain('mremap');
+      expect(run_scenario(scenario, { strategy }).oracle.violations, `${seed}`).toEqual([]);
+    }
+  });
+
   it('without the flush of the moved range, leaves the old translations: caught when the call returns', () => {
     const r = run_builtin('dirty-16m', race('[mremap]', 16), { strategy: 'upstream', mutants: ['mremap_skips_flush'] });
     expect(Object.keys(codes(r))).toContain('STALE_TLB_AFTER_UNMAP');
