@@ -106,6 +106,18 @@ export const COST_PARAMS = {
     default_ns: 250,
     source: 'estimate: clear_page of each further 4 KiB page of a large folio a fault allocates (rep stosb at ~16 GB/s)',
   },
+  copy_page_ns: {
+    default_ns: 250,
+    source: 'estimate: copy_user_highpage of a 4 KiB page in a copy-on-write fault (as clear_page_ns, ~16 GB/s)',
+  },
+  move_pte_ns: {
+    default_ns: 20,
+    source: 'estimate: move_ptes per PTE (get-and-clear the old PTE, set the new one)',
+  },
+  copy_pte_ns: {
+    default_ns: 30,
+    source: 'estimate: copy_pte_range per PTE at fork (folio reference and mapcount, write-protect, or swap_duplicate)',
+  },
   unmap_pte_ns: {
     default_ns: 30,
     source: 'estimate: each further PTE of a large folio in try_to_unmap_one (clear, swap PTE install, rmap and refcount update)',

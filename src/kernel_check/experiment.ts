@@ -103,6 +103,9 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
   if ((workload.race_ops ?? []).length > 0) {
     issues.push(`workload.race_ops: ${workload.race_ops?.join(',')} is not supported by the guest program (no thread of it unmaps or protects the region: use [])`);
   }
+  if (workload.fork_at !== undefined) {
+    issues.push('workload.fork_at is not supported by the guest program (it does not fork: leave it out)');
+  }
   if (workload.pageout_access !== 'none') {
     issues.push(`workload.pageout_access: ${workload.pageout_access} is not supported by the guest program (its threads do not touch the region: use none)`);
   }

@@ -21,6 +21,12 @@ export const PG_swapbacked = 1 << 10;
 export const PG_unevictable = 1 << 11;
 export const PG_mlocked = 1 << 12;
 export const PG_anon = 1 << 13;
+/**
+ * The folio's page is not PageAnonExclusive (the model keeps the per-page bit inverted, on the
+ * folio: order-0 folios only share): fork shared it copy-on-write, or a swap-in mapped it
+ * from a slot another mm also refers to. A write must go through do_wp_page.
+ */
+export const PG_anon_shared = 1 << 14;
 
 /** No folio / no slot / no mapping. */
 export const NIL = -1;

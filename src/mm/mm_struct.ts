@@ -67,6 +67,19 @@ export class MmStruct {
   thp = false;
   /** Some VMA maps a file (the fault path then looks the VMA up). */
   has_file_vmas = false;
+  /**
+   * The anon_vma of the mm's VMAs (anon_vma.ts): the id of the mm whose anon_vma is the root
+   * (its own, or the parent's for a forked child), and the children forked from this mm, whose
+   * VMAs its anon_vma lists too.
+   */
+  anon_vma_root: number;
+  readonly anon_vma_children: number[] = [];
+  /**
+   * Where mremap moved pages (the moved VMA's vm_pgoff, per page; anon_vma.ts): page index to
+   * vpn + 1 and vpn to page index + 1, made on the first move; 0 where index and vpn agree.
+   */
+  index_vpn: Int32Array | null = null;
+  vpn_index: Int32Array | null = null;
   private next_vpn = PTRS_PER_PTE;
 
   constructor(
@@ -74,6 +87,7 @@ export class MmStruct {
     nr_virtual_pages: number,
   ) {
     this.context = new MmContext(id);
+    this.anon_vma_root = id;
     this.pte = table(Uint8Array, nr_virtual_pages + PTRS_PER_PTE);
     this.pte_val = table(Int32Array, nr_virtual_pages + PTRS_PER_PTE);
   }
@@ -104,6 +118,13 @@ export class MmStruct {
     if (this.next_vpn > this.pte.length) throw new RangeError(`mm ${this.id}: address space too small for ${vma.name}`);
     this.vmas.push(vma);
     return vma;
+  }
+
+  /** dup_mmap's copy of the VMAs: the child's address space is laid out as the parent's. */
+  copy_vmas(parent: MmStruct): void {
+    for (const vma of parent.vmas) this.vmas.push({ ...vma });
+    this.next_vpn = parent.next_vpn;
+    this.thp = parent.thp;
   }
 
   /** find_vma: the VMA holding `vpn`, or null. */

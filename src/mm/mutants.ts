@@ -20,6 +20,12 @@ export interface ModelMutants {
    * once its IPIs are sent, before the targets ran flush_tlb_func (C8 broken).
    */
   readonly flush_tlb_multi_no_wait: boolean;
+  /** move_ptes moves present PTEs without flushing the old range (no flush_tlb_range). */
+  readonly mremap_skips_flush: boolean;
+  /** wp_page_copy clears the old PTE without flushing it (ptep_clear_flush without the flush). */
+  readonly cow_skips_flush: boolean;
+  /** dup_mmap write-protects the parent's PTEs without flushing its TLBs (no flush_tlb_mm(oldmm)). */
+  readonly fork_skips_flush: boolean;
 }
 
 export type ModelMutantName = keyof ModelMutants;
@@ -31,6 +37,9 @@ export const MODEL_MUTANT_NAMES: readonly ModelMutantName[] = [
   'zswap_store_nothing',
   'no_flush_tlb_batched_pending',
   'flush_tlb_multi_no_wait',
+  'mremap_skips_flush',
+  'cow_skips_flush',
+  'fork_skips_flush',
 ];
 
 /** The mutants named switched on, every other off. */

@@ -24,6 +24,12 @@ export interface OracleCoverage {
   writes_after_read_fill: number;
   /** Operations racing reclaim on its region (munmap, mprotect, MADV_DONTNEED, mremap, fork). */
   racing_ops: number;
+  /** PTEs an mremap moved, present or swapped (their old translations checked when it returns). */
+  ptes_moved: number;
+  /** Pages fork shared copy-on-write (present PTEs copied; swap PTEs duplicated). */
+  ptes_shared_by_fork: number;
+  /** Copy-on-write faults that copied a shared page (wp_page_copy: the old PTE cleared and flushed). */
+  cow_copies: number;
 }
 
 export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
@@ -37,6 +43,9 @@ export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
   'swapins',
   'writes_after_read_fill',
   'racing_ops',
+  'ptes_moved',
+  'ptes_shared_by_fork',
+  'cow_copies',
 ];
 
 export function empty_coverage(): OracleCoverage {

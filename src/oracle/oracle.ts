@@ -3,6 +3,7 @@ import { table } from '../engine/tables.js';
 import { FileData } from './file_data.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
+import { address_of_index, anon_vma_has } from '../mm/anon_vma.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
@@ -78,6 +79,10 @@ export class Oracle implements Probe {
   private readonly discarded: Uint8Array;
   /** The oracle event at which each address space's current range operation began. */
   private readonly range_op_event = new Map<number, number>();
+  /** Per address space, the old addresses whose PTEs its current mremap moved (their translations must be flushed by its return). */
+  private readonly moved_in_op = new Map<number, Set<number>>();
+  /** Per parent mm being forked, the child, until the fork's flush of the parent. */
+  private readonly forking = new Map<number, MmStruct>();
   /**
    * Data integrity shadow: the version of the data each page frame holds, the versions the
    * swap stores hold (swap_data.ts), and per address space the last version the application
@@ -202,6 +207,10 @@ export class Oracle implements Probe {
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
     if (deferred) this.covered.deferred_unmaps++;
+    // The record keeps one translation per frame: of a folio fork shared, unmapped from each
+    // process in turn, it keeps the first process's while some CPU may still hold it (the
+    // second's goes unchecked: the oracle may miss a stale translation there, never invent one).
+    if (this.stale.has(pfn) && this.stale.mm_id[pfn] !== mm.id && this.has_holder(pfn)) return;
     this.stale.set(pfn, mm.id, vpn, (pteval & PTE_DIRTY) !== 0, this.running_cpu_set(mm.context), ++this.event);
     if (this.stale.size > STALE_SWEEP_THRESHOLD) this.stale.sweep((stale_pfn) => this.has_holder(stale_pfn));
   }
@@ -255,6 +264,62 @@ export class Oracle implements Probe {
 
   range_op_begin(mm: MmStruct): void {
     this.range_op_event.set(mm.id, ++this.event);
+    this.moved_in_op.delete(mm.id);
+  }
+
+  /**
+   * The data moves with the PTE; the old address reads as zero (a hole, or a new mapping).
+   * A CPU may cache the old translation of a present page until the move's flush: it is
+   * tracked as a stale translation, which the operation's end checks.
+   */
+  pte_moved(mm: MmStruct, old_vpn: number, new_vpn: number, val: number, pteval: number, cpu: number): void {
+    this.covered.ptes_moved++;
+    const versions = this.versions_of(mm);
+    versions[new_vpn] = versions[old_vpn] as number;
+    versions[old_vpn] = 0;
+    if ((pteval & PTE_PRESENT) === 0) return;
+    this.pte_cleared(mm, old_vpn, val, pteval, false, cpu);
+    let moved = this.moved_in_op.get(mm.id);
+    if (moved === undefined) this.moved_in_op.set(mm.id, (moved = new Set()));
+    moved.add(old_vpn);
+  }
+
+  /**
+   * The child sees, per page, what the parent's page held when its PTE was copied; its writes
+   * are its own. Until the fork's flush of the parent, a parent CPU may still write through a
+   * writable translation of a page already shared: such a write is concurrent with the fork,
+   * and the child sees it too.
+   */
+  mm_forked(parent: MmStruct, child: MmStruct): void {
+    this.covered.racing_ops++;
+    this.written_version.set(child.id, table(Float64Array, child.pte.length));
+    this.forking.set(parent.id, child);
+  }
+
+  /**
+   * Whether the child's page at `vpn` is frame `pfn`: mapped by its PTE, or swapped out by a
+   * swap PTE whose slot's swap-cache folio it is (a parent CPU may write through a translation
+   * reclaim cleared before the fork, until the fork's flush).
+   */
+  private child_shares(child: MmStruct, vpn: number, pfn: number): boolean {
+    const pte = child.pte[vpn] as number;
+    const val = child.pte_val[vpn] as number;
+    if ((pte & PTE_PRESENT) !== 0) return val === pfn;
+    return (pte & PTE_SWAP) !== 0 && this.k.pgdat.swap.swap_cache[val] === pfn;
+  }
+
+  pte_copied(parent: MmStruct, child: MmStruct, vpn: number): void {
+    this.covered.ptes_shared_by_fork++;
+    this.versions_of(child)[vpn] = this.versions_of(parent)[vpn] as number;
+  }
+
+  fork_done(parent: MmStruct): void {
+    this.forking.delete(parent.id);
+  }
+
+  folio_copied(from: number, to: number): void {
+    this.covered.cow_copies++;
+    this.frame_version[to] = this.frame_version[from] as number;
   }
 
   /**
@@ -265,13 +330,18 @@ export class Oracle implements Probe {
   range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void {
     this.covered.racing_ops++;
     const began = this.range_op_event.get(mm.id) ?? 0;
+    const moved = this.moved_in_op.get(mm.id);
     const stale = this.stale;
     for (let vpn = start_vpn; vpn < end_vpn; vpn++) {
+      const moved_here = moved?.has(vpn) ?? false;
       stale.for_each_on_page(mm.id, vpn, (pfn) => {
-        if ((stale.event[pfn] as number) >= began || !this.has_holder(pfn)) return;
-        this.report('STALE_TLB_AFTER_UNMAP', pfn, `${op} of vpn ${start_vpn}..${end_vpn - 1} returned while CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${vpn}, unmapped by reclaim before it began`);
+        const by_reclaim = (stale.event[pfn] as number) < began;
+        if ((!by_reclaim && !moved_here) || !this.has_holder(pfn)) return;
+        const by = by_reclaim ? 'unmapped by reclaim before it began' : 'its PTE moved by it';
+        this.report('STALE_TLB_AFTER_UNMAP', pfn, `${op} of vpn ${start_vpn}..${end_vpn - 1} returned while CPU(s) ${this.holders(pfn).join(',')} may still translate vpn ${vpn}, ${by}`);
       });
     }
+    this.moved_in_op.delete(mm.id);
   }
 
   swap_write_begin(_pfn: number, slot: number): void {
@@ -307,7 +377,9 @@ export class Oracle implements Probe {
     // The page's folio holds the references (a tail page's own count stays 0).
     const head = f.folio_head(pfn);
     const in_use = f.refcount[head] !== 0;
-    const owner_ok = in_use && f.rmap_mm[pfn] === mm.id && f.rmap_vpn[pfn] === vpn;
+    // The frame is this page's: its anon_vma lists the mm, and the mm has its index at vpn.
+    const anon_vma = f.rmap_mm[pfn] as number;
+    const owner_ok = in_use && anon_vma !== NIL && anon_vma_has(this.k.pgdat.mms, anon_vma, mm) && address_of_index(mm, f.rmap_vpn[pfn] as number, vpn);
     const stale = ((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn;
     if (stale) {
       this.covered.stale_accesses++;
@@ -325,6 +397,8 @@ export class Oracle implements Probe {
       const version = (versions[key] as number) + 1;
       versions[key] = version;
       this.frame_version[pfn] = version;
+      const child = this.forking.size === 0 ? undefined : this.forking.get(mm.id);
+      if (child !== undefined && this.child_shares(child, vpn, pfn)) this.versions_of(child)[vpn] = version;
       return;
     }
     if (this.frame_version[pfn] === versions[key]) return;

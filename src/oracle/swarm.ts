@@ -1,5 +1,5 @@
 import { Prng } from '../engine/prng.js';
-import { RACE_OPS, race_params, scenario_schema, type Scenario } from '../scenario/schema.js';
+import { fork_params, race_params, scenario_schema, type RaceOp, type Scenario } from '../scenario/schema.js';
 
 const DEVICES = ['nvme', 'ssd', 'zram'] as const;
 const CHUNKS = ['whole', '4KiB', '64KiB', '1MiB', '2MiB', '3MiB'] as const;
@@ -46,7 +46,29 @@ export function swarm_scenario(seed: number): Scenario {
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
   const workload = { ...input.workload, ...race_variant(prng, input.workload, pages) };
-  return scenario_schema.parse(with_file(prng, with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } })));
+  const drawn = with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
+  return scenario_schema.parse(with_file(prng, with_mremap_and_fork(prng, drawn, cpus)));
+}
+
+/**
+ * Drawn after everything else (issue 15, second part), on order-0 scenarios only: in one of
+ * three that race reclaim, mremap joins the racing operations; in one of four where a thread
+ * of the process exists (and racing operations, if any, include mremap), it forks the process 0..200 us in (the child shares the region
+ * copy-on-write) with 0..2 threads of the child on the CPUs left (none beside a lazy CPU).
+ */
+function with_mremap_and_fork<T extends { workload: { threads: number; process: string; lazy_cpus: number[]; race_ops?: string[] }; memory?: object }>(prng: Prng, input: T, cpus: number): T {
+  if ('memory' in input) return input;
+  const workload: Record<string, unknown> = { ...input.workload };
+  const mremap = input.workload.race_ops !== undefined && prng.chance(1, 3);
+  if (mremap) workload.race_ops = [...(input.workload.race_ops ?? []), 'mremap'];
+  // Beside the older racing operations only with mremap: those scenarios stay as they were.
+  const may_fork = input.workload.race_ops === undefined || mremap;
+  if (may_fork && input.workload.process === 'same' && input.workload.threads >= 1 && prng.chance(1, 4)) {
+    workload.fork_at = `${prng.range_inclusive(0, 200)}us`;
+    // The child's threads take the CPUs after the parent's, where a lazy CPU would be.
+    workload.fork_threads = input.workload.lazy_cpus.length > 0 ? 0 : prng.range_inclusive(0, Math.min(2, cpus - 1 - input.workload.threads));
+  }
+  return { ...input, workload };
 }
 
 const FILE_DEVICES = ['nvme', 'ssd', 'hdd', 'ram'] as const;
@@ -55,7 +77,7 @@ const FILE_DEVICES = ['nvme', 'ssd', 'hdd', 'ram'] as const;
  * Files (issue 12) in one scenario of four, drawn after everything else: the region (or each
  * stress worker's) becomes a MAP_SHARED or MAP_PRIVATE mapping of a file on an NVMe, SATA,
  * rotating or RAM disk; stress workers write or only read, each its own file or all one.
- * Only where the file model applies: no large folios, zero pages, racing operations or
+ * Only where the file model applies: no large folios, zero pages, racing operations, fork or
  * explicit accesses.
  */
 function with_file<T extends { [key: string]: unknown }>(prng: Prng, input: T): T {
@@ -66,13 +88,15 @@ function with_file<T extends { [key: string]: unknown }>(prng: Prng, input: T): 
     const stress = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
     return { ...input, stress, file };
   }
-  const workload = input.workload as { pageout_access?: string; race_ops?: unknown };
+  const workload = input.workload as { pageout_access?: string; race_ops?: unknown; fork_at?: unknown };
   const pageout = input.pageout as { zero_pages?: number };
-  if ((workload.pageout_access ?? 'none') !== 'none' || workload.race_ops !== undefined || (pageout.zero_pages ?? 0) !== 0) return input;
+  if ((workload.pageout_access ?? 'none') !== 'none' || workload.race_ops !== undefined || workload.fork_at !== undefined || (pageout.zero_pages ?? 0) !== 0) return input;
   return { ...input, pageout: { ...pageout, backing: 'file', mapping }, file };
 }
 
 const RACE_PAGES = [1, 2, 4, 16, 64, 512] as const;
+/** The racing operations drawn as a subset (mremap joins later, drawn after everything else). */
+const RACE_OPS_FIRST: readonly RaceOp[] = ['munmap', 'dontneed', 'mprotect'];
 
 /**
  * Drawn after everything else (issue 15): in one scenario of three where threads of the
@@ -84,8 +108,8 @@ function race_variant(prng: Prng, workload: { threads: number; process: string; 
   const mixed = workload.pageout_access !== 'none' && prng.chance(1, 3);
   const out: Record<string, unknown> = mixed ? { pageout_access: 'mixed' } : {};
   if (workload.process !== 'same' || workload.threads < 1 || !prng.chance(1, 2)) return out;
-  const ops = RACE_OPS.filter(() => prng.chance(1, 2));
-  out.race_ops = ops.length > 0 ? ops : [pick(prng, RACE_OPS)];
+  const ops = RACE_OPS_FIRST.filter(() => prng.chance(1, 2));
+  out.race_ops = ops.length > 0 ? ops : [pick(prng, RACE_OPS_FIRST)];
   out.race_interval = `${prng.range_inclusive(1, 50)}us`;
   out.race_pages = Math.min(pages, pick(prng, RACE_PAGES));
   return out;
@@ -143,5 +167,7 @@ export function describe_swarm_scenario(s: Scenario): string {
   const r = race_params(s);
   const race = r.ops.length > 0 ? `, racing ${r.ops.join('/')} of ${r.pages} pages every ${r.interval_ns / 1000} us` : '';
   const file = s.pageout.backing === 'file' ? `, ${s.pageout.mapping ?? 'private'} file on ${s.file?.device ?? 'the swap preset'}` : '';
-  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages${file} in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}, ${s.pageout.zero_pages}% zero`;
+  const f = fork_params(s);
+  const fork = f === null ? '' : `, fork at ${f.at_ns / 1000} us (${f.threads} child thread(s))`;
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages${file} in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}${fork}, ${s.pageout.zero_pages}% zero`;
 }

@@ -23,10 +23,24 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
   clean_entry_written(cpu: number): void;
   /** A zap discarded the page at `vpn` (its frame `pfn`, or NIL for a swapped-out page): it reads as zero from now on. */
   page_discarded(mm: MmStruct, vpn: number, pfn: number): void;
-  /** A thread of `mm` starts an operation that must leave no stale translation of its range (munmap, MADV_DONTNEED, mprotect). */
+  /** A thread of `mm` starts an operation that must leave no stale translation of its range (munmap, MADV_DONTNEED, mprotect, mremap). */
   range_op_begin(mm: MmStruct): void;
   /** That operation returns, having changed [start_vpn, end_vpn). */
   range_op_end(mm: MmStruct, start_vpn: number, end_vpn: number, op: string): void;
+  /**
+   * mremap moved the PTE at `old_vpn` of `mm` to `new_vpn` (`pteval`, naming `val`: a page
+   * frame if present, a swap slot if not), on `cpu`: the data now lives at the new address;
+   * a CPU may cache the old translation until the move's flush.
+   */
+  pte_moved(mm: MmStruct, old_vpn: number, new_vpn: number, val: number, pteval: number, cpu: number): void;
+  /** fork begins making `child` a copy of `parent`. */
+  mm_forked(parent: MmStruct, child: MmStruct): void;
+  /** copy_page_range copied the PTE at `vpn` to the child: the child's page holds what the parent's holds now. */
+  pte_copied(parent: MmStruct, child: MmStruct, vpn: number): void;
+  /** dup_mmap flushed the parent's TLBs: from now on no parent write reaches a page the child shares. */
+  fork_done(parent: MmStruct): void;
+  /** A copy-on-write fault copied page frame `from` into the new `to`. */
+  folio_copied(from: number, to: number): void;
   /** pageout answered PAGE_ACTIVATE for the folio (its writepage asked to keep it active): it must leave activated. */
   pageout_activate(pfn: number): void;
   /** split_folio_to_list made the `nr` pages of the large folio `pfn` order-0 folios (each its own head now). */

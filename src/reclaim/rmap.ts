@@ -1,12 +1,15 @@
 /**
- * The reverse map of private anonymous folios (mm/rmap.c). One mm maps such a folio (no fork
- * is modelled); page i of it at rmap_vpn[head + i] — by a PTE each, or, for a PMD-mapped THP,
- * by the one PMD over its 512 pages (see PTE_PMD). rmap_walk visits every mapping, so
- * folio_referenced, try_to_unmap and the oracle see each PTE of a large folio.
+ * The reverse map (mm/rmap.c). rmap_walk dispatches on the kind of folio; here every folio is
+ * private anonymous, walked by rmap_walk_anon: the mms its anon_vma lists (the owner and the
+ * children forked from it, mm/anon_vma.ts), and in each the page at its index — moved by an
+ * mremap or not — mapped by a PTE each, or, for a PMD-mapped THP, by the one PMD over its 512
+ * pages (see PTE_PMD; large folios are never shared nor moved). folio_referenced,
+ * try_to_unmap and the oracle see each PTE of every mm mapping the folio.
  */
 import { assert } from '../engine/assert.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
-import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_dirty, PG_swapcache } from '../mm/folio.js';
+import { moved_address } from '../mm/anon_vma.js';
+import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_anon_shared, PG_dirty, PG_swapcache } from '../mm/folio.js';
 import {
   PTE_ACCESSED,
   PTE_DIRTY,
@@ -39,6 +42,17 @@ export function anon_mapping(k: Kernel, pfn: number): MmStruct | null {
 /** Whether page `page` is mapped at `vpn` of `mm` by a PTE (page_vma_mapped_walk's PTE case). */
 export function pte_maps(mm: MmStruct, vpn: number, page: number): boolean {
   return vpn !== NIL && ((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_PMD)) === PTE_PRESENT && mm.pte_val[vpn] === page;
+}
+
+/**
+ * vma_address + page_vma_mapped_walk for page `page` of index `index` in `mm`: the vpn whose
+ * PTE maps it — at the index, or where an mremap moved it — or NIL.
+ */
+export function anon_pte_vpn(mm: MmStruct, index: number, page: number): number {
+  if (index === NIL) return NIL;
+  if (pte_maps(mm, index, page)) return index;
+  const moved = moved_address(mm, index);
+  return moved !== index && pte_maps(mm, moved, page) ? moved : NIL;
 }
 
 /** folio_entire_mapcount > 0: a PMD maps the folio (only a PMD-sized one can be). */
@@ -80,14 +94,31 @@ function pmd_test_and_clear_young(mm: MmStruct, first_vpn: number): boolean {
  */
 export function try_to_unmap(k: Kernel, rt: ReclaimTask, pfn: number, flags: number): void {
   if (!folio_test_anon(k, pfn)) return try_to_unmap_file(k, rt, pfn, flags);
-  const mm = anon_mapping(k, pfn);
-  if (mm === null) return;
+  try_to_unmap_anon(k, rt, pfn, flags);
+}
+
+/**
+ * try_to_unmap's rmap_walk_anon: every mm of the folio's anon_vma in turn, each PTE mapping a
+ * page of it. A folio fork shared is unmapped from both processes; each mm's clear adds that
+ * mm to the batch (its CPUs become flush targets) and counts a pending flush on it.
+ */
+function try_to_unmap_anon(k: Kernel, rt: ReclaimTask, pfn: number, flags: number): void {
   const f = k.pgdat.folios;
+  const anon_vma = f.rmap_mm[pfn] as number;
+  if (anon_vma === NIL || f.mapcount[pfn] === 0) return;
   assert(f.test(pfn, PG_swapcache), () => `try_to_unmap of anon folio ${pfn} outside the swap cache`);
+  const owner = k.pgdat.mms[anon_vma] as MmStruct;
+  try_to_unmap_mm(k, rt, owner, pfn, flags);
+  for (const child of owner.anon_vma_children) try_to_unmap_mm(k, rt, k.pgdat.mms[child] as MmStruct, pfn, flags);
+}
+
+/** The PTEs of `mm` mapping a page of the folio `pfn`, each unmapped by try_to_unmap_one. */
+function try_to_unmap_mm(k: Kernel, rt: ReclaimTask, mm: MmStruct, pfn: number, flags: number): void {
+  const f = k.pgdat.folios;
   const nr = f.nr(pfn);
   for (let page = pfn; page < pfn + nr; page++) {
-    const vpn = f.rmap_vpn[page] as number;
-    if (pte_maps(mm, vpn, page)) try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
+    const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
+    if (vpn !== NIL) try_to_unmap_one(k, rt, mm, vpn, pfn, page, flags);
   }
 }
 
@@ -107,7 +138,8 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   if ((pteval & PTE_DIRTY) !== 0) f.set(pfn, PG_dirty);
   const slot = f.swap[page] as number;
   k.pgdat.swap.swap_duplicate(slot);
-  mm.pte[vpn] = PTE_SWAP | PTE_SWP_EXCLUSIVE;
+  // An exclusive page's swap PTE says so (pte_swp_mkexclusive); a shared one's does not.
+  mm.pte[vpn] = f.test(pfn, PG_anon_shared) ? PTE_SWAP : PTE_SWAP | PTE_SWP_EXCLUSIVE;
   mm.pte_val[vpn] = slot;
   mm.nr_anon_pages--;
   mm.nr_swap_ents++;
@@ -126,11 +158,25 @@ export function folio_referenced(k: Kernel, pfn: number): number {
   if (mm === null) return 0;
   const f = k.pgdat.folios;
   if (folio_pmd_mapped(k, pfn)) return pmd_test_and_clear_young(mm, f.rmap_vpn[pfn] as number) ? 1 : 0;
+  return folio_referenced_anon(k, pfn);
+}
+
+/** folio_referenced's rmap_walk_anon over the PTEs of every mm of the folio's anon_vma. */
+function folio_referenced_anon(k: Kernel, pfn: number): number {
+  const owner = k.pgdat.mms[k.pgdat.folios.rmap_mm[pfn] as number] as MmStruct;
+  let referenced = referenced_in_mm(k, owner, pfn);
+  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn);
+  return referenced;
+}
+
+/** The young PTEs of `mm` mapping a page of the folio `pfn`, their accessed bits cleared. */
+function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number): number {
+  const f = k.pgdat.folios;
   const nr = f.nr(pfn);
   let referenced = 0;
   for (let page = pfn; page < pfn + nr; page++) {
-    const vpn = f.rmap_vpn[page] as number;
-    if (!pte_maps(mm, vpn, page)) continue;
+    const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
+    if (vpn === NIL) continue;
     const pteval = mm.pte[vpn] as number;
     if ((pteval & PTE_ACCESSED) === 0) continue;
     mm.pte[vpn] = pteval & ~PTE_ACCESSED;

@@ -2,12 +2,13 @@ import type { MmStruct } from '../mm/mm_struct.js';
 import { Prng } from '../engine/prng.js';
 import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { app_thread_cpus, file_params, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
+import { app_thread_cpus, file_params, fork_params, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
 import { create_file, mmap_file, populate_file } from '../workload/file_setup.js';
 import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
 import { populate_written } from '../workload/populate.js';
+import { forker } from '../workload/fork.js';
 import { racer } from '../workload/racer.js';
 import { region_accessor } from '../workload/region_accessor.js';
 import { create_mm } from './machine_setup.js';
@@ -53,7 +54,10 @@ export function simulate_madvise(
 
   // The process whose memory is paged out, and (optionally) a separate one for the threads.
   const same = w.process === 'same';
-  const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0), 1 + (same ? w.threads : 0));
+  const race = race_params(scenario);
+  // A racing mremap moves pages to a VMA of their own, mapped last (the others' addresses stay).
+  const scratch_pages = race.ops.includes('mremap') ? race.pages : 0;
+  const mm = create_mm(k, pageout_pages + (same ? w.threads * region_pages : 0) + scratch_pages, 1 + (same ? w.threads : 0) + (scratch_pages > 0 ? 1 : 0));
   // With backing file, a separate application process maps the file too (the folios are then mapped by two mms).
   const app_maps_file = !same && scenario.pageout.backing === 'file';
   const app_mm: MmStruct = same ? mm : create_mm(k, w.threads * region_pages + (app_maps_file ? pageout_pages : 0), w.threads + (app_maps_file ? 1 : 0));
@@ -139,12 +143,30 @@ export function simulate_madvise(
     });
   }
   const racing_thread = threads[0];
-  const race = race_params(scenario);
   if (race.ops.length > 0 && racing_thread !== undefined) {
-    const race_plan = { vma: pageout_vma, ops: race.ops, pages: race.pages, interval_ns: race.interval_ns, read_only, stopped: () => experiment_over };
+    const scratch_vpn = scratch_pages > 0 ? mm.mmap_anon('mremap', scratch_pages).start_vpn : null;
+    const race_plan = { vma: pageout_vma, ops: race.ops, pages: race.pages, interval_ns: race.interval_ns, read_only, scratch_vpn, stopped: () => experiment_over };
     // Its own stream, after every accessor's.
     const prng = Prng.stream(seed, 1 + threads.length);
     sim.spawn(`${racing_thread.params.name}/race`, 0, (task) => racer(k, new ReclaimTask(task, racing_thread.params.cpu), mm, racing_thread, prng, race_plan));
+  }
+  const fork = fork_params(scenario);
+  if (fork !== null && racing_thread !== undefined) {
+    const child_cpus = app_thread_cpus(scenario.pageout.cpu, w.threads + fork.threads).slice(w.threads);
+    // The child's threads run from the fork on: their CPUs load its mm, and they access its copy of the region.
+    const forked = (child: MmStruct, at_ns: number) => {
+      child_cpus.forEach((cpu, i) => {
+        machine.switch_mm(cpu, child.context, at_ns);
+        const thread = new AppThread({ name: `child/${i + 1}`, cpu, op_ns: w.op_ns ?? DEFAULT_OP_NS[w.access], working_set_pages: region_pages, tlb_entries: scenario.machine.tlb_entries, walk_ns: machine.cost.tlb_miss_walk_ns });
+        machine.listeners[cpu] = thread;
+        if (w.pageout_access === 'none') return;
+        const access_plan = { vma: pageout_vma, mode: w.pageout_access, interval_ns: w.pageout_access_interval, read_only: new Uint8Array(pageout_pages), stopped: () => experiment_over };
+        sim.spawn(`child/${i + 1}/access`, at_ns, (task) =>
+          region_accessor(k, new ReclaimTask(task, cpu), child, thread, Prng.stream(seed, 2 + threads.length + i), access_plan),
+        );
+      });
+    };
+    sim.spawn(`${racing_thread.params.name}/fork`, 0, (task) => forker(k, new ReclaimTask(task, racing_thread.params.cpu), mm, fork.at_ns, forked));
   }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' && !backing_file ? 3 : 1);

@@ -48,6 +48,7 @@ export function refine_file(s: ScenarioParsed, ctx: z.RefinementCtx, large_folio
   const unsupported: [string, boolean][] = [
     ['pageout_access', s.workload.pageout_access !== 'none'],
     ['race_ops', (s.workload.race_ops ?? []).length > 0],
+    ['fork_at', s.workload.fork_at !== undefined],
   ];
   for (const [field, set] of unsupported) {
     if (set) ctx.addIssue({ code: 'custom', path: ['workload', field], message: 'is not modelled with pageout.backing: file (allowed: none)' });

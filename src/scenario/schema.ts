@@ -26,7 +26,7 @@ export { file_params, has_files, stress_worker_maps_file } from './file_fields.j
 const PAGE_SIZE = 4096;
 
 /** Operations racing reclaim on its region (workload.race_ops). */
-export const RACE_OPS = ['munmap', 'dontneed', 'mprotect'] as const;
+export const RACE_OPS = ['munmap', 'dontneed', 'mprotect', 'mremap'] as const;
 export type RaceOp = (typeof RACE_OPS)[number];
 
 const size = z
@@ -146,9 +146,11 @@ const scenario_object = z
         race_ops: z
           .array(z.enum(RACE_OPS))
           .optional()
-          .describe('operations the first application thread runs on random parts of the region under reclaim (munmap, dontneed, mprotect); default none'),
+          .describe('operations the first application thread runs on random parts of the region under reclaim (munmap, dontneed, mprotect, mremap: away and back); default none'),
         race_interval: duration.optional().describe('time between two racing operations; default 20us'),
         race_pages: count(1, 512).optional().describe('pages each racing operation covers, 1..512; default 16'),
+        fork_at: duration.optional().describe('when the first application thread forks the process (the child shares its memory copy-on-write); default never'),
+        fork_threads: count(0, NR_CPUS_MAX - 1).optional().describe('threads of the forked child, pinned to the CPUs after the parent\'s threads, accessing its copy of the region as the parent\'s do; default 1'),
       })
       .strict()
       .prefault({}),
@@ -253,7 +255,8 @@ export const scenario_schema = scenario_object
     if (s.workload.threads > cpus - 1) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'threads'], message: `at most machine.cpus - 1 (${cpus - 1}): one CPU each, besides the pageout CPU` });
     }
-    const busy = new Set([s.pageout.cpu, ...app_thread_cpus(s.pageout.cpu, s.workload.threads)]);
+    const fork = fork_params(s);
+    const busy = new Set([s.pageout.cpu, ...app_thread_cpus(s.pageout.cpu, Math.min(cpus - 1, s.workload.threads + (fork === null ? 0 : fork.threads)))]);
     s.workload.lazy_cpus.forEach((cpu, i) => {
       if (cpu >= cpus || busy.has(cpu)) {
         ctx.addIssue({ code: 'custom', path: ['workload', 'lazy_cpus', i], message: `must be an idle CPU below ${cpus} (not the pageout CPU nor an application thread's)` });
@@ -278,6 +281,17 @@ export const scenario_schema = scenario_object
       }
       if (race.pages > s.pageout.size / PAGE_SIZE) {
         ctx.addIssue({ code: 'custom', path: ['workload', 'race_pages'], message: `at most the region's ${s.pageout.size / PAGE_SIZE} pages` });
+      }
+    }
+    if (fork !== null) {
+      if (s.workload.process !== 'same' || s.workload.threads < 1) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'fork_at'], message: 'needs workload.process: same and workload.threads >= 1 (the first application thread forks the process)' });
+      }
+      if (s.workload.threads + fork.threads > cpus - 1) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'fork_threads'], message: `at most machine.cpus - 1 - workload.threads (${Math.max(0, cpus - 1 - s.workload.threads)}): one CPU each` });
+      }
+      if (thp_orders(s, true) !== 0 || thp_orders(s, false) !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['workload', 'fork_at'], message: 'fork is modelled on order-0 folios only: needs memory.thp and memory.mthp sizes never' });
       }
     }
     if (s.workload.pageout_access !== 'none' && s.workload.pageout_access_interval <= 0) {
@@ -327,6 +341,12 @@ function refine_kswapd_cpu(s: ScenarioParsed, ctx: z.RefinementCtx, busy: readon
 /** The racing operations of a MADV_PAGEOUT scenario (workload.race_*), defaults resolved. */
 export function race_params(s: Pick<ScenarioParsed, 'workload'>): { ops: readonly RaceOp[]; interval_ns: number; pages: number } {
   return { ops: s.workload.race_ops ?? [], interval_ns: s.workload.race_interval ?? 20_000, pages: s.workload.race_pages ?? 16 };
+}
+
+/** The fork of a MADV_PAGEOUT scenario (workload.fork_*), defaults resolved; null when it does not fork. */
+export function fork_params(s: Pick<ScenarioParsed, 'workload'>): { at_ns: number; threads: number } | null {
+  if (s.workload.fork_at === undefined) return null;
+  return { at_ns: s.workload.fork_at, threads: s.workload.fork_threads ?? 1 };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
 import { TLB_DIRTY, TLB_WRITABLE, tlb_entry_flags, tlb_entry_pfn } from '../hw/tlb.js';
-import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
+import { page_index } from '../mm/anon_vma.js';
+import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_anon_shared, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SWP_EXCLUSIVE, type MmStruct } from '../mm/mm_struct.js';
+import { do_wp_page, write_protected } from './cow.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
@@ -37,12 +39,22 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
   }
   if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
+  let faulted = false;
   if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) {
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
+    faulted = true;
   } else if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) {
     const fault = yield* do_file_wp_fault(k, rt, mm, vpn);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
+  }
+  // A write to a page fork shared (or a swap-in mapped shared) takes the write-protect fault
+  // (within the same fault when do_swap_page just mapped it read-only).
+  while (write && write_protected(k, mm, vpn)) {
+    const fault = yield* do_wp_page(k, rt, mm, vpn, faulted);
+    faulted = false;
+    if ((fault & VM_FAULT_OOM) !== 0) return fault;
+    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return yield* access(k, rt, mm, vpn, write);
   }
   fill_tlb(k, rt, mm, vpn, write);
   return 0;
@@ -59,7 +71,7 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
     user_access(k, rt, mm, vpn, tlb_entry_pfn(cached), write);
     return true;
   }
-  if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return false;
+  if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0 || (write && write_protected(k, mm, vpn))) return false;
   if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) return false;
   if (cached >= 0 && k.probe !== null) k.probe.clean_entry_written(rt.cpu);
   rt.task.now_ns += k.machine.cost.tlb_miss_walk_ns;
@@ -73,7 +85,10 @@ function fill_tlb(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: 
   const pte = (mm.pte[vpn] as number) | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
   const pfn = mm.pte_val[vpn] as number;
   mm.pte[vpn] = pte;
-  tlb.fill(rt.cpu, mm.id, vpn, pfn, ((pte & PTE_RW) !== 0 ? TLB_WRITABLE : 0) | ((pte & PTE_DIRTY) !== 0 ? TLB_DIRTY : 0));
+  // A write-protected PTE of a shared page caches no dirty entry: a write must fault (x86
+  // caches R/W; the model's dirty entry stands for "writable without a walk").
+  const dirty = (pte & PTE_DIRTY) !== 0 && ((pte & PTE_RW) !== 0 || !k.pgdat.folios.test(k.pgdat.folios.folio_head(pfn), PG_anon_shared));
+  tlb.fill(rt.cpu, mm.id, vpn, pfn, ((pte & PTE_RW) !== 0 ? TLB_WRITABLE : 0) | (dirty ? TLB_DIRTY : 0));
   user_access(k, rt, mm, vpn, pfn, write);
 }
 
@@ -111,16 +126,22 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
 
 /**
  * Maps page `page` of the folio `pfn` at `vpn` as a private anonymous page
- * (folio_add_new_anon_rmap / folio_add_anon_rmap_pte): the folio's flags and mapcount, the
- * page's rmap. A swapped-in folio is uptodate once its read completed.
+ * (folio_add_new_anon_rmap / folio_add_anon_rmap_pte): the folio's flags and mapcount; a
+ * folio new to the rmap gets its anon_vma — the mm's own if exclusive, the root's if not
+ * (__folio_set_anon) — and its index. A swapped-in folio is uptodate once its read completed.
+ * One not `exclusive` is mapped read-only and marked shared (a write must copy it).
  */
-function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean, page = pfn): void {
+export function map_anon(k: Kernel, mm: MmStruct, vpn: number, pfn: number, write: boolean, page = pfn, exclusive = true): void {
   const f = k.pgdat.folios;
   f.set(pfn, PG_anon | PG_swapbacked);
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-  f.rmap_mm[page] = mm.id;
-  f.rmap_vpn[page] = vpn;
-  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | PTE_RW | (write ? PTE_DIRTY : 0);
+  if (f.rmap_mm[page] === NIL) {
+    f.rmap_mm[page] = exclusive ? mm.id : mm.anon_vma_root;
+    f.rmap_vpn[page] = page_index(mm, vpn);
+  }
+  if (exclusive) f.clear(pfn, PG_anon_shared);
+  else f.set(pfn, PG_anon_shared);
+  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (exclusive ? PTE_RW : 0) | (write && exclusive ? PTE_DIRTY : 0);
   mm.pte_val[vpn] = page;
   mm.nr_anon_pages++;
 }
@@ -292,6 +313,8 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
   let page = swap.swap_cache[slot] as number;
   let pfn = page === NIL ? NIL : f.folio_head(page);
   let major = 0;
+  // A fresh folio the swap cache never saw is certainly exclusive.
+  let fresh = false;
   if (pfn !== NIL) {
     f.get(pfn);
     yield* folio_lock(k, rt, pfn);
@@ -325,6 +348,7 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
     }
     f.set(pfn, PG_locked | PG_anon | PG_swapbacked);
     const bypass = swap.synchronous_io && swap.swap_count(slot) === 1;
+    fresh = bypass;
     if (!bypass) {
       swap.swap_map[slot] = (swap.swap_map[slot] as number) | SWAP_HAS_CACHE;
       swap.add_to_swap_cache(f, pfn, slot);
@@ -341,10 +365,14 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
       return major;
     }
   }
+  // pte_swp_exclusive, read under the PTE lock: the page was exclusive to this mapping (a fork clears it).
+  const exclusive = fresh || ((mm.pte[vpn] as number) & PTE_SWP_EXCLUSIVE) !== 0;
   swap.swap_free(slot);
   mm.nr_swap_ents--;
   if (f.test(pfn, PG_swapcache) && (write || swap.swap_full())) swap.folio_free_swap(f, pfn);
-  map_anon(k, mm, vpn, pfn, write, page);
+  // Mapped writable (RMAP_EXCLUSIVE) when exclusive, or when no one else holds it (only this
+  // fault's reference); else read-only, and a write fault goes on to do_wp_page.
+  map_anon(k, mm, vpn, pfn, write, page, exclusive || f.refcount[pfn] === 1);
   f.unlock(pfn);
   return major;
 }

@@ -5,13 +5,14 @@ import type { MmStruct, Vma } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from '../reclaim/kernel.js';
 import type { AppThread } from './app_thread.js';
 import { access } from './fault.js';
+import { RACE_MOVED } from './racer.js';
 
 export interface RegionAccessPlan {
   vma: Vma;
   /** Read, write, or either at random (mixed: a write often goes through an entry a read filled). */
   mode: 'read' | 'write' | 'mixed';
   interval_ns: number;
-  /** Per page of the region, 1 while a racing mprotect keeps it read-only: the thread only reads it then. */
+  /** Per page of the region, 1 while a racing mprotect keeps it read-only: the thread only reads it then; RACE_MOVED while an mremap has it elsewhere: it skips it. */
   read_only: Uint8Array;
   /** Set when the experiment is over: the accessor stops. */
   stopped: () => boolean;
@@ -44,6 +45,8 @@ export function* region_accessor(
     const page = prng.range_inclusive(0, pages - 1);
     const vpn = plan.vma.start_vpn + page;
     const write = (plan.mode === 'write' || (plan.mode === 'mixed' && prng.chance(1, 2))) && plan.read_only[page] === 0;
+    // A page a racing mremap moved away: the access waits for the mmap lock, then finds a hole.
+    if (plan.read_only[page] === RACE_MOVED) continue;
     const start_ns = rt.task.now_ns;
     yield* access(k, rt, mm, vpn, write);
     thread.on_kernel_time(rt.task.now_ns - start_ns);

@@ -7,7 +7,7 @@
  * The mmap lock is not modelled: faults of the range may run beside the operation.
  */
 import { Yield } from '../engine/simulator.js';
-import { NIL, PG_dirty } from '../mm/folio.js';
+import { NIL, PG_anon_shared, PG_dirty } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { flush_tlb_batched_pending } from '../reclaim/tlb_batch.js';
@@ -28,8 +28,6 @@ function pmd_end(vpn: number, end: number): number {
  * pages read as zero (a later fault maps a new zeroed page).
  */
 export function* zap_page_range(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number, freed_tables: boolean): Generator<Yield, void, void> {
-  const f = k.pgdat.folios;
-  const swap = k.pgdat.swap;
   const cost = k.machine.cost;
   const gathered: number[] = [];
   let tlb_start = end;
@@ -38,26 +36,13 @@ export function* zap_page_range(k: Kernel, rt: ReclaimTask, mm: MmStruct, start:
     if (must_sync(k, rt)) yield Yield.resume;
     yield* flush_tlb_batched_pending(k, rt, mm);
     for (let vpn = pmd; vpn < pmd_end(pmd, end); vpn++) {
-      const pte = mm.pte[vpn] as number;
-      if (pte === 0) continue;
+      if (mm.pte[vpn] === 0) continue;
       rt.task.now_ns += cost.zap_pte_ns;
-      const val = mm.pte_val[vpn] as number;
-      mm.pte[vpn] = 0;
-      mm.pte_val[vpn] = 0;
-      if ((pte & PTE_PRESENT) !== 0) {
-        if (k.probe !== null) k.probe.pte_cleared(mm, vpn, val, pte, false, rt.cpu);
-        if ((pte & PTE_DIRTY) !== 0) f.set(val, PG_dirty);
-        f.mapcount[val] = (f.mapcount[val] as number) - 1;
-        mm.nr_anon_pages--;
-        gathered.push(val);
-        tlb_start = Math.min(tlb_start, vpn);
-        tlb_end = Math.max(tlb_end, vpn + 1);
-        if (k.probe !== null) k.probe.page_discarded(mm, vpn, val);
-      } else if ((pte & PTE_SWAP) !== 0) {
-        swap.swap_free(val);
-        mm.nr_swap_ents--;
-        if (k.probe !== null) k.probe.page_discarded(mm, vpn, NIL);
-      }
+      const pfn = zap_pte(k, rt, mm, vpn);
+      if (pfn === NIL) continue;
+      gathered.push(pfn);
+      tlb_start = Math.min(tlb_start, vpn);
+      tlb_end = Math.max(tlb_end, vpn + 1);
     }
   }
   if (freed_tables || gathered.length > 0) {
@@ -70,11 +55,40 @@ export function* zap_page_range(k: Kernel, rt: ReclaimTask, mm: MmStruct, start:
 }
 
 /**
+ * zap_pte_range's work on one PTE that is not none: clear it; a present one drops its mapping
+ * (carrying the dirty bit into the folio) and returns its page for the caller to put after
+ * its flush; a swap PTE drops its slot reference (NIL returned). The page reads as zero from
+ * now on.
+ */
+export function zap_pte(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number): number {
+  const f = k.pgdat.folios;
+  const pte = mm.pte[vpn] as number;
+  const val = mm.pte_val[vpn] as number;
+  mm.pte[vpn] = 0;
+  mm.pte_val[vpn] = 0;
+  if ((pte & PTE_PRESENT) !== 0) {
+    if (k.probe !== null) k.probe.pte_cleared(mm, vpn, val, pte, false, rt.cpu);
+    if ((pte & PTE_DIRTY) !== 0) f.set(val, PG_dirty);
+    f.mapcount[val] = (f.mapcount[val] as number) - 1;
+    mm.nr_anon_pages--;
+    if (k.probe !== null) k.probe.page_discarded(mm, vpn, val);
+    return val;
+  }
+  if ((pte & PTE_SWAP) !== 0) {
+    k.pgdat.swap.swap_free(val);
+    mm.nr_swap_ents--;
+    if (k.probe !== null) k.probe.page_discarded(mm, vpn, NIL);
+  }
+  return NIL;
+}
+
+/**
  * change_protection over [start, end) (mprotect): per PMD, under the PTE lock,
  * flush_tlb_batched_pending, then set or clear the write bit of every present PTE (x86 keeps
  * the dirty bit; swap PTEs keep theirs until faulted in). If any PTE changed, flush the range
  * (flush_tlb_range, via the mmu_gather). Making pages writable again sets the bit on every
- * present PTE: the write-protect fault the kernel may leave for some is not modelled.
+ * present PTE of an exclusive page; a page fork shared stays write-protected (its write
+ * takes do_wp_page).
  */
 export function* change_protection(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end: number, writable: boolean): Generator<Yield, void, void> {
   const cost = k.machine.cost;
@@ -86,6 +100,9 @@ export function* change_protection(k: Kernel, rt: ReclaimTask, mm: MmStruct, sta
       const pte = mm.pte[vpn] as number;
       if ((pte & PTE_PRESENT) === 0) continue;
       rt.task.now_ns += cost.change_pte_ns;
+      // A page fork shared stays write-protected: only an exclusive one may be made writable
+      // (can_change_pte_writable); a write to it takes do_wp_page.
+      if (writable && k.pgdat.folios.test(mm.pte_val[vpn] as number, PG_anon_shared)) continue;
       const changed = writable ? pte | PTE_RW : pte & ~PTE_RW;
       if (changed === pte) continue;
       mm.pte[vpn] = changed;
