@@ -10,7 +10,7 @@ import { Yield } from '../engine/simulator.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
 import { NIL, PG_anon_shared, PG_lru, PG_swapcache, PG_uptodate } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, type MmStruct } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 import { free_new_folio, map_anon, VM_FAULT_OOM } from './fault.js';
@@ -104,6 +104,9 @@ function* wp_page_copy(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, ol
   map_anon(k, mm, vpn, pfn, true);
   mm.pte[vpn] = (mm.pte[vpn]) | PTE_DIRTY;
   pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
+  // ptep_clear_flush's remote calls have run before the old folio can go (the kernel waits
+  // for them before installing the copy; here after, the old page still held).
+  if (flush_wait(k, rt)) yield Yield.resume;
   // folio_remove_rmap_pte, then the mapping's reference and the fault's.
   f.mapcount[old] = (f.mapcount[old] as number) - 1;
   pgdat.fbatches.folio_put(old);

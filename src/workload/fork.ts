@@ -10,7 +10,7 @@ import { TLB_FLUSH_ALL } from '../hw/arch_tlb.js';
 import { anon_vma_fork } from '../mm/anon_vma.js';
 import { PG_anon_shared } from '../mm/folio.js';
 import { MmStruct, PTE_ACCESSED, PTE_PRESENT, PTE_RW, PTE_SWP_EXCLUSIVE, PTRS_PER_PTE } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 
 /**
  * dup_mmap: a new mm laid out as the parent's, in the parent's anon_vma, then
@@ -65,6 +65,7 @@ export function* dup_mmap(k: Kernel, rt: ReclaimTask, parent: MmStruct): Generat
   }
   if (must_sync(k, rt)) yield Yield.resume;
   if (!k.mutants.fork_skips_flush) rt.task.now_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, rt.task.now_ns, parent.context, 0, TLB_FLUSH_ALL, 0, false);
+  if (flush_wait(k, rt)) yield Yield.resume;
   if (k.probe !== null) k.probe.fork_done(parent);
   return child;
 }

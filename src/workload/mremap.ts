@@ -7,7 +7,7 @@ import { Yield } from '../engine/simulator.js';
 import { NIL } from '../mm/folio.js';
 import { anon_vma_moved } from '../mm/anon_vma.js';
 import { PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
-import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { flush_tlb_batched_pending } from '../reclaim/tlb_batch.js';
 import { zap_pte } from './zap.js';
 
@@ -53,10 +53,12 @@ export function* move_page_tables(k: Kernel, rt: ReclaimTask, mm: MmStruct, old_
     if (force_flush && !k.mutants.mremap_skips_flush) {
       if (must_sync(k, rt)) yield Yield.resume;
       rt.task.now_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, rt.task.now_ns, mm.context, old_addr, old_addr + extent, 0, false);
+      if (flush_wait(k, rt)) yield Yield.resume;
     }
     if (displaced.length > 0) {
       if (must_sync(k, rt)) yield Yield.resume;
       rt.task.now_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, rt.task.now_ns, mm.context, new_addr, new_addr + extent, 0, false);
+      if (flush_wait(k, rt)) yield Yield.resume;
       for (const pfn of displaced) k.pgdat.fbatches.folio_put(pfn);
     }
     done += extent;
