@@ -47,6 +47,8 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
   } else if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) {
     const fault = yield* do_file_wp_fault(k, rt, mm, vpn);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
+    // Reclaim unmapped the page while the fault waited for memory: the access faults anew.
+    if (((mm.pte[vpn] as number) & PTE_PRESENT) === 0) return yield* access(k, rt, mm, vpn, write);
   }
   // A write to a page fork shared (or a swap-in mapped shared) takes the write-protect fault
   // (within the same fault when do_swap_page just mapped it read-only).

@@ -168,13 +168,15 @@ export function* do_file_wp_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn:
   mm.pte[vpn] = 0;
   if (k.probe !== null) k.probe.pte_cleared(mm, vpn, old, pte, false, rt.cpu);
   rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
-  f.mapcount[old] = (f.mapcount[old] as number) - 1;
-  k.pgdat.fbatches.folio_put(old);
   rt.task.now_ns += k.machine.cost.clear_page_ns;
   map_new_anon_folio(k, rt.cpu, mm, vpn, copy, true);
   f.zero_filled[copy] = 0;
   // The kernel installs the copy after the flush's calls ran, under the PTE lock; here the
-  // faulting thread waits for them before it returns (the old page stays in the page cache).
+  // copy goes in first and the flush's remote calls run before the old folio loses this
+  // mapping and its reference (until then reclaim cannot free it under a CPU that still
+  // translates it).
   if (flush_wait(k, rt)) yield Yield.resume;
+  f.mapcount[old] = (f.mapcount[old] as number) - 1;
+  k.pgdat.fbatches.folio_put(old);
   return 0;
 }
