@@ -43,6 +43,9 @@ describe('fork: scenario fields', () => {
     expect(issues_of('machine: { cpus: 4 }\nworkload: { threads: 2, fork_at: 0, fork_threads: 2 }\n')).toContainEqual(expect.stringMatching(/workload\.fork_threads: at most machine\.cpus - 1 - workload\.threads \(1\)/));
     expect(issues_of('memory: { thp: always }\nworkload: { fork_at: 10us }\n')).toContainEqual(expect.stringMatching(/workload\.fork_at: fork is modelled on order-0 folios only/));
     expect(issues_of('machine: { cpus: 4 }\nworkload: { threads: 1, fork_at: 0, lazy_cpus: [2] }\n')).toContainEqual(expect.stringMatching(/workload\.lazy_cpus\.0: must be an idle CPU/));
+    // A stress run has no racing thread nor fork: refused, not ignored.
+    expect(issues_of('workload: { kind: stress, fork_at: 0 }\n')).toContainEqual(expect.stringMatching(/workload\.fork_at: applies to workload\.kind: madvise only/));
+    expect(issues_of('workload: { kind: stress, race_ops: [munmap] }\n')).toContainEqual(expect.stringMatching(/workload\.race_ops: applies to workload\.kind: madvise only/));
     expect(issues_of('workload: { fork_at: 10us }\n')).toEqual([]);
   });
 });

@@ -312,6 +312,15 @@ export const scenario_schema = scenario_object
 function refine_stress(s: ScenarioParsed, ctx: z.RefinementCtx): void {
   const stress = stress_params(s);
   refine_stress_files(s, ctx, thp_orders(s, false) !== 0);
+  // The MADV_PAGEOUT experiment's racing threads and fork: a stress run has neither.
+  const madvise_only: [string, boolean][] = [
+    ['race_ops', s.workload.race_ops !== undefined],
+    ['fork_at', s.workload.fork_at !== undefined],
+    ['fork_threads', s.workload.fork_threads !== undefined],
+  ];
+  for (const [field, set] of madvise_only) {
+    if (set) ctx.addIssue({ code: 'custom', path: ['workload', field], message: 'applies to workload.kind: madvise only (a stress run has no racing thread nor fork)' });
+  }
   if (stress.workers > s.machine.cpus) {
     ctx.addIssue({ code: 'custom', path: ['stress', 'workers'], message: `at most machine.cpus (${s.machine.cpus}): one CPU each` });
     return;
