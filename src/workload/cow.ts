@@ -11,9 +11,7 @@ import { flush_tlb_page } from '../hw/arch_tlb.js';
 import { NIL, PG_anon_shared, PG_lru, PG_swapcache, PG_uptodate } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, type MmStruct } from '../mm/mm_struct.js';
 import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
-import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
-import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
-import { free_new_folio, map_anon, VM_FAULT_OOM } from './fault.js';
+import { alloc_fault_folio, free_new_folio, map_anon, VM_FAULT_OOM } from './fault.js';
 
 /** A present PTE without write permission over a shared page: a write must take do_wp_page. */
 export function write_protected(k: Kernel, mm: MmStruct, vpn: number): boolean {
@@ -75,12 +73,7 @@ function* wp_page_copy(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, ol
   const pgdat = k.pgdat;
   const f = pgdat.folios;
   f.get(old);
-  let pfn = alloc_pages_fast(k);
-  if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
-  if (pfn !== NIL && !mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
-    free_new_folio(k, pfn);
-    pfn = NIL;
-  }
+  const pfn = yield* alloc_fault_folio(k, rt, mm);
   if (pfn === NIL) {
     pgdat.fbatches.folio_put(old);
     return VM_FAULT_OOM;

@@ -263,6 +263,22 @@ export function free_new_folio(k: Kernel, pfn: number): void {
 }
 
 /**
+ * A new order-0 folio for a fault (alloc_pages, which may wake kswapd or reclaim directly),
+ * charged to the mm's cgroup (which may reclaim from it); NIL when there is none or the charge
+ * fails (the caller answers VM_FAULT_OOM).
+ */
+export function* alloc_fault_folio(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, number, void> {
+  let pfn = alloc_pages_fast(k);
+  if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+  if (pfn === NIL) return NIL;
+  if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
+    free_new_folio(k, pfn);
+    return NIL;
+  }
+  return pfn;
+}
+
+/**
  * do_anonymous_page (mm/memory.c): a new zeroed folio (alloc_pages, which may wake kswapd or
  * reclaim directly), charged to the mm's cgroup (which may reclaim from it, or fail:
  * VM_FAULT_OOM), mapped writable (dirty on a write fault) unless another thread mapped the
@@ -270,13 +286,8 @@ export function free_new_folio(k: Kernel, pfn: number): void {
  */
 function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
   if (mm.thp && do_anonymous_large(k, rt, mm, vpn, write)) return 0;
-  let pfn = alloc_pages_fast(k);
-  if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
+  const pfn = yield* alloc_fault_folio(k, rt, mm);
   if (pfn === NIL) return VM_FAULT_OOM;
-  if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
-    free_new_folio(k, pfn);
-    return VM_FAULT_OOM;
-  }
   if (((mm.pte[vpn] as number) & (PTE_PRESENT | PTE_SWAP)) !== 0) {
     free_new_folio(k, pfn);
     return VM_FAULT_RETRY_PTE;

@@ -12,9 +12,9 @@ import type { FileMapping } from '../mm/file_mapping.js';
 import { NIL, PG_locked } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import { flush_wait, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
-import { mem_cgroup_charge, mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
-import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
-import { folio_lock, free_new_folio, map_new_anon_folio, VM_FAULT_MAJOR, VM_FAULT_OOM } from './fault.js';
+import { mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
+import { alloc_pages_fast } from '../reclaim/page_alloc.js';
+import { alloc_fault_folio, folio_lock, free_new_folio, map_new_anon_folio, VM_FAULT_MAJOR, VM_FAULT_OOM } from './fault.js';
 
 /** The file VMA holding `vpn`, or null (an anonymous VMA, or none). */
 export function file_vma_at(mm: MmStruct, vpn: number): Vma | null {
@@ -71,18 +71,6 @@ function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, 
     indices.push(i);
   }
   return indices;
-}
-
-/** A new order-0 folio for the fault, charged to the mm's cgroup; NIL when there is none (VM_FAULT_OOM). */
-function* alloc_fault_folio(k: Kernel, rt: ReclaimTask, mm: MmStruct): Generator<Yield, number, void> {
-  let pfn = alloc_pages_fast(k);
-  if (pfn === NIL) pfn = yield* alloc_pages_slowpath(k, rt);
-  if (pfn === NIL) return NIL;
-  if (!mem_cgroup_charge_fast(k, rt, pfn, mm.memcg_id) && !(yield* mem_cgroup_charge(k, rt, pfn, mm.memcg_id))) {
-    free_new_folio(k, pfn);
-    return NIL;
-  }
-  return pfn;
 }
 
 /**
