@@ -1,4 +1,4 @@
-import type { Yield } from '../engine/simulator.js';
+import type { MayWait, Yield } from '../engine/simulator.js';
 import type { ShrinkContext } from './shrink_context.js';
 
 /**
@@ -26,7 +26,7 @@ export interface ReclaimStrategy {
    * It must leave through one of the context's exits, or be held (e.g. on ctx.deferred) and
    * released in after_main_loop.
    */
-  dirty_folio(ctx: ShrinkContext, pfn: number): Generator<Yield, void, void>;
+  dirty_folio(ctx: ShrinkContext, pfn: number): MayWait;
   /** After the main loop: release whatever dirty_folio held back. */
   after_main_loop(ctx: ShrinkContext): Generator<Yield, void, void>;
 }
