@@ -27,12 +27,33 @@ export class LockHoldHistogram {
     useWebAssembly: false,
   });
 
+  /**
+   * A run of equal holds not yet in the histogram: reclaim's fixed costs make consecutive
+   * holds mostly equal, and recording a run at once (recordValueWithCount) gives the same
+   * histogram as one value at a time for far less work per folio.
+   */
+  private run_value = 0;
+  private run_count = 0;
+
   /** A hold of `hold_ns` (integer sim time; a hold under 1 ns counts as 1 ns, the histogram's lowest value). */
   record(hold_ns: number): void {
-    this.histogram.recordValue(Math.max(1, Math.round(hold_ns)));
+    const value = Math.max(1, Math.round(hold_ns));
+    if (value === this.run_value) {
+      this.run_count++;
+      return;
+    }
+    this.flush_run();
+    this.run_value = value;
+    this.run_count = 1;
+  }
+
+  private flush_run(): void {
+    if (this.run_count > 0) this.histogram.recordValueWithCount(this.run_value, this.run_count);
+    this.run_count = 0;
   }
 
   summary(): LockHoldSummary {
+    this.flush_run();
     const h = this.histogram;
     if (h.totalCount === 0) return { count: 0, p50_ns: 0, p99_ns: 0, max_ns: 0 };
     // A percentile is its bucket's highest equivalent value: never above the largest hold seen.
