@@ -76,6 +76,15 @@ export function lru_gen_text(block: string): string {
   return seqs.every((s) => s.anon === 0 && s.file === 0) ? 'all generations empty' : seqs.map((s) => `${s.seq}:${s.anon}`).join(' ');
 }
 
+/**
+ * The mm-walk statistics lru_gen_full prints under the youngest generation (vmscan.c, lru_gen_seq_show_full):
+ * leaf PTEs looked at (T), young ones cleared (Y), non-leaf PMD entries found (F) and added to the Bloom filter (A).
+ */
+export function lru_gen_walk_stats(full: string): { total: number; young: number; found: number; added: number } | null {
+  const m = /(\d+)T\s+(\d+)Y\s+(\d+)F\s+(\d+)A/.exec(full);
+  return m === null ? null : { total: Number(m[1]), young: Number(m[2]), found: Number(m[3]), added: Number(m[4]) };
+}
+
 function shown(figure: string, model: number | string, kernel: number | string, rule: string): KernelFigure {
   const pct = typeof model === 'number' && typeof kernel === 'number' && model !== 0 ? Math.round(((kernel - model) / model) * 10000) / 100 : null;
   return { figure, model, kernel, difference_pct: pct, verdict: 'shown', rule };
@@ -131,6 +140,10 @@ export function compare_memcg_with_model(model: RunResult | null, trace: VmscanS
     judge(`vmstat ${name}`, () => m_vm(name), kv[name] ?? 0, `${STABLE}; 0: only the cgroup reclaimed, kswapd and global direct reclaim never ran`);
   }
   figures.push(shown('MGLRU generations after the write (seq:anon pages)', model === null ? NOT_MODELLED : 'classic LRU', lru_gen_text(memcg.lru_gen_after), 'shown: debugfs lru_gen of the cgroup (MGLRU\'s only statistics; 6.12 adds no vmstat or memory.stat counter)'));
+  const walk = lru_gen_walk_stats(memcg.lru_gen_full_after);
+  if (walk !== null && memcg.lru === 'mglru') {
+    figures.push(shown('MGLRU mm walk: PTEs looked at, young cleared, PMDs found, added', model === null ? NOT_MODELLED : 'classic LRU', `${walk.total}T ${walk.young}Y ${walk.found}F ${walk.added}A`, 'shown: debugfs lru_gen_full, the walks of the youngest generation (they depend on the process\'s context switches, mglru.md 3.4)'));
+  }
   figures.push(shown('memory.peak, bytes', model?.reclaim?.memcg?.peak_bytes ?? NOT_MODELLED, memcg.peak, 'shown'));
   const bad_pages = kernel.verify.mismatches + kernel.verify.readback_mismatches;
   figures.push({
