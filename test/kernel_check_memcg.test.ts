@@ -13,6 +13,8 @@ import { KernelCheckError } from '../src/kernel_check/errors.js';
 import { guest_program_args, plan_experiment } from '../src/kernel_check/experiment.js';
 import { read_guest_report, type GuestReport } from '../src/kernel_check/guest_result.js';
 import { compare_memcg_with_model, lru_gen_seqs, lru_gen_text, lru_gen_walk_stats, NOT_MODELLED, vmscan_summary_tracer } from '../src/kernel_check/memcg_comparison.js';
+import { format_kernel_check } from '../src/kernel_check/format.js';
+import { kernel_check_json, type KernelCheckResult } from '../src/kernel_check/kernel_check.js';
 import { load_scenario } from '../src/scenario/load.js';
 import { capture, console_with } from './kernel_check_fixtures.js';
 
@@ -112,6 +114,51 @@ describe('kernel-check memcg case: the comparison', () => {
     const byName = Object.fromEntries(figures.map((f) => [f.figure, f.kernel]));
     expect(byName).toMatchObject({ pswpout: 1856, 'TLB CPU1 (spinner)': 1856, 'shrink_folio_list passes (mm_vmscan_lru_shrink_inactive)': 29, 'nr_scanned per pass (value×passes)': '64×29' });
     expect(byName['MGLRU generations after the write (seq:anon pages)']).toBe('3:2486 4:0 5:1789');
+  });
+});
+
+describe('kernel-check memcg case: what it prints and writes', () => {
+  /** A result as kernel_check() returns it, around a stored guest report. */
+  function result(file: string, sets: string[]): KernelCheckResult {
+    const report = stored(file);
+    const scenario = load_scenario('memcg-write-24m', sets);
+    const { experiment, notes } = plan_experiment(scenario);
+    const mglru = experiment.memcg?.lru === 'mglru';
+    const { tracer, summary } = vmscan_summary_tracer();
+    const model = mglru ? null : run_scenario(scenario, { tracer });
+    const write = report.phases.find((p) => p.name === 'memcg-write');
+    if (write === undefined || report.memcg === undefined) throw new Error('stored report without its memcg case');
+    const comparison = compare_memcg_with_model(model, mglru ? null : summary, report, experiment, '/tmp/log');
+    return {
+      model,
+      notes,
+      scenario,
+      kernel: {
+        image: '/tmp/linux-image.deb', uname: report.uname_r, accelerator: 'tcg', accelerator_note: null, pv_tlb_flush: false, hypervisor: null,
+        wall_seconds: 5, console_log: '/tmp/log', boot_retries: [], qemu_command: ['qemu-system-x86_64'], experiment, memcg: report.memcg,
+        measured_phase: write.name, interrupts: { TLB: write.TLB, CAL: write.CAL }, vmstat: write.vmstat, phases: report.phases, verify: report.verify,
+        comparison, agree: comparison.every((f) => f.verdict !== 'disagree'),
+      },
+    };
+  }
+
+  it('classic: the header names the cgroup and the LRU, every judged figure agrees', () => {
+    const text = format_kernel_check(result('memcg-classic-t0.json', []), 'memcg-write-24m');
+    expect(text).toMatch(/^reclaimsim kernel-check: memcg-write-24m, model strategy upstream$/m);
+    expect(text).toMatch(/24MiB written once from CPU 0 in a cgroup of memory\.max 17MiB, classic LRU \(lru_gen n\), no other thread; measured: memcg-write/);
+    expect(text).toMatch(/^verdict: all 21 judged figures agree$/m);
+  });
+
+  it('mglru: no model run, said in the header and the rules; the JSON keeps the scenario and the kernel section', () => {
+    const r = result('memcg-mglru-t2.json', ['reclaim.lru=mglru', 'workload.threads=2']);
+    const text = format_kernel_check(r, 'memcg-write-24m');
+    expect(text).toMatch(/^reclaimsim kernel-check: memcg-write-24m, no model run \(reclaim\.lru: mglru is not modelled yet: issue 13\)$/m);
+    expect(text).toMatch(/MGLRU \(lru_gen 0x0007\), 2 spinning threads on CPUs 1\.\.2/);
+    expect(text).toMatch(/^MGLRU is not modelled yet \(issue 13\): the guest's counts are shown, not judged/m);
+    const json = JSON.parse(kernel_check_json(r)) as { runs: { scenario: { reclaim: { lru: string } }; model: string; kernel: { memcg: { events_max: number } } }[] };
+    expect(json.runs[0]?.model).toMatch(/not modelled yet: issue 13/);
+    expect(json.runs[0]?.scenario.reclaim.lru).toBe('mglru');
+    expect(json.runs[0]?.kernel.memcg.events_max).toBe(29);
   });
 });
 
