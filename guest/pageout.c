@@ -17,7 +17,7 @@
  * program makes no mmap/munmap/brk/mprotect call and does no stdio, so
  * nothing of its own consumes or adds deferred TLB-flush state.
  *
- * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c file_region.c memcg_write.c
+ * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c environment.c thp.c file_region.c memcg_write.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -184,17 +184,7 @@ static void drop_lazy_holders(void)
 	munmap(p, 2 * PMD_SZ);
 }
 
-/* ------------------------------------------------------------------ */
-/* transparent huge pages                                             */
-
-#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
-/* The anonymous mTHP sizes of x86-64, kB (orders 2..9), and the stats reported. */
-static const int mthp_kb[] = { 16, 32, 64, 128, 256, 512, 1024, 2048 };
-#define NMTHP (sizeof(mthp_kb) / sizeof(mthp_kb[0]))
-static const char *const mthp_stat_names[] = { "anon_fault_alloc", "anon_fault_fallback", "swpout", "swpout_fallback", "split" };
-#define NMTHP_STAT (sizeof(mthp_stat_names) / sizeof(mthp_stat_names[0]))
-static long long mthp_before[NMTHP][NMTHP_STAT], mthp_after[NMTHP][NMTHP_STAT];
-
+/* Writes `value` to a sysfs or procfs file, or dies. */
 void write_sysfs(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY);
@@ -203,48 +193,6 @@ void write_sysfs(const char *path, const char *value)
 	if (write(fd, value, strlen(value)) < 0)
 		die("write '%s' to %s: %s", value, path, strerror(errno));
 	close(fd);
-}
-
-/* Sets the sysfs knobs the scenario asks for (the kernel boots with THP never). */
-static void setup_thp(void)
-{
-	if (opt.thp)
-		write_sysfs(THP_DIR "/enabled", opt.thp);
-	if (!opt.mthp)
-		return;
-	char list[512];
-	snprintf(list, sizeof(list), "%s", opt.mthp);
-	for (char *item = strtok(list, "+"); item; item = strtok(NULL, "+")) {
-		char *eq = strchr(item, ':');
-		if (!eq)
-			die("--mthp wants SIZE:SETTING (kB), got %s", item);
-		*eq = 0;
-		char path[256];
-		snprintf(path, sizeof(path), THP_DIR "/hugepages-%skB/enabled", item);
-		write_sysfs(path, eq + 1);
-	}
-}
-
-/* The region is marked MADV_HUGEPAGE when a setting is madvise; else THP is off for it unless asked. */
-static int thp_wanted(void)
-{
-	return (opt.thp && strcmp(opt.thp, "never")) || (opt.mthp && strstr(opt.mthp, ":always")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
-}
-
-static int thp_madvise(void)
-{
-	return (opt.thp && !strcmp(opt.thp, "madvise")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
-}
-
-static void read_mthp_stats(long long stats[NMTHP][NMTHP_STAT])
-{
-	for (size_t i = 0; i < NMTHP; i++)
-		for (size_t j = 0; j < NMTHP_STAT; j++) {
-			char path[256];
-			snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], mthp_stat_names[j]);
-			const char *t = slurp(path);
-			stats[i][j] = t[0] ? atoll(t) : -1;
-		}
 }
 
 /* ------------------------------------------------------------------ */
@@ -273,9 +221,9 @@ static void map_region(void)
 		munmap(raw, (size_t)(region - raw));
 	munmap(region + len, (size_t)(raw + PMD_SZ - region));
 	/* Aligned to 2 MiB either way; large folios only when the scenario asks. */
-	if (!thp_wanted())
+	if (!thp_wanted(opt.thp, opt.mthp))
 		madvise(region, len, MADV_NOHUGEPAGE);
-	else if (thp_madvise())
+	else if (thp_madvise(opt.thp, opt.mthp))
 		madvise(region, len, MADV_HUGEPAGE);
 }
 
@@ -438,7 +386,7 @@ int main(int argc, char **argv)
 		memcg_select_lru(opt.mglru);
 		memcg_setup(opt.memcg_max);
 	}
-	setup_thp();
+	setup_thp(opt.thp, opt.mthp);
 	map_region();
 
 	pthread_t tids[MAX_CPUS];
@@ -457,14 +405,14 @@ int main(int argc, char **argv)
 	}
 	busy_ms(50);
 
-	read_mthp_stats(mthp_before);
+	mthp_stats_begin();
 	if (opt.memcg_max)
 		memcg_experiment();
 	else if (opt.file)
 		file_experiment();
 	else
 		anon_experiment();
-	read_mthp_stats(mthp_after);
+	mthp_stats_end();
 	atomic_store(&stop_flag, 1);
 	for (int t = 0; t < opt.threads; t++)
 		pthread_join(tids[t], NULL);
@@ -490,22 +438,7 @@ int main(int argc, char **argv)
 	}
 	jp("],\"verify\":{\"pages\":%zu,\"mismatches\":%zu,\"readback_mismatches\":%zu}",
 	   npages, verify_bad, readback_bad);
-	/* Per-size mTHP stats over the whole program (sizes that moved). */
-	jp(",\"mthp\":{");
-	int first_size = 1;
-	for (size_t i = 0; i < NMTHP; i++) {
-		int moved = 0;
-		for (size_t j = 0; j < NMTHP_STAT; j++)
-			moved |= mthp_before[i][j] >= 0 && mthp_after[i][j] != mthp_before[i][j];
-		if (!moved)
-			continue;
-		jp("%s\"hugepages-%dkB\":{", first_size ? "" : ",", mthp_kb[i]);
-		for (size_t j = 0; j < NMTHP_STAT; j++)
-			jp("%s\"%s\":%lld", j ? "," : "", mthp_stat_names[j], mthp_after[i][j] - mthp_before[i][j]);
-		jp("}");
-		first_size = 0;
-	}
-	jp("}");
+	json_mthp_stats();
 	jp(",\"spinner_loops\":[");
 	for (int t = 0; t < opt.threads; t++)
 		jp(t ? ",%llu" : "%llu", spin_loops[t + 1]);

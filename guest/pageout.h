@@ -1,7 +1,8 @@
 /*
  * pageout.h - what the guest program's files share: pageout.c (the
- * experiment), snapshot.c (counters and the JSON result), file_region.c
- * (the file case).
+ * experiment), snapshot.c (counters and the JSON result), environment.c
+ * (facts about the guest), thp.c (THP knobs and stats), file_region.c (the
+ * file case), memcg_write.c (the memcg case).
  */
 #ifndef RECLAIMSIM_PAGEOUT_H
 #define RECLAIMSIM_PAGEOUT_H
@@ -76,13 +77,27 @@ struct phase *phase_begin(const char *name, int is_pageout);
 void phase_end(struct phase *p);
 void jp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void json_phase(const struct phase *p);
+/* A JSON string of at most n characters of raw text (runs of blanks become one space). */
+void jstr(const char *s, size_t n);
+
+/* environment.c */
 void json_environment(void);
+void environment_prefault(void);
 void print_result(void);
 
 /* file_region.c */
 int file_create(const char *path, size_t npages);
 char *file_map(int fd, size_t len, int shared);
 long long resident_pages(const char *region, size_t npages);
+
+/* thp.c */
+void setup_thp(const char *thp, const char *mthp);
+/* The region is left to THP when a size may be used; marked MADV_HUGEPAGE when a setting is madvise. */
+int thp_wanted(const char *thp, const char *mthp);
+int thp_madvise(const char *thp, const char *mthp);
+void mthp_stats_begin(void);
+void mthp_stats_end(void);
+void json_mthp_stats(void);
 
 /* memcg_write.c */
 void memcg_select_lru(int mglru);
