@@ -6,6 +6,9 @@
  * per-CPU "TLB"/"CAL" rows of /proc/interrupts and a few /proc/vmstat
  * counters moved.  With --file the region is a file mapping instead
  * (file_region.c), written (dirty) or only read (clean) before one pageout.
+ * With --memcg-max there is no pageout: the process enters a cgroup of that
+ * memory.max and writes the region once (memcg_write.c), so memcg limit
+ * reclaim pages it out.
  * T helper threads spin in user space on CPUs 1..T, so those CPUs have the
  * mm loaded (non-lazy) during the pageout.
  *
@@ -14,7 +17,7 @@
  * program makes no mmap/munmap/brk/mprotect call and does no stdio, so
  * nothing of its own consumes or adds deferred TLB-flush state.
  *
- * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c file_region.c
+ * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c environment.c thp.c file_region.c memcg_write.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,7 +54,9 @@ static struct {
 	const char *mthp; /* NULL, or SIZE:SETTING pairs for hugepages-SIZEkB/enabled, joined by '+' (64:always+16:never) */
 	const char *file; /* NULL: private anonymous region; else the file to create and map */
 	int shared;       /* with --file: 1 MAP_SHARED, 0 MAP_PRIVATE */
-} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL, NULL, 1 };
+	size_t memcg_max; /* 0, or the memcg case: write the region once inside a cgroup of this memory.max */
+	int mglru;        /* memcg case: 1 MGLRU (lru_gen 0x0007), 0 classic (lru_gen n) */
+} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL, NULL, 1, 0, 0 };
 
 void die(const char *fmt, ...)
 {
@@ -104,6 +109,13 @@ static void parse_args(int argc, char **argv)
 			opt.file = v;
 		else if (!strcmp(a, "--mapping"))
 			opt.shared = !strcmp(v, "shared");
+		else if (!strcmp(a, "--memcg-max"))
+			opt.memcg_max = parse_size(v);
+		else if (!strcmp(a, "--lru")) {
+			if (strcmp(v, "classic") && strcmp(v, "mglru"))
+				die("--lru wants classic or mglru, got %s", v);
+			opt.mglru = !strcmp(v, "mglru");
+		}
 		else
 			die("unknown option %s", a);
 		i++;
@@ -172,17 +184,7 @@ static void drop_lazy_holders(void)
 	munmap(p, 2 * PMD_SZ);
 }
 
-/* ------------------------------------------------------------------ */
-/* transparent huge pages                                             */
-
-#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
-/* The anonymous mTHP sizes of x86-64, kB (orders 2..9), and the stats reported. */
-static const int mthp_kb[] = { 16, 32, 64, 128, 256, 512, 1024, 2048 };
-#define NMTHP (sizeof(mthp_kb) / sizeof(mthp_kb[0]))
-static const char *const mthp_stat_names[] = { "anon_fault_alloc", "anon_fault_fallback", "swpout", "swpout_fallback", "split" };
-#define NMTHP_STAT (sizeof(mthp_stat_names) / sizeof(mthp_stat_names[0]))
-static long long mthp_before[NMTHP][NMTHP_STAT], mthp_after[NMTHP][NMTHP_STAT];
-
+/* Writes `value` to a sysfs or procfs file, or dies. */
 void write_sysfs(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY);
@@ -191,48 +193,6 @@ void write_sysfs(const char *path, const char *value)
 	if (write(fd, value, strlen(value)) < 0)
 		die("write '%s' to %s: %s", value, path, strerror(errno));
 	close(fd);
-}
-
-/* Sets the sysfs knobs the scenario asks for (the kernel boots with THP never). */
-static void setup_thp(void)
-{
-	if (opt.thp)
-		write_sysfs(THP_DIR "/enabled", opt.thp);
-	if (!opt.mthp)
-		return;
-	char list[512];
-	snprintf(list, sizeof(list), "%s", opt.mthp);
-	for (char *item = strtok(list, "+"); item; item = strtok(NULL, "+")) {
-		char *eq = strchr(item, ':');
-		if (!eq)
-			die("--mthp wants SIZE:SETTING (kB), got %s", item);
-		*eq = 0;
-		char path[256];
-		snprintf(path, sizeof(path), THP_DIR "/hugepages-%skB/enabled", item);
-		write_sysfs(path, eq + 1);
-	}
-}
-
-/* The region is marked MADV_HUGEPAGE when a setting is madvise; else THP is off for it unless asked. */
-static int thp_wanted(void)
-{
-	return (opt.thp && strcmp(opt.thp, "never")) || (opt.mthp && strstr(opt.mthp, ":always")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
-}
-
-static int thp_madvise(void)
-{
-	return (opt.thp && !strcmp(opt.thp, "madvise")) || (opt.mthp && strstr(opt.mthp, ":madvise"));
-}
-
-static void read_mthp_stats(long long stats[NMTHP][NMTHP_STAT])
-{
-	for (size_t i = 0; i < NMTHP; i++)
-		for (size_t j = 0; j < NMTHP_STAT; j++) {
-			char path[256];
-			snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/%s", mthp_kb[i], mthp_stat_names[j]);
-			const char *t = slurp(path);
-			stats[i][j] = t[0] ? atoll(t) : -1;
-		}
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,9 +221,9 @@ static void map_region(void)
 		munmap(raw, (size_t)(region - raw));
 	munmap(region + len, (size_t)(raw + PMD_SZ - region));
 	/* Aligned to 2 MiB either way; large folios only when the scenario asks. */
-	if (!thp_wanted())
+	if (!thp_wanted(opt.thp, opt.mthp))
 		madvise(region, len, MADV_NOHUGEPAGE);
-	else if (thp_madvise())
+	else if (thp_madvise(opt.thp, opt.mthp))
 		madvise(region, len, MADV_HUGEPAGE);
 }
 
@@ -378,6 +338,28 @@ static void file_experiment(void)
 	}
 }
 
+/*
+ * The memcg case: everything the process touches besides the region is
+ * faulted in before it enters the cgroup, so the cgroup is charged only
+ * for the region (and its page tables); then one sequential write.
+ */
+static void memcg_experiment(void)
+{
+	prefault_buffers();
+	memcg_enter();
+	busy_ms(50);
+	struct phase *ph = phase_begin("memcg-write", 0);
+	fill_region(0);
+	phase_end(ph);
+	last_pageout = "memcg-write";
+	memcg_after_write();
+	memcg_read_trace();
+
+	ph = phase_begin("verify", 0);
+	verify_bad = check_region(0);
+	phase_end(ph);
+}
+
 int main(int argc, char **argv)
 {
 	/* "pageout --drain": wait until the console has sent everything
@@ -400,7 +382,11 @@ int main(int argc, char **argv)
 
 	int start_cpu = sched_getcpu();
 	pin_self(0);
-	setup_thp();
+	if (opt.memcg_max) {
+		memcg_select_lru(opt.mglru);
+		memcg_setup(opt.memcg_max);
+	}
+	setup_thp(opt.thp, opt.mthp);
 	map_region();
 
 	pthread_t tids[MAX_CPUS];
@@ -419,12 +405,14 @@ int main(int argc, char **argv)
 	}
 	busy_ms(50);
 
-	read_mthp_stats(mthp_before);
-	if (opt.file)
+	mthp_stats_begin();
+	if (opt.memcg_max)
+		memcg_experiment();
+	else if (opt.file)
 		file_experiment();
 	else
 		anon_experiment();
-	read_mthp_stats(mthp_after);
+	mthp_stats_end();
 	atomic_store(&stop_flag, 1);
 	for (int t = 0; t < opt.threads; t++)
 		pthread_join(tids[t], NULL);
@@ -439,6 +427,8 @@ int main(int argc, char **argv)
 		jp(",\"file\":{\"path\":\"%s\",\"mapping\":\"%s\",\"resident_pages\":"
 		   "{\"mapped\":%lld,\"accessed\":%lld,\"after_pageout\":%lld}}",
 		   opt.file, opt.shared ? "shared" : "private", resident[0], resident[1], resident[2]);
+	if (opt.memcg_max)
+		memcg_json(opt.memcg_max, opt.mglru);
 	jp(",\"start_cpu\":%d,\"region\":\"%p\"", start_cpu, (void *)region);
 	jp(",\"last_pageout\":\"%s\"", last_pageout);
 	jp(",\"phases\":[");
@@ -448,22 +438,7 @@ int main(int argc, char **argv)
 	}
 	jp("],\"verify\":{\"pages\":%zu,\"mismatches\":%zu,\"readback_mismatches\":%zu}",
 	   npages, verify_bad, readback_bad);
-	/* Per-size mTHP stats over the whole program (sizes that moved). */
-	jp(",\"mthp\":{");
-	int first_size = 1;
-	for (size_t i = 0; i < NMTHP; i++) {
-		int moved = 0;
-		for (size_t j = 0; j < NMTHP_STAT; j++)
-			moved |= mthp_before[i][j] >= 0 && mthp_after[i][j] != mthp_before[i][j];
-		if (!moved)
-			continue;
-		jp("%s\"hugepages-%dkB\":{", first_size ? "" : ",", mthp_kb[i]);
-		for (size_t j = 0; j < NMTHP_STAT; j++)
-			jp("%s\"%s\":%lld", j ? "," : "", mthp_stat_names[j], mthp_after[i][j] - mthp_before[i][j]);
-		jp("}");
-		first_size = 0;
-	}
-	jp("}");
+	json_mthp_stats();
 	jp(",\"spinner_loops\":[");
 	for (int t = 0; t < opt.threads; t++)
 		jp(t ? ",%llu" : "%llu", spin_loops[t + 1]);

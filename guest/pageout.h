@@ -1,7 +1,8 @@
 /*
  * pageout.h - what the guest program's files share: pageout.c (the
- * experiment), snapshot.c (counters and the JSON result), file_region.c
- * (the file case).
+ * experiment), snapshot.c (counters and the JSON result), environment.c
+ * (facts about the guest), thp.c (THP knobs and stats), file_region.c (the
+ * file case), memcg_write.c (the memcg case).
  */
 #ifndef RECLAIMSIM_PAGEOUT_H
 #define RECLAIMSIM_PAGEOUT_H
@@ -30,7 +31,8 @@ static inline uint64_t word_of(size_t page, size_t w, unsigned gen)
 }
 
 /* snapshot.c: counters around each phase, and the JSON result */
-#define NVM_MAX 48
+#define NVM_MAX 64
+#define NMCG_MAX 24
 #define MAX_ROWS 64
 #define MAX_PHASES 8
 
@@ -38,6 +40,7 @@ struct snap {
 	long long tlb[MAX_CPUS], cal[MAX_CPUS], steal[MAX_CPUS];
 	long long vm[NVM_MAX];    /* -1 when the counter does not exist */
 	long long memfree_kb;
+	long long mcg[NMCG_MAX];  /* the cgroup's memory.stat (memcg case); -1 when absent */
 	int nrows;                /* every /proc/interrupts row, for diagnosis */
 	char row_name[MAX_ROWS][12];
 	long long row[MAX_ROWS][MAX_CPUS];
@@ -66,16 +69,42 @@ long long keyed_value(const char *text, const char *name);
 long long now_ns(void);
 /* Adds the file case's /proc/vmstat counters to every snapshot. */
 void report_file_counters(void);
+/* Adds the memcg case's /proc/vmstat counters and the cgroup's memory.stat (at stat_path). */
+void report_memcg_counters(const char *stat_path);
+/* Faults in the static buffers of snapshots and the result (before entering a cgroup). */
+void prefault_buffers(void);
 struct phase *phase_begin(const char *name, int is_pageout);
 void phase_end(struct phase *p);
 void jp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void json_phase(const struct phase *p);
+/* A JSON string of at most n characters of raw text (runs of blanks become one space). */
+void jstr(const char *s, size_t n);
+
+/* environment.c */
 void json_environment(void);
+void environment_prefault(void);
 void print_result(void);
 
 /* file_region.c */
 int file_create(const char *path, size_t npages);
 char *file_map(int fd, size_t len, int shared);
 long long resident_pages(const char *region, size_t npages);
+
+/* thp.c */
+void setup_thp(const char *thp, const char *mthp);
+/* The region is left to THP when a size may be used; marked MADV_HUGEPAGE when a setting is madvise. */
+int thp_wanted(const char *thp, const char *mthp);
+int thp_madvise(const char *thp, const char *mthp);
+void mthp_stats_begin(void);
+void mthp_stats_end(void);
+void json_mthp_stats(void);
+
+/* memcg_write.c */
+void memcg_select_lru(int mglru);
+void memcg_setup(size_t max_bytes);
+void memcg_enter(void);
+void memcg_after_write(void);
+void memcg_read_trace(void);
+void memcg_json(size_t max_bytes, int mglru);
 
 #endif
