@@ -26,6 +26,8 @@ export interface ModelMutants {
   readonly cow_skips_flush: boolean;
   /** dup_mmap write-protects the parent's PTEs without flushing its TLBs (no flush_tlb_mm(oldmm)). */
   readonly fork_skips_flush: boolean;
+  /** folio_mkclean write-protects and cleans a PTE without flushing its TLB entries (ptep_clear_flush without the flush). */
+  readonly mkclean_skips_flush: boolean;
 }
 
 export type ModelMutantName = keyof ModelMutants;
@@ -40,6 +42,7 @@ export const MODEL_MUTANT_NAMES: readonly ModelMutantName[] = [
   'mremap_skips_flush',
   'cow_skips_flush',
   'fork_skips_flush',
+  'mkclean_skips_flush',
 ];
 
 /** The mutants named switched on, every other off. */

@@ -16,6 +16,7 @@ export function create_file(k: Kernel, name: string, nr_pages: number): FileMapp
   assert(first_block !== null, () => `file ${name} does not fit its disk`);
   const file = new FileMapping(k.pgdat.mappings.length, name, nr_pages, first_block, k.pgdat.folios, k.pgdat.vm);
   file.a_ops = io;
+  file.wb = k.flusher;
   k.pgdat.mappings.push(file);
   io.files.push(file);
   return file;
