@@ -204,6 +204,9 @@ export class Oracle implements Probe {
 
   // --- reclaim ----------------------------------------------------------------------------
 
+  /** The write starting now is the flusher's (flusher_write came just before its writepage). */
+  private flusher_writing = false;
+
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
     if (deferred) this.covered.deferred_unmaps++;
@@ -409,6 +412,19 @@ export class Oracle implements Probe {
     }
   }
 
+  mkclean_pte(): void {
+    this.covered.mkclean_ptes++;
+  }
+
+  flusher_write(): void {
+    this.covered.flusher_writes++;
+    this.flusher_writing = true;
+  }
+
+  dirty_throttled(): void {
+    this.covered.dirty_throttles++;
+  }
+
   clean_entry_written(): void {
     this.covered.writes_after_read_fill++;
   }
@@ -424,8 +440,10 @@ export class Oracle implements Probe {
       if (!this.stale.has(page)) continue;
       this.covered.stale_translations_checked++;
       if (this.stale.dirty[page] === 0 || !this.has_holder(page)) continue;
-      this.report('FLUSH_BEFORE_IO', page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
+      const code = this.flusher_writing ? 'FLUSHER_IO_BEFORE_FLUSH' : 'FLUSH_BEFORE_IO';
+      this.report(code, page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
     }
+    this.flusher_writing = false;
   }
 
   file_write_begin(pfn: number): void {

@@ -59,6 +59,7 @@ export function* balance_dirty_pages(k: Kernel, rt: ReclaimTask): Generator<Yiel
     }
     note_dirty_limits(k, limits);
     if (!wb.in_progress()) wb.wb_start_background_writeback(rt.task.now_ns);
+    if (k.probe !== null) k.probe.dirty_throttled();
     const start_ns = rt.task.now_ns;
     wb.throttled.push(rt.task);
     yield Yield.sleep;

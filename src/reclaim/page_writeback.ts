@@ -105,6 +105,7 @@ export function* writeback_file(k: Kernel, rt: ReclaimTask, file: FileMapping, n
       k.pgdat.fbatches.folio_put(pfn);
       continue;
     }
+    if (k.probe !== null) k.probe.flusher_write(pfn);
     const ret = a_ops.writepage(rt.task, rt.cpu, plug, pfn);
     if (ret === WRITEPAGE_NO_TAG) yield* a_ops.writepage_wait(rt.task, rt.cpu, plug, pfn);
     k.pgdat.fbatches.folio_put(pfn);

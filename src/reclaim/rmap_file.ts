@@ -97,7 +97,10 @@ export function* folio_mkclean(k: Kernel, rt: ReclaimTask, pfn: number): Generat
     if ((pteval & (PTE_DIRTY | PTE_RW)) === 0) continue;
     mm.pte[vpn] = pteval & ~(PTE_DIRTY | PTE_RW);
     rt.task.now_ns += k.machine.cost.change_pte_ns;
-    if (k.probe !== null) k.probe.pte_cleared(mm, vpn, pfn, pteval, false, rt.cpu);
+    if (k.probe !== null) {
+      k.probe.pte_cleared(mm, vpn, pfn, pteval, false, rt.cpu);
+      k.probe.mkclean_pte(pfn);
+    }
     if (!k.mutants.mkclean_skips_flush) rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
     if (flush_wait(k, rt)) yield Yield.resume;
     cleaned++;

@@ -1,0 +1,144 @@
+/**
+ * The flusher and dirty throttling (issue 12): exact counts derived from 6.12's
+ * mm/page-writeback.c, fs/fs-writeback.c and mm/rmap.c for small cases, the oracle on the
+ * flusher's path (a folio_mkclean that skips its flush), the window 6.12 leaves between
+ * reclaim's A17.1 and its deferred flush, and bad writeback input.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
+import { swarm_scenario } from '../src/oracle/swarm.js';
+import { run_scenario } from '../src/run/run_scenario.js';
+import { run_builtin, run_yaml } from './helpers.js';
+
+const PAGES = 256; // 1 MiB
+
+/** One writer of a 1 MiB MAP_SHARED file on a RAM disk, 64 MiB machine (no reclaim), for 25 ms. */
+function kupdate(): string {
+  return (
+    'name: kupdate\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\n' +
+    'stress: { workers: 1, bytes: 1MiB, duration: 25ms, backing: file, mapping: shared }\nfile: { device: ram }\n' +
+    'writeback: { dirty_expire_centisecs: 0, dirty_writeback_centisecs: 1 }\n'
+  );
+}
+
+function codes(r: { oracle: { violations: { code: string; count: number }[] } }): Record<string, number> {
+  return Object.fromEntries(r.oracle.violations.map((v) => [v.code, v.count]));
+}
+
+describe('the kupdate flush (wb_check_old_data_flush)', () => {
+  it('writes every expired dirty folio each period, write-protecting its PTE with one flush each', () => {
+    const r = run_yaml(kupdate());
+    // The first write of each page dirties its folio and arms the periodic wakeup (10 ms); the
+    // worker rewrites the whole 1 MiB in well under 10 ms, so at 10 ms and at 20 ms all 256
+    // folios are dirty and expired (expire 0): two kupdate flushes of 256 folios each (the 30 ms
+    // one falls after the run). Each folio_mkclean finds its PTE dirty and writable:
+    // ptep_clear_flush sends one shootdown to the worker's CPU (the kworker's CPU is not in
+    // the mm's cpumask); the worker's next write to the page takes wp_page_shared, which
+    // dirties the folio again.
+    expect(r.vmstat.nr_written).toBe(2 * PAGES);
+    expect(r.vmstat.sim_flusher_written).toBe(2 * PAGES);
+    expect(r.interrupts.TLB).toEqual([2 * PAGES, 0]);
+    expect(r.vmstat.nr_tlb_remote_flush).toBe(2 * PAGES);
+    // 256 first-touch faults, then a write-protect fault per page after each flush.
+    expect(r.vmstat.pgfault).toBe(3 * PAGES);
+    expect(r.vmstat.nr_dirtied).toBe(3 * PAGES);
+    // Redirtied since the 20 ms flush: all of them, none under writeback (a RAM disk).
+    expect(r.vmstat.nr_dirty).toBe(PAGES);
+    expect(r.vmstat.nr_writeback).toBe(0);
+    expect(r.vmstat.pgpgout).toBe(2 * PAGES * 4);
+    // Defaults on 64 MiB: the background threshold (~1600 pages) is never reached, nothing throttles.
+    expect(r.vmstat.sim_dirty_throttled_ns).toBe(0);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
+  it('does nothing in a run shorter than the period: the timer does not keep the run alive', () => {
+    const r = run_yaml(kupdate().replace('dirty_writeback_centisecs: 1', 'dirty_writeback_centisecs: 3'));
+    expect(r.sim_time_ns).toBe(25_000_000);
+    expect(r.vmstat.nr_written).toBe(0);
+    expect(r.vmstat.sim_flusher_written).toBeUndefined();
+  });
+
+  it('is caught by the oracle when folio_mkclean skips its flush; the unbroken model is clean', () => {
+    const broken = run_yaml(kupdate(), { mutants: ['mkclean_skips_flush'] });
+    // The worker's CPU keeps its dirty writable translation of every page the flusher writes.
+    expect(codes(broken).FLUSHER_IO_BEFORE_FLUSH).toBeGreaterThan(0);
+    expect(broken.interrupts.TLB).toEqual([0, 0]);
+    expect(run_yaml(kupdate()).oracle.violations).toEqual([]);
+  });
+});
+
+describe('background writeback and balance_dirty_pages', () => {
+  const yaml = (limits: string) =>
+    'name: bdp\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\n' +
+    'stress: { workers: 1, bytes: 1MiB, passes: 1, backing: file, mapping: shared }\nfile: { device: nvme }\n' +
+    `writeback: { ${limits} }\n`;
+
+  it('throttles a writer past dirty_bytes until writeback brings it down, the flusher writing in the background', () => {
+    const r = run_yaml(yaml('dirty_background_bytes: 4KiB, dirty_bytes: 8KiB'));
+    // domain_dirty_limits: 8 KiB and 4 KiB are 2 and 1 pages.
+    expect(r.vmstat.nr_dirty_threshold).toBe(2);
+    expect(r.vmstat.nr_dirty_background_threshold).toBe(1);
+    expect(r.vmstat.sim_dirty_throttled_ns).toBeGreaterThan(0);
+    // Background writeback runs while more than one page is dirty; each chunk (1024 pages)
+    // writes every dirty folio it finds, so it leaves none.
+    expect(r.vmstat.nr_written).toBe(PAGES);
+    expect(r.vmstat.sim_flusher_written).toBe(PAGES);
+    expect(r.vmstat.nr_dirty).toBe(0);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
+  it('lets the writer run free below the limits: no throttling, no flusher', () => {
+    const r = run_yaml(yaml('dirty_background_bytes: 2MiB, dirty_bytes: 4MiB'));
+    expect(r.vmstat.nr_written).toBe(0);
+    expect(r.vmstat.nr_dirty).toBe(PAGES);
+    expect(r.vmstat.sim_dirty_throttled_ns).toBeUndefined();
+  });
+
+  it('with the default limits cleans file-ramdisk-kswapd before kswapd meets a dirty folio', () => {
+    const r = run_builtin('file-ramdisk-kswapd', ['writeback.dirty_bytes=0', 'writeback.dirty_background_bytes=0']);
+    expect(r.vmstat.nr_vmscan_write).toBe(0);
+    expect(r.vmstat.nr_written).toBe(r.vmstat.sim_flusher_written);
+    expect(r.vmstat.nr_written).toBeGreaterThan(12288);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+});
+
+describe("6.12's window between A17.1 and reclaim's deferred flush", () => {
+  it('lets the flusher start I/O while another CPU may still write through the translation reclaim cleared', () => {
+    // Swarm seed 840: four writers of MAP_SHARED files in a tight cgroup, no kswapd, tiny dirty
+    // limits. A worker's memcg reclaim clears another worker's dirty PTE with the flush deferred
+    // (B5), activates the dirty file folio (A17.1: not kswapd) and unlocks it; before the
+    // list's try_to_unmap_flush the flusher locks it, folio_mkclean finds no PTE, and its write
+    // starts. Upstream and batched alike: the window is the kernel's.
+    for (const strategy of ['upstream', 'batched']) {
+      const r = run_scenario(swarm_scenario(840), { strategy });
+      expect(Object.keys(codes(r))).toEqual(['FLUSHER_IO_BEFORE_FLUSH']);
+    }
+  });
+});
+
+describe('bad writeback input', () => {
+  const base = 'name: f\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB, backing: file, mapping: shared }\n';
+  function error(text: string): string {
+    try {
+      parse_scenario(text, 'bad.yaml');
+    } catch (e) {
+      if (e instanceof ScenarioError) return e.message;
+      throw e;
+    }
+    throw new Error('accepted');
+  }
+
+  it('refuses a ratio out of 0..100, naming file:line:col and the field', () => {
+    expect(error(base + 'writeback:\n  dirty_ratio: 101\n')).toMatch(/^bad\.yaml:6:16 writeback\.dirty_ratio: .*<=100 \(got 101\)/);
+  });
+
+  it('refuses an unknown writeback field', () => {
+    expect(error(base + 'writeback:\n  dirty_centisecs: 5\n')).toMatch(/^bad\.yaml:6:3 writeback: unknown field\(s\) dirty_centisecs \(fields: dirty_background_ratio, dirty_ratio, .*dirty_writeback_centisecs\)/);
+  });
+
+  it('refuses writeback fields without files', () => {
+    const anon = 'name: f\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB }\nwriteback: { dirty_ratio: 30 }\n';
+    expect(error(anon)).toMatch(/^bad\.yaml:5:\d+ writeback: needs stress\.backing: file or mixed/);
+  });
+});
