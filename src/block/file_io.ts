@@ -26,8 +26,6 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
   private next_block = 0;
   private readonly read_waiters = new Map<number, Task>();
   probe: FileIoProbe | null = null;
-  /** Called after each write completion (the flusher wakes the tasks dirty throttling put to sleep). */
-  on_write_done: (() => void) | null = null;
 
   constructor(
     private readonly sim: Simulator,
@@ -120,7 +118,6 @@ export class FileIo implements CompletionHandler, AddressSpaceOperations {
       this.pgdat.vm.nr_written++;
       if (this.probe !== null) this.probe.file_stored(pfn, file.id, block - file.first_block);
       folio_end_writeback(this.pgdat, cpu, pfn);
-      if (this.on_write_done !== null) this.on_write_done();
       return;
     }
     f.set(pfn, PG_uptodate);

@@ -34,8 +34,6 @@ export class Flusher implements InodeWriteback {
   /** wb->last_old_flush: the last kupdate flush (the bdi's creation at first). */
   private last_old_flush_ns = 0;
   private readonly timer_kind: number;
-  /** Tasks sleeping in balance_dirty_pages until writeback brings dirty pages down. */
-  readonly throttled: Task[] = [];
 
   constructor(
     private readonly k: Kernel,
@@ -90,11 +88,6 @@ export class Flusher implements InodeWriteback {
     this.k.sim.wake(this.task, at_ns);
   }
 
-  /** Wakes the tasks balance_dirty_pages put to sleep, to look at the dirty pages again. */
-  wake_throttled(t_ns: number): void {
-    for (const task of this.throttled.splice(0)) this.k.sim.wake(task, t_ns);
-  }
-
   /** wb_workfn: wb_do_writeback until no work is left, then sleep with the periodic wakeup armed while dirty files remain. */
   private *wb_workfn(rt: ReclaimTask): TaskBody {
     for (let round = 0; ; round++) {
@@ -106,7 +99,6 @@ export class Flusher implements InodeWriteback {
       if (this.background_requested) continue;
       this.running = false;
       if (this.files.some((file) => file.nr_dirty > 0)) this.wb_wakeup_delayed(rt.task.now_ns);
-      this.wake_throttled(rt.task.now_ns);
       yield Yield.sleep;
     }
   }

@@ -65,11 +65,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
   const cpu = kswapd_cpu(scenario);
   if (k.file_io !== null) {
     // A kworker of the unbound bdi_wq: on kswapd's CPU, the idle one, when there is one.
-    const flusher = new Flusher(k, cpu >= 0 ? cpu : scenario.machine.cpus - 1, writeback_params(scenario), k.file_io.files);
-    k.flusher = flusher;
-    k.file_io.on_write_done = () => {
-      if (flusher.throttled.length > 0) flusher.wake_throttled(sim.now_ns);
-    };
+    k.flusher = new Flusher(k, cpu >= 0 ? cpu : scenario.machine.cpus - 1, writeback_params(scenario), k.file_io.files);
   }
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);
   return k;

@@ -3,7 +3,9 @@
  * do_shared_fault, do_cow_fault and wp_page_copy), order-0 folios only. A miss reads a
  * readahead window around the fault. A shared mapping is mapped writable
  * at once (no write-notify round trip): its folio is dirtied at a write fault, and later by
- * the dirty PTE when reclaim unmaps it.
+ * the dirty PTE when reclaim unmaps it; once the flusher's folio_mkclean write-protected the
+ * PTE, the next write takes wp_page_shared. A fault that dirties a folio counts towards
+ * dirty throttling (balance_dirty_pages_ratelimited).
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
