@@ -142,3 +142,63 @@ describe('bad writeback input', () => {
     expect(error(anon)).toMatch(/^bad\.yaml:5:\d+ writeback: needs stress\.backing: file or mixed/);
   });
 });
+
+describe('read() and write() through the page cache (stress.io: syscall)', () => {
+  const yaml = (extra: string, device = 'ram') =>
+    `name: rw\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\n` +
+    `stress: { workers: 1, bytes: 1MiB, passes: 2, backing: file, io: syscall${extra} }\nfile: { device: ${device} }\n`;
+
+  it('write(): each page a new page-cache folio dirtied once, no fault, no flush', () => {
+    const r = run_yaml(yaml(''));
+    // generic_perform_write: the first pass creates and dirties 256 folios (a whole-page write
+    // reads nothing); the second finds them dirty (folio_mark_dirty counts nothing new).
+    expect(r.vmstat.nr_file_pages).toBe(PAGES);
+    expect(r.vmstat.nr_dirtied).toBe(PAGES);
+    expect(r.vmstat.nr_dirty).toBe(PAGES);
+    expect(r.vmstat.pgpgin).toBe(0);
+    expect(r.vmstat.pgfault).toBe(0);
+    expect(r.vmstat.nr_written).toBe(0);
+    expect(r.interrupts.TLB).toEqual([0, 0]);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
+  it('read(): a miss reads a 32-page window from it, one request each; no fault', () => {
+    const r = run_yaml(yaml(', access: read', 'nvme'));
+    expect(r.file_io).toEqual({ requests: PAGES / 32, bios: PAGES, pages_per_request_max: 32 });
+    expect(r.vmstat.pgpgin).toBe(PAGES * 4);
+    expect(r.vmstat.pgmajfault).toBe(0);
+    expect(r.vmstat.pgfault).toBe(0);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
+  it('write()s 48 MiB on 32 MiB: throttled, cleaned by the flusher, reclaimed without a shootdown; upstream and batched clean', () => {
+    const text =
+      'name: rwp\nmachine: { cpus: 3, memory: 32MiB }\nworkload: { kind: stress }\n' +
+      'stress: { workers: 2, bytes: 24MiB, passes: 2, backing: file, io: syscall }\nfile: { device: nvme }\n';
+    for (const strategy of ['upstream', 'batched']) {
+      const r = run_yaml(text, { strategy });
+      expect(r.vmstat.pgsteal_file).toBeGreaterThan(0);
+      expect(r.vmstat.sim_dirty_throttled_ns).toBeGreaterThan(0);
+      // Only kswapd writes file folios, and the flusher got there first.
+      expect(r.vmstat.nr_vmscan_write).toBe(0);
+      expect(r.vmstat.nr_written).toBe(r.vmstat.sim_flusher_written);
+      expect(r.interrupts.TLB).toEqual([0, 0, 0]);
+      expect(r.oracle.violations).toEqual([]);
+    }
+  });
+
+  it('refuses a mapping with io: syscall, and reads and writes past the file end', () => {
+    const bad = (text: string) => {
+      try {
+        parse_scenario(text, 'bad.yaml');
+      } catch (e) {
+        if (e instanceof ScenarioError) return e.message;
+        throw e;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad(yaml(', mapping: shared'))).toMatch(/stress\.mapping: maps nothing with stress\.io: syscall \(allowed: none\)/);
+    const past = 'name: rw\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB, backing: file, io: syscall }\nfile: { size: 512KiB }\n';
+    expect(bad(past)).toMatch(/^bad\.yaml:\d+:\d+ stress\.bytes: the reads and writes run past the file's end: at most file\.size \(512KiB\)/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { FileMapping } from '../mm/file_mapping.js';
-import { NIL } from '../mm/folio.js';
+import { NIL, PG_dirty } from '../mm/folio.js';
 import { PTE_PRESENT, PTE_SWAP, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import type { Kernel } from '../reclaim/kernel.js';
 
@@ -43,6 +43,42 @@ export class FileData {
     if (!vma.shared && f.mapping[f.folio_head(pfn)] !== vma.file) return null;
     this.index = vma.pgoff + (vpn - vma.start_vpn);
     return this.file_array(this.written, vma.file);
+  }
+
+  /** A write() copied into folio `pfn` at `index` of `file`: a new version of that page. */
+  written_by_syscall(pfn: number, file: number, index: number): void {
+    const versions = this.file_array(this.written, file);
+    const version = (versions[index] as number) + 1;
+    versions[index] = version;
+    this.frame_version[pfn] = version;
+  }
+
+  /** What a read() of `index` copying from folio `pfn` sees, and the version last written: [seen, expected]. */
+  read_by_syscall(pfn: number, file: number, index: number): [number, number] {
+    return [this.frame_version[pfn] as number, this.file_array(this.written, file)[index] as number];
+  }
+
+  /**
+   * The final read-back of a file no process maps, page by page: the cached folio, else the
+   * disk, against the version last written; a clean cached folio must also match the disk
+   * (reclaim may drop it at any time). Calls `lost` with [index, seen, expected, folio].
+   */
+  read_back_file(file: FileMapping, lost: (index: number, seen: number, expected: number, pfn: number) => void): void {
+    const written = this.file_array(this.written, file.id);
+    const disk = this.file_array(this.disk, file.id);
+    const f = this.k.pgdat.folios;
+    for (let index = 0; index < file.nr_pages; index++) {
+      const expected = written[index] as number;
+      const pfn = file.get_folio(index);
+      const on_disk = disk[index] as number;
+      if (pfn === NIL) {
+        if (on_disk !== expected) lost(index, on_disk, expected, NIL);
+        continue;
+      }
+      const cached = this.frame_version[pfn] as number;
+      if (cached !== expected) lost(index, cached, expected, pfn);
+      else if (!f.test(pfn, PG_dirty) && on_disk !== expected) lost(index, on_disk, expected, pfn);
+    }
   }
 
   capture(pfn: number): void {

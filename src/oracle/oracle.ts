@@ -7,6 +7,7 @@ import { address_of_index, anon_vma_has } from '../mm/anon_vma.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
 import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
+import { FileMapping } from '../mm/file_mapping.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
@@ -416,6 +417,15 @@ export class Oracle implements Probe {
     this.covered.mkclean_ptes++;
   }
 
+  file_written(pfn: number, file: number, index: number): void {
+    this.file_data.written_by_syscall(pfn, file, index);
+  }
+
+  file_read(pfn: number, file: number, index: number): void {
+    const [seen, expected] = this.file_data.read_by_syscall(pfn, file, index);
+    if (seen !== expected) this.report('LOST_WRITE', pfn, `read() of page ${index} of file ${file} saw version ${seen}, last written ${expected}`);
+  }
+
   flusher_write(): void {
     this.covered.flusher_writes++;
     this.flusher_writing = true;
@@ -669,6 +679,13 @@ export class Oracle implements Probe {
           if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
         }
       }
+    }
+    // Files only read() and write() reach: every page read back through the page cache.
+    for (const mapping of this.k.pgdat.mappings) {
+      if (!(mapping instanceof FileMapping) || mapping.i_mmap.length > 0) continue;
+      this.file_data.read_back_file(mapping, (index, seen, expected, pfn) => {
+        report('LOST_WRITE', pfn, `file ${mapping.name} page ${index} (read()) reads back version ${seen}, last written ${expected}`);
+      });
     }
   }
 }

@@ -85,8 +85,14 @@ function with_file<T extends { [key: string]: unknown }>(prng: Prng, input: T): 
   const mapping = prng.chance(1, 2) ? 'shared' : 'private';
   const file = { device: pick(prng, FILE_DEVICES) };
   if (input.stress !== undefined) {
-    const stress = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
-    return { ...input, stress, file, ...writeback(prng) };
+    const stress: Record<string, unknown> = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
+    const wb = writeback(prng);
+    // In one of three, read() and write() instead of a mapping (drawn last).
+    if (prng.chance(1, 3)) {
+      delete stress.mapping;
+      stress.io = 'syscall';
+    }
+    return { ...input, stress, file, ...wb };
   }
   const workload = input.workload as { pageout_access?: string; race_ops?: unknown; fork_at?: unknown };
   const pageout = input.pageout as { zero_pages?: number };
@@ -172,7 +178,9 @@ export function describe_swarm_scenario(s: Scenario): string {
   const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
   if (s.workload.kind === 'stress') {
     const st = s.stress;
-    const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${st.mapping ?? 'private'} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}` : '';
+    const how = st?.io === 'syscall' ? 'read()/write()' : `${st?.mapping ?? 'private'}`;
+    const limits = s.writeback?.dirty_bytes === undefined ? '' : `, dirty limits ${(s.writeback.dirty_background_bytes ?? 0) / 1024}/${s.writeback.dirty_bytes / 1024} KiB`;
+    const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${how} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}${limits}` : '';
     return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes${files}, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
   }
   const w = s.workload;

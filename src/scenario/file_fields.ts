@@ -91,10 +91,15 @@ export function refine_stress_files(s: ScenarioParsed, ctx: z.RefinementCtx, lar
     if (disk_need > file.disk_size) {
       ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${nr_files > 1 ? 's' : ''} (${format_size(disk_need)}) ${nr_files > 1 ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
     }
-    if (stress.bytes > file.size) ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
+    const syscall = s.stress?.io === 'syscall';
+    if (stress.bytes > file.size) {
+      const what = syscall ? "the reads and writes run past the file's end" : "the mapping runs past the file's end";
+      ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `${what}: at most file.size (${format_size(file.size)})` });
+    }
+    if (syscall && s.stress?.mapping !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', 'mapping'], message: 'maps nothing with stress.io: syscall (allowed: none)' });
     if (large_folios) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with stress.backing: file, memory.thp and memory.mthp must be never' });
   } else {
-    for (const field of ['mapping', 'access', 'files'] as const) {
+    for (const field of ['mapping', 'access', 'files', 'io'] as const) {
       if (s.stress?.[field] !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', field], message: 'needs stress.backing: file' });
     }
     if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs stress.backing: file (or pageout.backing: file)' });

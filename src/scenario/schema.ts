@@ -193,6 +193,7 @@ const scenario_object = z
         mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default) or MAP_SHARED'),
         access: z.enum(['write', 'read']).optional().describe('write (default, stress-ng --vm) or read every page of each pass (backing file only: readers of a mapped file)'),
         files: z.enum(['per-worker', 'one']).optional().describe('backing file only: a file per worker (default), or one file all workers map'),
+        io: z.enum(['mmap', 'syscall']).optional().describe('backing file only: mmap (default) the file and access it through the mapping, or syscall: pread/pwrite each 4 KiB page through the page cache without mapping it'),
       })
       .strict()
       .optional()

@@ -48,11 +48,10 @@ function add_new_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, pfn: numbe
  * locked folio in the page cache (readahead allocations neither reclaim nor wait: the window
  * ends at the first that fails), the page cache holding their references. Returns the indices
  * to read, ascending, the fault's among them. Asynchronous readahead (PG_readahead) is not
- * modelled.
+ * modelled. `start` overrides where the window begins (read()'s window starts at the miss).
  */
-function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, index: number, pfn: number): number[] {
+export function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, index: number, pfn: number, start = Math.max(0, index - RA_PAGES / 2)): number[] {
   const f = k.pgdat.folios;
-  const start = Math.max(0, index - RA_PAGES / 2);
   const end = Math.min(file.nr_pages, start + RA_PAGES);
   const indices: number[] = [];
   let stopped = false;
