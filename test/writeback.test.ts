@@ -9,6 +9,7 @@ import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import { swarm_scenario } from '../src/oracle/swarm.js';
 import { run_scenario } from '../src/run/run_scenario.js';
 import { run_builtin, run_yaml } from './helpers.js';
+import { PTE_RW, type MmStruct } from '../src/mm/mm_struct.js';
 
 const PAGES = 256; // 1 MiB
 
@@ -200,5 +201,28 @@ describe('read() and write() through the page cache (stress.io: syscall)', () =>
     expect(bad(yaml(', mapping: shared'))).toMatch(/stress\.mapping: maps nothing with stress\.io: syscall \(allowed: none\)/);
     const past = 'name: rw\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB, backing: file, io: syscall }\nfile: { size: 512KiB }\n';
     expect(bad(past)).toMatch(/^bad\.yaml:\d+:\d+ stress\.bytes: the reads and writes run past the file's end: at most file\.size \(512KiB\)/);
+  });
+});
+
+describe('write-notify on shared file mappings', () => {
+  it('maps a page a read faulted in read-only, so that the first write faults and dirties the folio', () => {
+    const text = (access: string) =>
+      'name: wn\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\n' +
+      `stress: { workers: 1, bytes: 1MiB, passes: 1, backing: file, mapping: shared, access: ${access} }\nfile: { device: ram }\n`;
+    let writable = -1;
+    const read = run_yaml(text('read'), {
+      inspect: (k) => {
+        const mm = k.pgdat.mms[0] as MmStruct;
+        writable = 0;
+        for (const vma of mm.vmas) for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) if (((mm.pte[vpn] as number) & PTE_RW) !== 0) writable++;
+      },
+    });
+    // do_read_fault with vma_wants_writenotify: every page mapped, none writable, none dirtied.
+    expect(writable).toBe(0);
+    expect(read.vmstat.nr_dirtied).toBe(0);
+    // do_shared_fault: a write fault maps the page writable and dirty and dirties the folio.
+    const write = run_yaml(text('write'));
+    expect(write.vmstat.nr_dirtied).toBe(PAGES);
+    expect(write.vmstat.pgfault).toBe(PAGES);
   });
 });

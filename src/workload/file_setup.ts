@@ -65,7 +65,7 @@ export function populate_file(k: Kernel, cpu: number, mm: MmStruct, vma: Vma, fi
       continue;
     }
     f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-    mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
+    mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared && write ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
     mm.pte_val[vpn] = pfn;
     if (write) file.mark_dirty(pfn);
   }

@@ -1,11 +1,12 @@
 /**
  * Page faults on file mappings (mm/filemap.c filemap_fault, mm/memory.c do_read_fault,
  * do_shared_fault, do_cow_fault and wp_page_copy), order-0 folios only. A miss reads a
- * readahead window around the fault. A shared mapping is mapped writable
- * at once (no write-notify round trip): its folio is dirtied at a write fault, and later by
- * the dirty PTE when reclaim unmaps it; once the flusher's folio_mkclean write-protected the
- * PTE, the next write takes wp_page_shared. A fault that dirties a folio counts towards
- * dirty throttling (balance_dirty_pages_ratelimited).
+ * readahead window around the fault. A shared mapping has write-notify (vma_wants_writenotify:
+ * the file system accounts dirty pages and has ->page_mkwrite): a read fault maps the page
+ * read-only, a write fault maps it writable and dirty and dirties the folio; the first write
+ * to a read-only page (after a read, or after the flusher's folio_mkclean) takes
+ * wp_page_shared. A fault that dirties a folio counts towards dirty throttling
+ * (balance_dirty_pages_ratelimited).
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
@@ -131,7 +132,7 @@ export function* do_file_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vma: Vm
     return major;
   }
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
+  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared && write ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
   mm.pte_val[vpn] = pfn;
   // fault_dirty_shared_page: a folio this fault dirtied counts towards dirty throttling.
   if (write && file.mark_dirty(pfn)) yield* balance_dirty_pages_ratelimited(k, rt);
