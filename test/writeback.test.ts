@@ -52,6 +52,15 @@ describe('the kupdate flush (wb_check_old_data_flush)', () => {
     expect(r.oracle.verdict).toBe('correct');
   });
 
+  it('on NVMe: one write bio per folio the flusher writes, besides the readahead reads', () => {
+    const r = run_yaml(kupdate().replace('device: ram', 'device: nvme'));
+    expect(r.vmstat.nr_written).toBe(2 * PAGES);
+    // block_write_full_folio: a bio per folio; the reads: a bio per page of each window.
+    expect(r.file_io?.bios).toBe(PAGES + 2 * PAGES);
+    expect(r.interrupts.TLB).toEqual([2 * PAGES, 0]);
+    expect(r.oracle.verdict).toBe('correct');
+  });
+
   it('does nothing in a run shorter than the period: the timer does not keep the run alive', () => {
     const r = run_yaml(kupdate().replace('dirty_writeback_centisecs: 1', 'dirty_writeback_centisecs: 3'));
     expect(r.sim_time_ns).toBe(25_000_000);
