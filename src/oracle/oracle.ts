@@ -5,7 +5,7 @@ import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
 import { address_of_index, anon_vma_has } from '../mm/anon_vma.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
-import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { FileMapping } from '../mm/file_mapping.js';
 import type { Kernel } from '../reclaim/kernel.js';
@@ -638,6 +638,20 @@ export class Oracle implements Probe {
     }
   }
 
+  /** Whether a present, dirty PTE of a shared mapping of `file` maps `pfn` (its dirty bit still to reach the folio). */
+  private dirty_pte_maps(file: FileMapping, pfn: number): boolean {
+    const f = this.k.pgdat.folios;
+    const index = f.index[pfn] as number;
+    for (const fv of file.i_mmap) {
+      const vpn = fv.vma.start_vpn + (index - fv.vma.pgoff);
+      if (vpn < fv.vma.start_vpn || vpn >= fv.vma.end_vpn) continue;
+      const mm = this.k.pgdat.mms[fv.mm_id] as MmStruct;
+      const pte = mm.pte[vpn] as number;
+      if ((pte & (PTE_PRESENT | PTE_DIRTY)) === (PTE_PRESENT | PTE_DIRTY) && mm.pte_val[vpn] === pfn) return true;
+    }
+    return false;
+  }
+
   /**
    * Reads every page back, as a program verifying its memory would: a mapped page must hold
    * the last version written; a swapped one too, from its swap-cache folio if that is dirty,
@@ -680,11 +694,29 @@ export class Oracle implements Probe {
         }
       }
     }
-    // Files only read() and write() reach: every page read back through the page cache.
+    // Write-notify's invariant: a shared file PTE is made writable only by a fault that dirties
+    // its folio, and folio_mkclean write-protects it before the folio is cleaned; so a folio a
+    // writable or dirty shared PTE maps is dirty (no folio is locked at the end).
+    for (const mm of this.k.pgdat.mms) {
+      if (!mm.has_file_vmas) continue;
+      for (const vma of mm.vmas) {
+        if (vma.file === NIL || !vma.shared) continue;
+        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
+          const pte = mm.pte[vpn] as number;
+          if ((pte & PTE_PRESENT) === 0 || (pte & (PTE_RW | PTE_DIRTY)) === 0) continue;
+          const pfn = mm.pte_val[vpn] as number;
+          if (!f.test(pfn, PG_dirty)) report('DIRTY_ACCOUNTING', pfn, `mm ${mm.id} vpn ${vpn}: a ${(pte & PTE_DIRTY) !== 0 ? 'dirty' : 'writable'} shared PTE maps a clean file folio`);
+        }
+      }
+    }
+    // Every file page through the page cache: those no one maps, and clean cached folios
+    // holding data the disk does not have (reclaim would drop the write with them).
     for (const mapping of this.k.pgdat.mappings) {
-      if (!(mapping instanceof FileMapping) || mapping.i_mmap.length > 0) continue;
-      this.file_data.read_back_file(mapping, (index, seen, expected, pfn) => {
-        report('LOST_WRITE', pfn, `file ${mapping.name} page ${index} (read()) reads back version ${seen}, last written ${expected}`);
+      if (!(mapping instanceof FileMapping)) continue;
+      const mapped = mapping.i_mmap.length > 0;
+      this.file_data.read_back_file(mapping, mapped, (pfn) => this.dirty_pte_maps(mapping, pfn), (index, seen, expected, pfn, clean_cached) => {
+        const how = clean_cached ? `its clean cached folio holds version ${expected}, the disk ${seen}: reclaim may drop it` : `reads back version ${seen}, last written ${expected}`;
+        report('LOST_WRITE', pfn, `file ${mapping.name} page ${index}: ${how}`);
       });
     }
   }

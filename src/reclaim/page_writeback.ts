@@ -72,7 +72,7 @@ export function note_dirty_limits(k: Kernel, limits: DirtyLimits): void {
  * (NR_FILE_DIRTY). True when the folio was dirty: it must be written.
  */
 export function* folio_clear_dirty_for_io(k: Kernel, rt: ReclaimTask, file: FileMapping, pfn: number): Generator<Yield, boolean, void> {
-  if (k.pgdat.folios.mapcount[pfn] !== 0 && (yield* folio_mkclean(k, rt, pfn)) > 0) file.mark_dirty(pfn);
+  if (k.pgdat.folios.mapcount[pfn] !== 0 && !k.mutants.flusher_skips_mkclean && (yield* folio_mkclean(k, rt, pfn)) > 0) file.mark_dirty(pfn);
   return file.clear_dirty_for_io(pfn);
 }
 

@@ -16,6 +16,9 @@ import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js
 import { do_file_fault, do_file_wp_fault, file_vma_at, file_wp_fault } from './filemap_fault.js';
 
 
+/** A bound on the write-protect faults of one access (each a flusher's folio_mkclean in between). */
+const FILE_WP_RETRIES_MAX = 1_000_000;
+
 /** vm_fault_t bits: the fault could not get memory (the task was OOM-killed). */
 export const VM_FAULT_OOM = 0x1;
 /** vm_fault_t bits: the fault read from the swap device. */
@@ -43,7 +46,12 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
     faulted = true;
-  } else if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) {
+  }
+  // A write to a file page mapped read-only: MAP_PRIVATE, or MAP_SHARED under write-notify —
+  // also right after a fault that mapped it writable, if the flusher's folio_mkclean
+  // write-protected it while the fault slept (in balance_dirty_pages): the write faults again.
+  for (let retry = 0; write && mm.has_file_vmas && ((mm.pte[vpn] as number) & PTE_PRESENT) !== 0 && file_wp_fault(mm, vpn); retry++) {
+    assert(retry < FILE_WP_RETRIES_MAX, () => `write to vpn ${vpn} of mm ${mm.id} never finds it writable`);
     const fault = yield* do_file_wp_fault(k, rt, mm, vpn);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
     // Reclaim unmapped the page while the fault waited for memory: the access faults anew.
