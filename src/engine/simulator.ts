@@ -109,17 +109,17 @@ export class Simulator {
     (this.observer_kind[kind] === true ? this.observer_queue : this.queue).push(time_ns, priority, kind, arg, this.next_seq++);
   }
 
-  /** Time of the next pending event (+Infinity if none). */
-  next_event_ns(): number {
-    return Math.min(this.queue.peek_time_ns(), this.observer_queue.peek_time_ns());
-  }
-
   /**
    * Time of the next pending event that may change the model, observers' events left out: what
    * a decision that must not depend on observers (hw/x86/tlb.ts, when a call can run at once) asks.
    */
   next_model_event_ns(): number {
     return this.queue.peek_time_ns();
+  }
+
+  /** Whether the run goes on: a model event other than a daemon timer is pending. */
+  has_live_events(): boolean {
+    return this.queue.size > this.daemon_pending;
   }
 
   /** Creates a task whose body starts at `start_ns`. */
@@ -152,7 +152,7 @@ export class Simulator {
 
   run(limits: RunLimits): void {
     for (;;) {
-      const live = this.queue.size > this.daemon_pending;
+      const live = this.has_live_events();
       if (!live && this.observer_queue.size === 0) break;
       const observed = this.observer_queue.size > 0 && (!live || this.observer_queue.head_before(this.queue));
       (observed ? this.observer_queue : this.queue).pop(this.popped);
