@@ -180,6 +180,10 @@ describe('swarm: 1,000 random scenarios each (issue 4)', () => {
       expect(runs_with.ptes_moved).toBeGreaterThan(20);
       expect(runs_with.ptes_shared_by_fork).toBeGreaterThan(30);
       expect(runs_with.cow_copies).toBeGreaterThan(10);
+      // Issue 12: the flusher (folio_mkclean before its writes) and dirty throttling.
+      expect(runs_with.flusher_writes).toBeGreaterThan(2);
+      expect(runs_with.mkclean_ptes).toBeGreaterThan(1);
+      expect(runs_with.dirty_throttles).toBeGreaterThan(2);
       if (strategy === 'batched') {
         // Upstream flushes each dirty folio before an application thread can use its stale entry.
         // (Fewer since forks joined the swarm: MADV_PAGEOUT leaves the folios a child shares alone.)

@@ -79,6 +79,9 @@ export class Simulator {
   private next_seq = 0;
   private readonly handlers: Handler[] = [];
   private readonly observer_kind: boolean[] = [];
+  private readonly daemon_kind: boolean[] = [];
+  /** Daemon events in the model queue (see register). */
+  private daemon_pending = 0;
   private readonly tasks: Task[] = [];
   private readonly popped: PoppedEvent = { time_ns: 0, priority: 0, seq: 0, kind: 0, arg: 0 };
   private readonly task_resume_kind: number;
@@ -89,23 +92,21 @@ export class Simulator {
 
   /**
    * Registers a handler; the returned kind is what `schedule` takes. An `observer` only reads
-   * the model (see next_model_event_ns).
+   * the model (see next_model_event_ns). A `daemon` event (a periodic kernel timer, such as
+   * the flusher's) does not keep the run alive: once only daemon events are left, it is over.
    */
-  register(handler: Handler, observer = false): number {
+  register(handler: Handler, observer = false, daemon = false): number {
     this.handlers.push(handler);
     this.observer_kind.push(observer);
+    this.daemon_kind.push(daemon);
     return this.handlers.length - 1;
   }
 
   schedule(time_ns: number, priority: number, kind: number, arg: number): void {
     assert(Number.isSafeInteger(time_ns), () => `event time must be an integer ns, got ${time_ns}`);
     assert(time_ns >= this.now_ns, () => `event scheduled in the past: ${time_ns} < ${this.now_ns}`);
+    if (this.daemon_kind[kind] === true) this.daemon_pending++;
     (this.observer_kind[kind] === true ? this.observer_queue : this.queue).push(time_ns, priority, kind, arg, this.next_seq++);
-  }
-
-  /** Time of the next pending event (+Infinity if none). */
-  next_event_ns(): number {
-    return Math.min(this.queue.peek_time_ns(), this.observer_queue.peek_time_ns());
   }
 
   /**
@@ -114,6 +115,11 @@ export class Simulator {
    */
   next_model_event_ns(): number {
     return this.queue.peek_time_ns();
+  }
+
+  /** Whether the run goes on: a model event other than a daemon timer is pending. */
+  has_live_events(): boolean {
+    return this.queue.size > this.daemon_pending;
   }
 
   /** Creates a task whose body starts at `start_ns`. */
@@ -145,9 +151,12 @@ export class Simulator {
   }
 
   run(limits: RunLimits): void {
-    while (this.queue.size > 0 || this.observer_queue.size > 0) {
-      const observed = this.observer_queue.size > 0 && (this.queue.size === 0 || this.observer_queue.head_before(this.queue));
+    for (;;) {
+      const live = this.has_live_events();
+      if (!live && this.observer_queue.size === 0) break;
+      const observed = this.observer_queue.size > 0 && (!live || this.observer_queue.head_before(this.queue));
       (observed ? this.observer_queue : this.queue).pop(this.popped);
+      if (!observed && this.daemon_kind[this.popped.kind] === true) this.daemon_pending--;
       if (this.popped.time_ns > limits.time_ns_max) {
         throw new SimBoundError(`simulated time passed its bound of ${limits.time_ns_max / 1e9} s`);
       }

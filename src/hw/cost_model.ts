@@ -190,6 +190,14 @@ export const COST_PARAMS = {
     default_ns: 5000,
     source: 'estimate: wakeup_kswapd to kswapd running on its idle CPU (try_to_wake_up, wakeup IPI, idle exit, context switch)',
   },
+  writeback_folio_ns: {
+    default_ns: 300,
+    source: 'estimate: the flusher per dirty folio (writeback_iter tag lookup, folio lock, folio_clear_dirty_for_io, block_write_full_folio building its bio), as shrink_folio_list plus try_to_unmap for reclaim',
+  },
+  flusher_wakeup_ns: {
+    default_ns: 5000,
+    source: 'estimate: as kswapd_wakeup_ns (queue_work of the bdi writeback work, its kworker woken on an idle CPU)',
+  },
   stress_vm_page_ns: {
     default_ns: 256,
     source: 'estimate: a stress-ng --vm worker writing one 4 KiB page of its region per pass (~16 GB/s store bandwidth per core)',

@@ -16,6 +16,15 @@ export interface FileVma {
 }
 
 /**
+ * The writeback side of the files (the flusher, reclaim/fs_writeback.ts), told when a clean
+ * file becomes dirty (__mark_inode_dirty: the inode joins wb->b_dirty and the periodic
+ * writeback is armed, wb_wakeup_delayed).
+ */
+export interface InodeWriteback {
+  inode_dirtied(file: FileMapping): void;
+}
+
+/**
  * A regular file's page cache (struct address_space of its inode, mm/filemap.c): the file
  * is `nr_pages` long and lies on its disk as one contiguous extent from page-sized block
  * `first_block` (a simple filesystem: block = first_block + index). i_pages holds the folio
@@ -31,6 +40,14 @@ export class FileMapping implements AddressSpace {
   readonly i_mmap: FileVma[] = [];
   /** mapping->nrpages */
   nrpages = 0;
+  /** Dirty folios in the page cache (the PAGECACHE_TAG_DIRTY entries); the inode is dirty while any. */
+  nr_dirty = 0;
+  /** inode->dirtied_when: when the file went from clean to dirty, ns (its data's age for dirty_expire_centisecs). */
+  dirtied_when_ns = 0;
+  /** mapping->writeback_index: where range-cyclic writeback resumes. */
+  writeback_index = 0;
+  /** The flusher, once the run has one. */
+  wb: InodeWriteback | null = null;
 
   constructor(
     readonly id: number,
@@ -88,13 +105,19 @@ export class FileMapping implements AddressSpace {
     f.set(pfn, PG_dirty);
     this.vm.nr_dirty++;
     this.vm.nr_dirtied++;
+    if (this.nr_dirty++ === 0 && this.wb !== null) this.wb.inode_dirtied(this);
     return true;
   }
 
-  /** folio_clear_dirty_for_io: the folio is unmapped when reclaim or the flusher writes it, so folio_mkclean has nothing to do. */
+  /**
+   * The PG_dirty clearing of folio_clear_dirty_for_io (NR_FILE_DIRTY). Reclaim's pageout
+   * calls it on an unmapped folio, where folio_mkclean has nothing to do; the flusher first
+   * runs folio_mkclean (reclaim/page_writeback.ts).
+   */
   clear_dirty_for_io(pfn: number): boolean {
     if (!this.folios.test_clear(pfn, PG_dirty)) return false;
     this.vm.nr_dirty--;
+    this.nr_dirty--;
     return true;
   }
 

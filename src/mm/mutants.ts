@@ -26,6 +26,10 @@ export interface ModelMutants {
   readonly cow_skips_flush: boolean;
   /** dup_mmap write-protects the parent's PTEs without flushing its TLBs (no flush_tlb_mm(oldmm)). */
   readonly fork_skips_flush: boolean;
+  /** folio_mkclean write-protects and cleans a PTE without flushing its TLB entries (ptep_clear_flush without the flush). */
+  readonly mkclean_skips_flush: boolean;
+  /** folio_clear_dirty_for_io of the flusher skips folio_mkclean: it clears PG_dirty with the PTEs still writable and dirty. */
+  readonly flusher_skips_mkclean: boolean;
 }
 
 export type ModelMutantName = keyof ModelMutants;
@@ -40,6 +44,8 @@ export const MODEL_MUTANT_NAMES: readonly ModelMutantName[] = [
   'mremap_skips_flush',
   'cow_skips_flush',
   'fork_skips_flush',
+  'mkclean_skips_flush',
+  'flusher_skips_mkclean',
 ];
 
 /** The mutants named switched on, every other off. */

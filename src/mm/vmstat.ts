@@ -48,6 +48,13 @@ export interface VmEvents {
   nr_dirtied: number;
   nr_written: number;
   workingset_refault_file: number;
+  /** The global dirty thresholds (pages) at their last evaluation (a gauge, as /proc/vmstat computes it on read). */
+  nr_dirty_threshold: number;
+  nr_dirty_background_threshold: number;
+  /** Time tasks slept in balance_dirty_pages, ns. */
+  sim_dirty_throttled_ns: number;
+  /** Pages the flusher wrote (its share of nr_written). */
+  sim_flusher_written: number;
   /** Folios reclaim freed (nr_reclaimed summed over shrink_folio_list calls). */
   sim_nr_reclaimed: number;
   /** Batched reclaim flush rounds (arch_tlbbatch_flush calls that reached another CPU). */
@@ -97,6 +104,10 @@ export function make_vm_events(): VmEvents {
     nr_dirtied: 0,
     nr_written: 0,
     workingset_refault_file: 0,
+    nr_dirty_threshold: 0,
+    nr_dirty_background_threshold: 0,
+    sim_dirty_throttled_ns: 0,
+    sim_flusher_written: 0,
     sim_nr_reclaimed: 0,
     sim_tlbbatch_flush_remote: 0,
     sim_batched_pending_flush: 0,
@@ -136,3 +147,10 @@ export const FILE_EVENTS: readonly (keyof VmEvents)[] = [
   'nr_written',
   'workingset_refault_file',
 ];
+
+/**
+ * The flusher's and dirty throttling's counters: reported only by a run where they moved (a
+ * run whose dirty data never reached a threshold nor aged, nor evaluated the limits, reports
+ * what it did before the flusher existed).
+ */
+export const WRITEBACK_EVENTS: readonly (keyof VmEvents)[] = ['nr_dirty_threshold', 'nr_dirty_background_threshold', 'sim_dirty_throttled_ns', 'sim_flusher_written'];

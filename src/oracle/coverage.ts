@@ -30,6 +30,12 @@ export interface OracleCoverage {
   ptes_shared_by_fork: number;
   /** Copy-on-write faults that copied a shared page (wp_page_copy: the old PTE cleared and flushed). */
   cow_copies: number;
+  /** Folios the flusher wrote (kupdate or background writeback). */
+  flusher_writes: number;
+  /** PTEs folio_mkclean write-protected and cleaned before the flusher's write (each flushed). */
+  mkclean_ptes: number;
+  /** Sleeps of a dirtying task in balance_dirty_pages past the dirty limit. */
+  dirty_throttles: number;
 }
 
 export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
@@ -46,6 +52,9 @@ export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
   'ptes_moved',
   'ptes_shared_by_fork',
   'cow_copies',
+  'flusher_writes',
+  'mkclean_ptes',
+  'dirty_throttles',
 ];
 
 export function empty_coverage(): OracleCoverage {

@@ -1,5 +1,5 @@
 import type { FileMapping } from '../mm/file_mapping.js';
-import { NIL } from '../mm/folio.js';
+import { NIL, PG_dirty } from '../mm/folio.js';
 import { PTE_PRESENT, PTE_SWAP, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import type { Kernel } from '../reclaim/kernel.js';
 
@@ -43,6 +43,45 @@ export class FileData {
     if (!vma.shared && f.mapping[f.folio_head(pfn)] !== vma.file) return null;
     this.index = vma.pgoff + (vpn - vma.start_vpn);
     return this.file_array(this.written, vma.file);
+  }
+
+  /** A write() copied into folio `pfn` at `index` of `file`: a new version of that page. */
+  written_by_syscall(pfn: number, file: number, index: number): void {
+    const versions = this.file_array(this.written, file);
+    const version = (versions[index] as number) + 1;
+    versions[index] = version;
+    this.frame_version[pfn] = version;
+  }
+
+  /** What a read() of `index` copying from folio `pfn` sees, and the version last written: [seen, expected]. */
+  read_by_syscall(pfn: number, file: number, index: number): [number, number] {
+    return [this.frame_version[pfn] as number, this.file_array(this.written, file)[index] as number];
+  }
+
+  /**
+   * The final read-back of a file, page by page: a page no one maps reads the cached folio,
+   * else the disk, against the version last written (`mapped` pages are read back through
+   * their mappings, read_back). Either way a cached folio nothing marks dirty — not PG_dirty,
+   * no dirty PTE maps it (`dirty_pte`) — must match the disk too: reclaim may drop it at any
+   * time, and the write it holds with it. Calls `lost` with [index, seen, expected, folio,
+   * whether it is such a clean folio].
+   */
+  read_back_file(file: FileMapping, mapped: boolean, dirty_pte: (pfn: number) => boolean, lost: (index: number, seen: number, expected: number, pfn: number, clean_cached: boolean) => void): void {
+    const written = this.file_array(this.written, file.id);
+    const disk = this.file_array(this.disk, file.id);
+    const f = this.k.pgdat.folios;
+    for (let index = 0; index < file.nr_pages; index++) {
+      const expected = written[index] as number;
+      const pfn = file.get_folio(index);
+      const on_disk = disk[index] as number;
+      if (pfn === NIL) {
+        if (!mapped && on_disk !== expected) lost(index, on_disk, expected, NIL, false);
+        continue;
+      }
+      const cached = this.frame_version[pfn] as number;
+      if (!mapped && cached !== expected) lost(index, cached, expected, pfn, false);
+      else if (cached === expected && on_disk !== expected && !f.test(pfn, PG_dirty) && !dirty_pte(pfn)) lost(index, on_disk, expected, pfn, true);
+    }
   }
 
   capture(pfn: number): void {

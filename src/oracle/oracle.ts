@@ -5,8 +5,9 @@ import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
 import { address_of_index, anon_vma_has } from '../mm/anon_vma.js';
 import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
-import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
+import { FileMapping } from '../mm/file_mapping.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
@@ -203,6 +204,9 @@ export class Oracle implements Probe {
   }
 
   // --- reclaim ----------------------------------------------------------------------------
+
+  /** The write starting now is the flusher's (flusher_write came just before its writepage). */
+  private flusher_writing = false;
 
   pte_cleared(mm: MmStruct, vpn: number, pfn: number, pteval: number, deferred: boolean, _cpu: number): void {
     if ((pteval & PTE_PRESENT) === 0) return;
@@ -409,6 +413,28 @@ export class Oracle implements Probe {
     }
   }
 
+  mkclean_pte(): void {
+    this.covered.mkclean_ptes++;
+  }
+
+  file_written(pfn: number, file: number, index: number): void {
+    this.file_data.written_by_syscall(pfn, file, index);
+  }
+
+  file_read(pfn: number, file: number, index: number): void {
+    const [seen, expected] = this.file_data.read_by_syscall(pfn, file, index);
+    if (seen !== expected) this.report('LOST_WRITE', pfn, `read() of page ${index} of file ${file} saw version ${seen}, last written ${expected}`);
+  }
+
+  flusher_write(): void {
+    this.covered.flusher_writes++;
+    this.flusher_writing = true;
+  }
+
+  dirty_throttled(): void {
+    this.covered.dirty_throttles++;
+  }
+
   clean_entry_written(): void {
     this.covered.writes_after_read_fill++;
   }
@@ -424,8 +450,10 @@ export class Oracle implements Probe {
       if (!this.stale.has(page)) continue;
       this.covered.stale_translations_checked++;
       if (this.stale.dirty[page] === 0 || !this.has_holder(page)) continue;
-      this.report('FLUSH_BEFORE_IO', page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
+      const code = this.flusher_writing ? 'FLUSHER_IO_BEFORE_FLUSH' : 'FLUSH_BEFORE_IO';
+      this.report(code, page, `CPU(s) ${this.holders(page).join(',')} may still write through a dirty translation of vpn ${this.stale.vpn[page]}`);
     }
+    this.flusher_writing = false;
   }
 
   file_write_begin(pfn: number): void {
@@ -610,6 +638,20 @@ export class Oracle implements Probe {
     }
   }
 
+  /** Whether a present, dirty PTE of a shared mapping of `file` maps `pfn` (its dirty bit still to reach the folio). */
+  private dirty_pte_maps(file: FileMapping, pfn: number): boolean {
+    const f = this.k.pgdat.folios;
+    const index = f.index[pfn] as number;
+    for (const fv of file.i_mmap) {
+      const vpn = fv.vma.start_vpn + (index - fv.vma.pgoff);
+      if (vpn < fv.vma.start_vpn || vpn >= fv.vma.end_vpn) continue;
+      const mm = this.k.pgdat.mms[fv.mm_id] as MmStruct;
+      const pte = mm.pte[vpn] as number;
+      if ((pte & (PTE_PRESENT | PTE_DIRTY)) === (PTE_PRESENT | PTE_DIRTY) && mm.pte_val[vpn] === pfn) return true;
+    }
+    return false;
+  }
+
   /**
    * Reads every page back, as a program verifying its memory would: a mapped page must hold
    * the last version written; a swapped one too, from its swap-cache folio if that is dirty,
@@ -651,6 +693,31 @@ export class Oracle implements Probe {
           if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
         }
       }
+    }
+    // Write-notify's invariant: a shared file PTE is made writable only by a fault that dirties
+    // its folio, and folio_mkclean write-protects it before the folio is cleaned; so a folio a
+    // writable or dirty shared PTE maps is dirty (no folio is locked at the end).
+    for (const mm of this.k.pgdat.mms) {
+      if (!mm.has_file_vmas) continue;
+      for (const vma of mm.vmas) {
+        if (vma.file === NIL || !vma.shared) continue;
+        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
+          const pte = mm.pte[vpn] as number;
+          if ((pte & PTE_PRESENT) === 0 || (pte & (PTE_RW | PTE_DIRTY)) === 0) continue;
+          const pfn = mm.pte_val[vpn] as number;
+          if (!f.test(pfn, PG_dirty)) report('DIRTY_ACCOUNTING', pfn, `mm ${mm.id} vpn ${vpn}: a ${(pte & PTE_DIRTY) !== 0 ? 'dirty' : 'writable'} shared PTE maps a clean file folio`);
+        }
+      }
+    }
+    // Every file page through the page cache: those no one maps, and clean cached folios
+    // holding data the disk does not have (reclaim would drop the write with them).
+    for (const mapping of this.k.pgdat.mappings) {
+      if (!(mapping instanceof FileMapping)) continue;
+      const mapped = mapping.i_mmap.length > 0;
+      this.file_data.read_back_file(mapping, mapped, (pfn) => this.dirty_pte_maps(mapping, pfn), (index, seen, expected, pfn, clean_cached) => {
+        const how = clean_cached ? `its clean cached folio holds version ${expected}, the disk ${seen}: reclaim may drop it` : `reads back version ${seen}, last written ${expected}`;
+        report('LOST_WRITE', pfn, `file ${mapping.name} page ${index}: ${how}`);
+      });
     }
   }
 }

@@ -85,13 +85,34 @@ function with_file<T extends { [key: string]: unknown }>(prng: Prng, input: T): 
   const mapping = prng.chance(1, 2) ? 'shared' : 'private';
   const file = { device: pick(prng, FILE_DEVICES) };
   if (input.stress !== undefined) {
-    const stress = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
-    return { ...input, stress, file };
+    const stress: Record<string, unknown> = { ...input.stress, backing: 'file', mapping, access: prng.chance(1, 2) ? 'write' : 'read', files: prng.chance(1, 2) ? 'per-worker' : 'one' };
+    const wb = writeback(prng);
+    // In one of three, read() and write() instead of a mapping (drawn last).
+    if (prng.chance(1, 3)) {
+      delete stress.mapping;
+      stress.io = 'syscall';
+    }
+    return { ...input, stress, file, ...wb };
   }
   const workload = input.workload as { pageout_access?: string; race_ops?: unknown; fork_at?: unknown };
   const pageout = input.pageout as { zero_pages?: number };
   if ((workload.pageout_access ?? 'none') !== 'none' || workload.race_ops !== undefined || workload.fork_at !== undefined || (pageout.zero_pages ?? 0) !== 0) return input;
   return { ...input, pageout: { ...pageout, backing: 'file', mapping }, file };
+}
+
+/** Background dirty limits a swarm run (16 .. 256 pages per worker) reaches: 1, 4 and 16 pages (the hard limit twice that). */
+const DIRTY_BACKGROUND_BYTES = ['4KiB', '16KiB', '64KiB'] as const;
+
+/**
+ * The flusher's settings of a file stress scenario, in one of two: background and hard dirty
+ * limits a short run reaches (background writeback with folio_mkclean beside the writers and
+ * reclaim, balance_dirty_pages throttling). Otherwise the defaults, which these runs (well
+ * under the 5 s period, dirtying less than 10 % of memory) never reach.
+ */
+function writeback(prng: Prng): { writeback?: Record<string, unknown> } {
+  if (!prng.chance(1, 2)) return {};
+  const bg = pick(prng, DIRTY_BACKGROUND_BYTES);
+  return { writeback: { dirty_background_bytes: bg, dirty_bytes: `${2 * Number.parseInt(bg, 10)}KiB` } };
 }
 
 const RACE_PAGES = [1, 2, 4, 16, 64, 512] as const;
@@ -157,7 +178,9 @@ export function describe_swarm_scenario(s: Scenario): string {
   const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
   if (s.workload.kind === 'stress') {
     const st = s.stress;
-    const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${st.mapping ?? 'private'} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}` : '';
+    const how = st?.io === 'syscall' ? 'read()/write()' : `${st?.mapping ?? 'private'}`;
+    const limits = s.writeback?.dirty_bytes === undefined ? '' : `, dirty limits ${(s.writeback.dirty_background_bytes ?? 0) / 1024}/${s.writeback.dirty_bytes / 1024} KiB`;
+    const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${how} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}${limits}` : '';
     return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes${files}, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
   }
   const w = s.workload;

@@ -10,6 +10,10 @@ export const VIOLATION_RULES = {
   ACTIVATION_SKIPPED: 'A18/A27: a folio whose writepage answered AOP_WRITEPAGE_ACTIVATE (PAGE_ACTIVATE) must be activated and counted in PGACTIVATE',
   PGACTIVATE_MISMATCH: 'A27/A33: PGACTIVATE must count exactly the folios activated',
   FLUSH_BEFORE_IO: 'A17.5/B7: writeback must not start while a CPU may still hold a dirty writable translation of the folio',
+  FLUSHER_IO_BEFORE_FLUSH:
+    'd950c9477d51 (2015, "the TLB must be flushed before any IO can start"): the flusher (write_cache_pages) started a folio\'s write while a CPU may still hold a dirty writable translation of it (a PTE cleared or write-protected whose flush has not completed). In 6.12 the window exists: shrink_folio_list unlocks a dirty file folio it does not write (A17.1, activate_locked) before the list\'s try_to_unmap_flush, and folio_mkclean finds no PTE to flush; a write through that translation after the I/O began sets no dirty bit, so once written the folio is clean and reclaim may drop the write',
+  DIRTY_ACCOUNTING:
+    'write-notify (mm/memory.c wp_page_shared, mm/page-writeback.c folio_clear_dirty_for_io): a shared file PTE becomes writable only by a fault that dirties the folio, and the flusher write-protects every PTE (folio_mkclean) before it cleans the folio; a clean folio under a writable or dirty shared PTE is data NR_FILE_DIRTY does not count, that no writeback will find (fsync included) and dirty throttling does not see',
   USE_AFTER_FREE: 'A22/A23: a folio must not be freed while a CPU may still translate to it',
   LOST_WRITE: 'B7/A17.5: an application must read back the last version it wrote; a write through a stale translation after its folio\'s writeback began is lost',
   STALE_READ: 'A21/A23: a clean folio leaves the swap cache (__remove_mapping) before its deferred flush, so another CPU may fault a new copy in and write it while a stale translation still reads the old one; upstream closes this window at its next dirty folio\'s flush or its free batch\'s (31 folios), a strategy that flushes later keeps it open longer',

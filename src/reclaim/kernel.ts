@@ -1,4 +1,5 @@
-import type { Simulator, Task } from '../engine/simulator.js';
+import { assert } from '../engine/assert.js';
+import { Yield, type Simulator, type Task } from '../engine/simulator.js';
 import type { BlkPlug } from '../block/blk_mq.js';
 import type { SwapIo } from '../block/page_io.js';
 import type { FileIo } from '../block/file_io.js';
@@ -8,6 +9,7 @@ import { PAGEVEC_SIZE } from '../mm/lru.js';
 import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
 import type { Probe } from './probe.js';
+import type { Flusher } from './fs_writeback.js';
 import type { ReclaimStrategy } from './strategy.js';
 
 /** Everything a kernel code path can reach: the clock, the CPUs, the memory node, swap I/O. */
@@ -18,6 +20,8 @@ export interface Kernel {
   readonly swap_io: SwapIo;
   /** The disk the files live on and their page-cache I/O, or null when the run has no file. */
   file_io: FileIo | null;
+  /** The file disk's flusher (bdi writeback), or null when the run has no file. */
+  flusher: Flusher | null;
   /** The reclaim variant under test (upstream, or a patch). */
   readonly strategy: ReclaimStrategy;
   /** The oracle, when one observes the run. */
@@ -66,6 +70,10 @@ export class ReclaimTask {
    * call reports its own rounds, not those of reclaimers running beside it.
    */
   nr_flush_rounds = 0;
+  /** current->nr_dirtied: page-cache pages this task dirtied since balance_dirty_pages last looked. */
+  nr_dirtied = 0;
+  /** current->nr_dirtied_pause: pages it may dirty before balance_dirty_pages looks again. */
+  nr_dirtied_pause = 32;
 
   constructor(
     readonly task: Task,
@@ -93,4 +101,18 @@ export function must_sync(k: Kernel, rt: ReclaimTask): boolean {
  */
 export function flush_wait(k: Kernel, rt: ReclaimTask): boolean {
   return k.machine.tlb_flushes_in_flight > 0 && k.sim.next_model_event_ns() <= rt.task.now_ns;
+}
+
+/** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */
+const FOLIO_LOCK_POLL_NS = 1000;
+const FOLIO_LOCK_POLLS_MAX = 10_000_000;
+
+/** folio_lock: sleep until the lock is free (here: check again every FOLIO_LOCK_POLL_NS), then take it. */
+export function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, void, void> {
+  const f = k.pgdat.folios;
+  for (let polls = 0; !f.trylock(pfn); polls++) {
+    assert(polls < FOLIO_LOCK_POLLS_MAX, () => `folio ${pfn} stays locked`);
+    rt.task.now_ns += FOLIO_LOCK_POLL_NS;
+    yield Yield.resume;
+  }
 }

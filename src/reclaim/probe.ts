@@ -45,6 +45,16 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
   pageout_activate(pfn: number): void;
   /** split_folio_to_list made the `nr` pages of the large folio `pfn` order-0 folios (each its own head now). */
   folio_split(pfn: number, nr: number): void;
+  /** write() copied new data into folio `pfn`, page `index` of file `file`. */
+  file_written(pfn: number, file: number, index: number): void;
+  /** read() copied folio `pfn`, page `index` of file `file`, out to the reader. */
+  file_read(pfn: number, file: number, index: number): void;
+  /** folio_mkclean write-protected and cleaned a PTE mapping `pfn` (the flusher is about to write it). */
+  mkclean_pte(pfn: number): void;
+  /** The flusher hands the folio to ->writepage. */
+  flusher_write(pfn: number): void;
+  /** A dirtying task sleeps in balance_dirty_pages. */
+  dirty_throttled(): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */
   shrink_begin(ctx: ShrinkContext): void;
   /** shrink_folio_list returns `nr_reclaimed`, survivors on ctx.folio_list. */

@@ -4,10 +4,11 @@
  * folio may thus be mapped by several processes: try_to_unmap clears each of their PTEs,
  * each mm with its own deferred flush in the reclaimer's batch. Order-0 folios only.
  */
+import { Yield } from '../engine/simulator.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
 import type { FileMapping, FileVma } from '../mm/file_mapping.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_PMD, type MmStruct } from '../mm/mm_struct.js';
-import type { Kernel, ReclaimTask } from './kernel.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_PMD, PTE_RW, type MmStruct } from '../mm/mm_struct.js';
+import { flush_wait, type Kernel, type ReclaimTask } from './kernel.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
 
 /** The file mapping a page-cache folio is in. */
@@ -71,4 +72,38 @@ export function folio_referenced_file(k: Kernel, pfn: number): number {
     referenced++;
   }
   return referenced;
+}
+
+/**
+ * folio_mkclean (mm/rmap.c) of a locked page-cache folio, over rmap_walk_file: in each shared
+ * VMA (invalid_mkclean_vma skips private ones) whose PTE maps the folio dirty or writable,
+ * page_vma_mkclean_one write-protects and cleans it — ptep_clear_flush, so flush_tlb_page at
+ * once (x86: pte_accessible, the PTE is present), then set_pte_at of the clean read-only
+ * entry — waiting for the flush's remote calls before the next PTE. Returns the PTEs cleaned.
+ * The model sets the new entry before the flush (the PTE lock, held across both in the
+ * kernel, keeps any fault of that page waiting meanwhile; here the folio lock does).
+ */
+export function* folio_mkclean(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, number, void> {
+  const f = k.pgdat.folios;
+  const file = folio_file(k, pfn);
+  const index = f.index[pfn] as number;
+  let cleaned = 0;
+  for (const fv of file.i_mmap) {
+    if (!fv.vma.shared) continue;
+    const vpn = vma_address(fv, index);
+    const mm = k.pgdat.mms[fv.mm_id] as MmStruct;
+    if (!maps(mm, vpn, pfn)) continue;
+    const pteval = mm.pte[vpn] as number;
+    if ((pteval & (PTE_DIRTY | PTE_RW)) === 0) continue;
+    mm.pte[vpn] = pteval & ~(PTE_DIRTY | PTE_RW);
+    rt.task.now_ns += k.machine.cost.change_pte_ns;
+    if (k.probe !== null) {
+      k.probe.pte_cleared(mm, vpn, pfn, pteval, false, rt.cpu);
+      k.probe.mkclean_pte(pfn);
+    }
+    if (!k.mutants.mkclean_skips_flush) rt.task.now_ns = flush_tlb_page(k.machine, rt.cpu, rt.task.now_ns, mm.context, vpn);
+    if (flush_wait(k, rt)) yield Yield.resume;
+    cleaned++;
+  }
+  return cleaned;
 }

@@ -9,8 +9,9 @@ import { NO_MUTANTS, type ModelMutants } from '../mm/mutants.js';
 import { PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
-import { file_params, has_files, kswapd_cpu, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
+import { file_params, has_files, kswapd_cpu, writeback_params, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
 import { Kswapd } from '../reclaim/kswapd.js';
+import { Flusher } from '../reclaim/fs_writeback.js';
 
 const PAGE_SIZE = 4096;
 
@@ -56,12 +57,16 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
     device.rotational,
   );
   const swap_io = new SwapIo(sim, machine, pgdat, device, scenario.swap.zswap, mutants);
-  const k: Kernel = { sim, machine, pgdat, swap_io, file_io: null, strategy, probe: null, kswapd: null, mutants };
+  const k: Kernel = { sim, machine, pgdat, swap_io, file_io: null, flusher: null, strategy, probe: null, kswapd: null, mutants };
   if (has_files(scenario)) {
     const file = file_params(scenario);
     k.file_io = new FileIo(sim, machine, pgdat, file.device === 'ram' ? null : SWAP_DEVICE_PRESETS[file.device], file.disk_size / PAGE_SIZE);
   }
   const cpu = kswapd_cpu(scenario);
+  if (k.file_io !== null) {
+    // A kworker of the unbound bdi_wq: on kswapd's CPU, the idle one, when there is one.
+    k.flusher = new Flusher(k, cpu >= 0 ? cpu : scenario.machine.cpus - 1, writeback_params(scenario), k.file_io.files);
+  }
   if (cpu >= 0) k.kswapd = new Kswapd(k, cpu);
   return k;
 }

@@ -1,5 +1,5 @@
 import type { Machine } from '../hw/machine.js';
-import { FILE_EVENTS, type VmEvents } from '../mm/vmstat.js';
+import { FILE_EVENTS, WRITEBACK_EVENTS, type VmEvents } from '../mm/vmstat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Interrupts } from './result.js';
 
@@ -17,6 +17,8 @@ export function snapshot(k: Kernel, t_ns: number): Snapshot {
   const vmstat: Record<string, number> = { ...vm, ...m.arch.vm_events() };
   // A run without files (only the swap space is a mapping) reports no page-cache counters.
   if (k.pgdat.mappings.length === 1) for (const key of FILE_EVENTS) delete vmstat[key];
+  // The flusher's counters only where writeback did something (see WRITEBACK_EVENTS).
+  if (WRITEBACK_EVENTS.every((key) => vm[key] === 0)) for (const key of WRITEBACK_EVENTS) delete vmstat[key];
   return {
     t_ns,
     vmstat,

@@ -112,15 +112,22 @@ export function simulate_stress(
     const mm = create_mm(k, pages, 1);
     mm.memcg_id = memcg_id;
     let vma: Vma;
+    let rw_file: FileMapping | null = null;
     const maps_file = stress_worker_maps_file(scenario, cpu);
     if (maps_file) {
       const file = one_file ? (shared_file ??= create_file(k, 'file', file_pages)) : create_file(k, `file/${cpu + 1}`, file_pages);
-      vma = mmap_file(mm, file, 0, pages, scenario.stress?.mapping === 'shared');
+      if (scenario.stress?.io === 'syscall') {
+        // read()/write() through the page cache: the region is only a page count (never touched).
+        rw_file = file;
+        vma = mm.mmap_anon(name, pages, 0);
+      } else {
+        vma = mmap_file(mm, file, 0, pages, scenario.stress?.mapping === 'shared');
+      }
     } else {
       // stress-ng --vm does not madvise its region: only `always` sizes apply.
       vma = mm.mmap_anon(name, pages, thp_orders(scenario, false));
     }
-    const plan: StressWorkerPlan = { vma, passes_max: stress.passes, end_ns: stress.duration_ns, write: !maps_file || scenario.stress?.access !== 'read' };
+    const plan: StressWorkerPlan = { vma, passes_max: stress.passes, end_ns: stress.duration_ns, write: !maps_file || scenario.stress?.access !== 'read', file: rw_file };
     machine.switch_mm(cpu, mm.context, 0);
     const stats = new StressWorkerStats(name, cpu, pages);
     machine.listeners[cpu] = stats;

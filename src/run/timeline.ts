@@ -45,7 +45,7 @@ export class TimelineSampler {
       this.interval_ns *= 2;
     }
     // Keep sampling while anything else is still to happen.
-    if (this.sim.next_event_ns() !== Infinity) this.sim.schedule(t + this.interval_ns, Priority.default, this.kind, 0);
+    if (this.sim.has_live_events()) this.sim.schedule(t + this.interval_ns, Priority.default, this.kind, 0);
   }
 
   result(): Timeline {

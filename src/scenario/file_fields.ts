@@ -4,6 +4,29 @@ import { format_size } from './units.js';
 import { stress_params, workload_kind } from './workload_params.js';
 
 /** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
+/** The writeback sysctls (/proc/sys/vm/dirty_*), the kernel's defaults where not set. */
+export interface WritebackParams {
+  dirty_background_ratio: number;
+  dirty_ratio: number;
+  dirty_background_bytes: number;
+  dirty_bytes: number;
+  dirty_expire_centisecs: number;
+  dirty_writeback_centisecs: number;
+}
+
+/** writeback.* with 6.12's defaults (mm/page-writeback.c): 10 %, 20 %, no byte limits, 30 s expiry, 5 s period. */
+export function writeback_params(s: Pick<ScenarioParsed, 'writeback'>): WritebackParams {
+  const w = s.writeback;
+  return {
+    dirty_background_ratio: w?.dirty_background_ratio ?? 10,
+    dirty_ratio: w?.dirty_ratio ?? 20,
+    dirty_background_bytes: w?.dirty_background_bytes ?? 0,
+    dirty_bytes: w?.dirty_bytes ?? 0,
+    dirty_expire_centisecs: w?.dirty_expire_centisecs ?? 3000,
+    dirty_writeback_centisecs: w?.dirty_writeback_centisecs ?? 500,
+  };
+}
+
 export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd' | 'ram'; size: number; disk_size: number } {
   const stress = workload_kind(s) === 'stress';
   const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
@@ -36,6 +59,7 @@ export function refine_file(s: ScenarioParsed, ctx: z.RefinementCtx, large_folio
   if (backing !== 'file') {
     if (s.pageout.mapping !== undefined) ctx.addIssue({ code: 'custom', path: ['pageout', 'mapping'], message: 'needs pageout.backing: file (allowed: private, shared)' });
     if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs pageout.backing: file' });
+    if (s.writeback !== undefined) ctx.addIssue({ code: 'custom', path: ['writeback'], message: 'needs pageout.backing: file (the flusher writes file pages only)' });
     return;
   }
   const file = file_params(s);
@@ -67,12 +91,18 @@ export function refine_stress_files(s: ScenarioParsed, ctx: z.RefinementCtx, lar
     if (disk_need > file.disk_size) {
       ctx.addIssue({ code: 'custom', path: ['file', 'size'], message: `the file${nr_files > 1 ? 's' : ''} (${format_size(disk_need)}) ${nr_files > 1 ? 'are' : 'is'} larger than the disk, file.disk_size (${format_size(file.disk_size)})` });
     }
-    if (stress.bytes > file.size) ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `the mapping runs past the file's end: at most file.size (${format_size(file.size)})` });
+    const syscall = s.stress?.io === 'syscall';
+    if (stress.bytes > file.size) {
+      const what = syscall ? "the reads and writes run past the file's end" : "the mapping runs past the file's end";
+      ctx.addIssue({ code: 'custom', path: ['stress', 'bytes'], message: `${what}: at most file.size (${format_size(file.size)})` });
+    }
+    if (syscall && s.stress?.mapping !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', 'mapping'], message: 'maps nothing with stress.io: syscall (allowed: none)' });
     if (large_folios) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'large folios are not modelled for files: with stress.backing: file, memory.thp and memory.mthp must be never' });
   } else {
-    for (const field of ['mapping', 'access', 'files'] as const) {
+    for (const field of ['mapping', 'access', 'files', 'io'] as const) {
       if (s.stress?.[field] !== undefined) ctx.addIssue({ code: 'custom', path: ['stress', field], message: 'needs stress.backing: file' });
     }
     if (s.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'needs stress.backing: file (or pageout.backing: file)' });
+    if (s.writeback !== undefined) ctx.addIssue({ code: 'custom', path: ['writeback'], message: 'needs stress.backing: file or mixed (the flusher writes file pages only)' });
   }
 }

@@ -21,7 +21,7 @@ import { stress_params, stress_worker_cpus, workload_kind } from './workload_par
 import { refine_file, refine_stress_files } from './file_fields.js';
 
 export { DEFAULT_STRESS_PASSES, stress_params, stress_worker_cpus, workload_kind } from './workload_params.js';
-export { file_params, has_files, stress_worker_maps_file } from './file_fields.js';
+export { file_params, has_files, stress_worker_maps_file, writeback_params, type WritebackParams } from './file_fields.js';
 
 const PAGE_SIZE = 4096;
 
@@ -193,10 +193,23 @@ const scenario_object = z
         mapping: z.enum(['private', 'shared']).optional().describe('backing file only: MAP_PRIVATE (default) or MAP_SHARED'),
         access: z.enum(['write', 'read']).optional().describe('write (default, stress-ng --vm) or read every page of each pass (backing file only: readers of a mapped file)'),
         files: z.enum(['per-worker', 'one']).optional().describe('backing file only: a file per worker (default), or one file all workers map'),
+        io: z.enum(['mmap', 'syscall']).optional().describe('backing file only: mmap (default) the file and access it through the mapping, or syscall: pread/pwrite each 4 KiB page through the page cache without mapping it'),
       })
       .strict()
       .optional()
       .describe('the stress workload (workload.kind: stress)'),
+    writeback: z
+      .object({
+        dirty_background_ratio: count(0, 100).optional().describe('vm.dirty_background_ratio: % of dirtyable memory above which the flusher writes in the background; default 10'),
+        dirty_ratio: count(0, 100).optional().describe('vm.dirty_ratio: % of dirtyable memory above which a task dirtying pages is throttled (balance_dirty_pages); default 20'),
+        dirty_background_bytes: size.optional().describe('vm.dirty_background_bytes: replaces dirty_background_ratio when non-zero; default 0'),
+        dirty_bytes: size.optional().describe('vm.dirty_bytes: replaces dirty_ratio when non-zero; default 0'),
+        dirty_expire_centisecs: count(0, 360_000).optional().describe('vm.dirty_expire_centisecs: age at which dirty data is written by the periodic flush; default 3000'),
+        dirty_writeback_centisecs: count(0, 360_000).optional().describe('vm.dirty_writeback_centisecs: the flusher\'s periodic wakeup, 0 disables it; default 500'),
+      })
+      .strict()
+      .optional()
+      .describe('the flusher and dirty throttling (/proc/sys/vm/dirty_*); only with files'),
     memcg: z
       .object({
         name: z.string().default('stress').describe('the cgroup\'s name, for reports'),

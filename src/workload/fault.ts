@@ -7,15 +7,17 @@ import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SW
 import { do_wp_page, write_protected } from './cow.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
-import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+import { folio_lock, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
+
+export { folio_lock } from '../reclaim/kernel.js';
 import { mem_cgroup_charge, mem_cgroup_charge_fast, mem_cgroup_charge_nowait } from '../reclaim/memcg_charge.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 import { do_file_fault, do_file_wp_fault, file_vma_at, file_wp_fault } from './filemap_fault.js';
 
-/** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */
-const FOLIO_LOCK_POLL_NS = 1000;
-const FOLIO_LOCK_POLLS_MAX = 10_000_000;
+
+/** A bound on the write-protect faults of one access (each a flusher's folio_mkclean in between). */
+const FILE_WP_RETRIES_MAX = 1_000_000;
 
 /** vm_fault_t bits: the fault could not get memory (the task was OOM-killed). */
 export const VM_FAULT_OOM = 0x1;
@@ -44,7 +46,12 @@ export function* access(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, w
     const fault = yield* handle_mm_fault(k, rt, mm, vpn, write);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
     faulted = true;
-  } else if (write && mm.has_file_vmas && file_wp_fault(mm, vpn)) {
+  }
+  // A write to a file page mapped read-only: MAP_PRIVATE, or MAP_SHARED under write-notify —
+  // also right after a fault that mapped it writable, if the flusher's folio_mkclean
+  // write-protected it while the fault slept (in balance_dirty_pages): the write faults again.
+  for (let retry = 0; write && mm.has_file_vmas && ((mm.pte[vpn] as number) & PTE_PRESENT) !== 0 && file_wp_fault(mm, vpn); retry++) {
+    assert(retry < FILE_WP_RETRIES_MAX, () => `write to vpn ${vpn} of mm ${mm.id} never finds it writable`);
     const fault = yield* do_file_wp_fault(k, rt, mm, vpn);
     if ((fault & VM_FAULT_OOM) !== 0) return fault;
     // Reclaim unmapped the page while the fault waited for memory: the access faults anew.
@@ -296,15 +303,6 @@ function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
   return 0;
 }
 
-/** folio_lock: sleep until the lock is free (here: check again every FOLIO_LOCK_POLL_NS), then take it. */
-export function* folio_lock(k: Kernel, rt: ReclaimTask, pfn: number): Generator<Yield, void, void> {
-  const f = k.pgdat.folios;
-  for (let polls = 0; !f.trylock(pfn); polls++) {
-    assert(polls < FOLIO_LOCK_POLLS_MAX, () => `folio ${pfn} stays locked`);
-    rt.task.now_ns += FOLIO_LOCK_POLL_NS;
-    yield Yield.resume;
-  }
-}
 
 /**
  * do_swap_page (mm/memory.c): find the folio in the swap cache (a minor fault; wait for its

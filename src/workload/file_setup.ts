@@ -16,6 +16,7 @@ export function create_file(k: Kernel, name: string, nr_pages: number): FileMapp
   assert(first_block !== null, () => `file ${name} does not fit its disk`);
   const file = new FileMapping(k.pgdat.mappings.length, name, nr_pages, first_block, k.pgdat.folios, k.pgdat.vm);
   file.a_ops = io;
+  file.wb = k.flusher;
   k.pgdat.mappings.push(file);
   io.files.push(file);
   return file;
@@ -64,7 +65,7 @@ export function populate_file(k: Kernel, cpu: number, mm: MmStruct, vma: Vma, fi
       continue;
     }
     f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-    mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
+    mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared && write ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
     mm.pte_val[vpn] = pfn;
     if (write) file.mark_dirty(pfn);
   }

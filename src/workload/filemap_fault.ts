@@ -1,9 +1,12 @@
 /**
  * Page faults on file mappings (mm/filemap.c filemap_fault, mm/memory.c do_read_fault,
  * do_shared_fault, do_cow_fault and wp_page_copy), order-0 folios only. A miss reads a
- * readahead window around the fault. A shared mapping is mapped writable
- * at once (no write-notify round trip): its folio is dirtied at a write fault, and later by
- * the dirty PTE when reclaim unmaps it.
+ * readahead window around the fault. A shared mapping has write-notify (vma_wants_writenotify:
+ * the file system accounts dirty pages and has ->page_mkwrite): a read fault maps the page
+ * read-only, a write fault maps it writable and dirty and dirties the folio; the first write
+ * to a read-only page (after a read, or after the flusher's folio_mkclean) takes
+ * wp_page_shared. A fault that dirties a folio counts towards dirty throttling
+ * (balance_dirty_pages_ratelimited).
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
@@ -13,6 +16,7 @@ import { NIL, PG_locked } from '../mm/folio.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import { flush_wait, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { mem_cgroup_charge_fast } from '../reclaim/memcg_charge.js';
+import { balance_dirty_pages_ratelimited } from '../reclaim/balance_dirty_pages.js';
 import { alloc_pages_fast } from '../reclaim/page_alloc.js';
 import { alloc_fault_folio, folio_lock, free_new_folio, map_new_anon_folio, VM_FAULT_MAJOR, VM_FAULT_OOM } from './fault.js';
 
@@ -22,7 +26,7 @@ export function file_vma_at(mm: MmStruct, vpn: number): Vma | null {
   return vma !== null && vma.file !== NIL ? vma : null;
 }
 
-/** A write to the present PTE at `vpn` needs a fault: a file page mapped read-only (MAP_PRIVATE). */
+/** A write to the present PTE at `vpn` needs a fault: a file page mapped read-only (MAP_PRIVATE, or MAP_SHARED after folio_mkclean). */
 export function file_wp_fault(mm: MmStruct, vpn: number): boolean {
   return ((mm.pte[vpn] as number) & PTE_RW) === 0 && file_vma_at(mm, vpn) !== null;
 }
@@ -45,11 +49,10 @@ function add_new_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, pfn: numbe
  * locked folio in the page cache (readahead allocations neither reclaim nor wait: the window
  * ends at the first that fails), the page cache holding their references. Returns the indices
  * to read, ascending, the fault's among them. Asynchronous readahead (PG_readahead) is not
- * modelled.
+ * modelled. `start` overrides where the window begins (read()'s window starts at the miss).
  */
-function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, index: number, pfn: number): number[] {
+export function readahead(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: FileMapping, index: number, pfn: number, start = Math.max(0, index - RA_PAGES / 2)): number[] {
   const f = k.pgdat.folios;
-  const start = Math.max(0, index - RA_PAGES / 2);
   const end = Math.min(file.nr_pages, start + RA_PAGES);
   const indices: number[] = [];
   let stopped = false;
@@ -129,14 +132,44 @@ export function* do_file_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vma: Vm
     return major;
   }
   f.mapcount[pfn] = (f.mapcount[pfn] as number) + 1;
-  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
+  mm.pte[vpn] = PTE_PRESENT | PTE_ACCESSED | (vma.shared && write ? PTE_RW : 0) | (write ? PTE_DIRTY : 0);
   mm.pte_val[vpn] = pfn;
-  if (write) file.mark_dirty(pfn);
+  // fault_dirty_shared_page: a folio this fault dirtied counts towards dirty throttling.
+  if (write && file.mark_dirty(pfn)) yield* balance_dirty_pages_ratelimited(k, rt);
   return major;
 }
 
 /**
- * wp_page_copy for a write to a file page a private mapping maps read-only: a new anonymous
+ * wp_page_shared (mm/memory.c) for a write to a page a shared file mapping maps read-only
+ * (folio_mkclean write-protected it when the flusher cleaned the folio): the generic
+ * ->page_mkwrite (filemap_page_mkwrite) locks the folio, checks it is still in the file
+ * (else the fault is retried) and dirties it; the PTE becomes writable and dirty
+ * (wp_page_reuse); then fault_dirty_shared_page's balance_dirty_pages_ratelimited.
+ */
+function* do_shared_wp_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vma: Vma, vpn: number): Generator<Yield, number, void> {
+  const f = k.pgdat.folios;
+  const file = k.pgdat.mappings[vma.file] as FileMapping;
+  const pfn = mm.pte_val[vpn] as number;
+  f.get(pfn);
+  yield* folio_lock(k, rt, pfn);
+  const pte = mm.pte[vpn] as number;
+  if (f.mapping[pfn] !== file.id || (pte & PTE_PRESENT) === 0 || mm.pte_val[vpn] !== pfn) {
+    // Reclaimed or unmapped while it waited for the lock: the access faults anew.
+    f.unlock(pfn);
+    k.pgdat.fbatches.folio_put(pfn);
+    return 0;
+  }
+  const dirtied = file.mark_dirty(pfn);
+  mm.pte[vpn] = pte | PTE_RW | PTE_DIRTY | PTE_ACCESSED;
+  f.unlock(pfn);
+  k.pgdat.fbatches.folio_put(pfn);
+  if (dirtied) yield* balance_dirty_pages_ratelimited(k, rt);
+  return 0;
+}
+
+/**
+ * do_wp_page for a write to a file page mapped read-only: wp_page_shared in a shared mapping;
+ * in a private one, wp_page_copy: a new anonymous
  * copy replaces it (ptep_clear_flush of the old translation), the file folio losing this
  * mapping and its reference.
  */
@@ -144,6 +177,8 @@ export function* do_file_wp_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn:
   const f = k.pgdat.folios;
   k.pgdat.vm.pgfault++;
   rt.task.now_ns += k.machine.cost.page_fault_ns;
+  const vma = file_vma_at(mm, vpn) as Vma;
+  if (vma.shared) return yield* do_shared_wp_fault(k, rt, mm, vma, vpn);
   const copy = yield* alloc_fault_folio(k, rt, mm);
   if (copy === NIL) return VM_FAULT_OOM;
   const pte = mm.pte[vpn] as number;

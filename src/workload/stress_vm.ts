@@ -4,6 +4,8 @@ import type { CpuListener } from '../hw/machine.js';
 import type { MmStruct, Vma } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { access, access_fast, VM_FAULT_OOM } from './fault.js';
+import type { FileMapping } from '../mm/file_mapping.js';
+import { file_read_page, file_write_page } from './file_rw.js';
 
 /** A bound on the pages one worker writes; far above any scenario's need. */
 const PAGES_WRITTEN_MAX = 1_000_000_000;
@@ -17,6 +19,8 @@ export interface StressWorkerPlan {
   end_ns: number;
   /** Each access writes (stress-ng --vm) or only reads (readers of a mapped file). */
   write: boolean;
+  /** The file a read()/write() worker (stress.io: syscall) goes through instead of its mapping; `vma` then only gives the page count. */
+  file: FileMapping | null;
 }
 
 /**
@@ -85,6 +89,18 @@ export function* stress_vm_worker(
         return;
       }
       task.now_ns += page_ns;
+      if (plan.file !== null) {
+        const index = vpn - plan.vma.start_vpn;
+        const fault = plan.write ? yield* file_write_page(k, rt, mm, plan.file, index) : yield* file_read_page(k, rt, mm, plan.file, index);
+        if ((fault & VM_FAULT_OOM) === 0) {
+          stats.pages_written++;
+          continue;
+        }
+        stats.oom_killed = true;
+        stats.end_ns = task.now_ns;
+        k.machine.enter_lazy_tlb(rt.cpu);
+        return;
+      }
       if (access_fast(k, rt, mm, vpn, plan.write)) {
         stats.pages_written++;
         continue;
