@@ -6,6 +6,9 @@
  * per-CPU "TLB"/"CAL" rows of /proc/interrupts and a few /proc/vmstat
  * counters moved.  With --file the region is a file mapping instead
  * (file_region.c), written (dirty) or only read (clean) before one pageout.
+ * With --memcg-max there is no pageout: the process enters a cgroup of that
+ * memory.max and writes the region once (memcg_write.c), so memcg limit
+ * reclaim pages it out.
  * T helper threads spin in user space on CPUs 1..T, so those CPUs have the
  * mm loaded (non-lazy) during the pageout.
  *
@@ -14,7 +17,7 @@
  * program makes no mmap/munmap/brk/mprotect call and does no stdio, so
  * nothing of its own consumes or adds deferred TLB-flush state.
  *
- * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c file_region.c
+ * Build: gcc -std=gnu11 -static -O2 -pthread -o pageout pageout.c snapshot.c file_region.c memcg_write.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,7 +54,9 @@ static struct {
 	const char *mthp; /* NULL, or SIZE:SETTING pairs for hugepages-SIZEkB/enabled, joined by '+' (64:always+16:never) */
 	const char *file; /* NULL: private anonymous region; else the file to create and map */
 	int shared;       /* with --file: 1 MAP_SHARED, 0 MAP_PRIVATE */
-} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL, NULL, 1 };
+	size_t memcg_max; /* 0, or the memcg case: write the region once inside a cgroup of this memory.max */
+	int mglru;        /* memcg case: 1 MGLRU (lru_gen 0x0007), 0 classic (lru_gen n) */
+} opt = { 1, 16UL << 20, 0, 0, -1, NULL, NULL, NULL, 1, 0, 0 };
 
 void die(const char *fmt, ...)
 {
@@ -104,6 +109,13 @@ static void parse_args(int argc, char **argv)
 			opt.file = v;
 		else if (!strcmp(a, "--mapping"))
 			opt.shared = !strcmp(v, "shared");
+		else if (!strcmp(a, "--memcg-max"))
+			opt.memcg_max = parse_size(v);
+		else if (!strcmp(a, "--lru")) {
+			if (strcmp(v, "classic") && strcmp(v, "mglru"))
+				die("--lru wants classic or mglru, got %s", v);
+			opt.mglru = !strcmp(v, "mglru");
+		}
 		else
 			die("unknown option %s", a);
 		i++;
@@ -378,6 +390,28 @@ static void file_experiment(void)
 	}
 }
 
+/*
+ * The memcg case: everything the process touches besides the region is
+ * faulted in before it enters the cgroup, so the cgroup is charged only
+ * for the region (and its page tables); then one sequential write.
+ */
+static void memcg_experiment(void)
+{
+	prefault_buffers();
+	memcg_enter();
+	busy_ms(50);
+	struct phase *ph = phase_begin("memcg-write", 0);
+	fill_region(0);
+	phase_end(ph);
+	last_pageout = "memcg-write";
+	memcg_after_write();
+	memcg_read_trace();
+
+	ph = phase_begin("verify", 0);
+	verify_bad = check_region(0);
+	phase_end(ph);
+}
+
 int main(int argc, char **argv)
 {
 	/* "pageout --drain": wait until the console has sent everything
@@ -400,6 +434,10 @@ int main(int argc, char **argv)
 
 	int start_cpu = sched_getcpu();
 	pin_self(0);
+	if (opt.memcg_max) {
+		memcg_select_lru(opt.mglru);
+		memcg_setup(opt.memcg_max);
+	}
 	setup_thp();
 	map_region();
 
@@ -420,7 +458,9 @@ int main(int argc, char **argv)
 	busy_ms(50);
 
 	read_mthp_stats(mthp_before);
-	if (opt.file)
+	if (opt.memcg_max)
+		memcg_experiment();
+	else if (opt.file)
 		file_experiment();
 	else
 		anon_experiment();
@@ -439,6 +479,8 @@ int main(int argc, char **argv)
 		jp(",\"file\":{\"path\":\"%s\",\"mapping\":\"%s\",\"resident_pages\":"
 		   "{\"mapped\":%lld,\"accessed\":%lld,\"after_pageout\":%lld}}",
 		   opt.file, opt.shared ? "shared" : "private", resident[0], resident[1], resident[2]);
+	if (opt.memcg_max)
+		memcg_json(opt.memcg_max, opt.mglru);
 	jp(",\"start_cpu\":%d,\"region\":\"%p\"", start_cpu, (void *)region);
 	jp(",\"last_pageout\":\"%s\"", last_pageout);
 	jp(",\"phases\":[");

@@ -30,7 +30,8 @@ static inline uint64_t word_of(size_t page, size_t w, unsigned gen)
 }
 
 /* snapshot.c: counters around each phase, and the JSON result */
-#define NVM_MAX 48
+#define NVM_MAX 64
+#define NMCG_MAX 24
 #define MAX_ROWS 64
 #define MAX_PHASES 8
 
@@ -38,6 +39,7 @@ struct snap {
 	long long tlb[MAX_CPUS], cal[MAX_CPUS], steal[MAX_CPUS];
 	long long vm[NVM_MAX];    /* -1 when the counter does not exist */
 	long long memfree_kb;
+	long long mcg[NMCG_MAX];  /* the cgroup's memory.stat (memcg case); -1 when absent */
 	int nrows;                /* every /proc/interrupts row, for diagnosis */
 	char row_name[MAX_ROWS][12];
 	long long row[MAX_ROWS][MAX_CPUS];
@@ -66,6 +68,10 @@ long long keyed_value(const char *text, const char *name);
 long long now_ns(void);
 /* Adds the file case's /proc/vmstat counters to every snapshot. */
 void report_file_counters(void);
+/* Adds the memcg case's /proc/vmstat counters and the cgroup's memory.stat (at stat_path). */
+void report_memcg_counters(const char *stat_path);
+/* Faults in the static buffers of snapshots and the result (before entering a cgroup). */
+void prefault_buffers(void);
 struct phase *phase_begin(const char *name, int is_pageout);
 void phase_end(struct phase *p);
 void jp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,5 +83,13 @@ void print_result(void);
 int file_create(const char *path, size_t npages);
 char *file_map(int fd, size_t len, int shared);
 long long resident_pages(const char *region, size_t npages);
+
+/* memcg_write.c */
+void memcg_select_lru(int mglru);
+void memcg_setup(size_t max_bytes);
+void memcg_enter(void);
+void memcg_after_write(void);
+void memcg_read_trace(void);
+void memcg_json(size_t max_bytes, int mglru);
 
 #endif

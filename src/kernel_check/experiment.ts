@@ -1,14 +1,14 @@
-import { MTHP_SIZES, mthp_order, thp_orders, type Scenario } from '../scenario/schema.js';
+import { MTHP_SIZES, mthp_order, thp_orders, workload_kind, type Scenario } from '../scenario/schema.js';
 import { format_size } from '../scenario/units.js';
 import { KernelCheckError } from './errors.js';
+import { GUEST_CPUS_MAX, GUEST_MEMORY_BASE } from './guest_limits.js';
+import { plan_memcg_experiment } from './memcg_experiment.js';
+
+export { GUEST_CPUS_MAX, GUEST_MEMORY_BASE } from './guest_limits.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const PMD_SIZE = 2 * MiB;
-/** The guest program's limit (MAX_CPUS in guest/pageout.c). */
-export const GUEST_CPUS_MAX = 64;
-/** Guest memory besides the region: the kernel, the unpacked initramfs, page tables and free-page slack (a 6.12 Debian guest uses ~70 MiB). */
-export const GUEST_MEMORY_BASE = 128 * MiB;
 /** Swap when the scenario gives none: four times the region, so the kernel's vm_swap_full() (more than half used) never holds. */
 const SWAP_MIN = 64 * MiB;
 /** The kernel's default x86 tlb_single_page_flush_ceiling. */
@@ -33,6 +33,15 @@ export interface GuestExperiment {
   mthp: string | null;
   /** pageout.backing: file — the region is a file on its own disk; absent for the anonymous region. */
   file?: GuestFile;
+  /** The memcg case (a stress scenario): no pageout; the region is written once inside a cgroup. Absent for the madvise experiment. */
+  memcg?: GuestMemcg;
+}
+
+/** The memcg case (issue 13): a cgroup v2 child of this memory.max, and the LRU the guest selects before the write. */
+export interface GuestMemcg {
+  max_bytes: number;
+  /** classic: lru_gen/enabled = n; mglru: 0x0007. */
+  lru: 'classic' | 'mglru';
 }
 
 /** The file case: a file of the region's size on an ext2 filesystem on a second virtio-blk disk. */
@@ -79,6 +88,8 @@ export function guest_memory_needed(scenario: Scenario): number {
  * same experiment as the model's.
  */
 export function plan_experiment(scenario: Scenario): ExperimentPlan {
+  // A stress scenario is the memcg case: one worker writing once over its cgroup's limit.
+  if (workload_kind(scenario) === 'stress') return plan_memcg_experiment(scenario);
   const issues: string[] = [];
   const notes: string[] = [];
   const { machine, swap, workload, pageout } = scenario;
@@ -94,9 +105,9 @@ export function plan_experiment(scenario: Scenario): ExperimentPlan {
         `use --set machine.memory=${Math.ceil(needed / MiB)}MiB`,
     );
   }
-  // Other drivers of reclaim (memory pressure) may come to the scenario; the guest runs only the madvise experiment.
-  if ('kind' in workload && typeof workload.kind === 'string' && workload.kind !== 'madvise') {
-    issues.push(`workload.kind: ${workload.kind} is not supported by the guest program (it runs the madvise experiment)`);
+  // MADV_PAGEOUT takes the same path under both LRUs (reclaim_pages); the guest leaves lru_gen as the kernel booted it.
+  if (scenario.reclaim?.lru !== undefined) {
+    issues.push(`reclaim.lru: the guest selects the LRU in its memcg case only (workload.kind: stress); its MADV_PAGEOUT experiment keeps the kernel's default: leave it out, got ${scenario.reclaim.lru}`);
   }
   if (workload.access !== 'hot') issues.push(`workload.access: ${workload.access} is not supported by the guest program (its threads spin on a hot buffer: use hot)`);
   if (workload.process !== 'same') issues.push(`workload.process: ${workload.process} is not supported by the guest program (its threads belong to the paged-out process: use same)`);
@@ -177,6 +188,7 @@ export function guest_program_args(e: GuestExperiment): string[] {
   if (e.thp !== null) args.push('--thp', e.thp);
   if (e.mthp !== null) args.push('--mthp', e.mthp);
   if (e.file !== undefined) args.push('--file', GUEST_FILE_PATH, '--mapping', e.file.mapping);
+  if (e.memcg !== undefined) args.push('--memcg-max', String(e.memcg.max_bytes), '--lru', e.memcg.lru);
   return args;
 }
 

@@ -13,8 +13,8 @@ export function guest_source_dir(): string {
 }
 
 const CFLAGS = ['-std=gnu11', '-static', '-O2', '-pthread', '-Wall'];
-/** The guest program's sources: the experiment, its counters and result, its file case. */
-const SOURCES = ['pageout.c', 'snapshot.c', 'file_region.c'];
+/** The guest program's sources: the experiment, its counters and result, its file case, its memcg case. */
+const SOURCES = ['pageout.c', 'snapshot.c', 'file_region.c', 'memcg_write.c'];
 const HEADERS = ['pageout.h'];
 
 /** Compiles the guest experiment with the machine's gcc, statically (the initramfs has no libc), once per source. */

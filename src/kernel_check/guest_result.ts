@@ -17,6 +17,47 @@ const guest_phase = z.looseObject({
   /** Deltas; null for a counter this kernel does not have (nr_tlb_* need CONFIG_DEBUG_TLBFLUSH). */
   vmstat: z.record(z.string(), z.number().int().nullable()),
   MemFree_kB: z.object({ before: z.number(), after: z.number() }),
+  /** The memcg case: the cgroup's memory.stat deltas; null for a line this kernel lacks. */
+  memcg_stat: z.record(z.string(), z.number().int().nullable()).optional(),
+});
+
+/** A histogram of a trace field: value (as text) -> events; "other" past 64 distinct values. */
+const histogram = z.record(z.string(), z.number().int());
+
+/** The memcg case (guest/memcg_write.c): the cgroup, MGLRU's debugfs view of it, the vmscan trace summed up. */
+const guest_memcg = z.looseObject({
+  path: z.string(),
+  max: z.number().int(),
+  lru: z.enum(['classic', 'mglru']),
+  /** /sys/kernel/mm/lru_gen/enabled as booted, and after the guest set it. */
+  lru_gen_enabled_at_boot: z.string(),
+  lru_gen_enabled: z.string(),
+  /** memory.events "max": charges that hit memory.max (each runs limit reclaim). */
+  events_max: z.number().int(),
+  current: z.number().int(),
+  peak: z.number().int(),
+  swap_current: z.number().int(),
+  /** The cgroup's block of debugfs lru_gen (before and after the write) and lru_gen_full (after). */
+  lru_gen_before: z.string(),
+  lru_gen_after: z.string(),
+  lru_gen_full_after: z.string(),
+  trace: z.object({
+    /** mm_vmscan_memcg_reclaim_begin events: try_to_free_mem_cgroup_pages calls. */
+    reclaim_calls: z.number().int(),
+    /** mm_vmscan_lru_shrink_inactive: one per shrink_folio_list pass (classic shrink_inactive_list, MGLRU evict_folios). */
+    shrink_inactive: z.looseObject({
+      events: z.number().int(),
+      nr_scanned: z.number().int(),
+      nr_reclaimed: z.number().int(),
+      nr_activate_anon: z.number().int(),
+      nr_ref_keep: z.number().int(),
+      nr_unmap_fail: z.number().int(),
+      by_nr_scanned: histogram,
+      by_nr_reclaimed: histogram,
+      by_priority: histogram,
+    }),
+    lines: z.number().int(),
+  }),
 });
 
 /** The JSON guest/pageout.c prints between ===RESULT-BEGIN=== and ===RESULT-END===. */
@@ -32,10 +73,13 @@ export const guest_report_schema = z.looseObject({
   verify: z.object({ pages: z.number().int(), mismatches: z.number().int(), readback_mismatches: z.number().int() }),
   /** Per-size mTHP stats over the whole program, sizes that moved (a guest program from before large folios has none). */
   mthp: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
+  /** The memcg case only. */
+  memcg: guest_memcg.optional(),
 });
 
 export type GuestPhase = z.infer<typeof guest_phase>;
 export type GuestReport = z.infer<typeof guest_report_schema>;
+export type GuestMemcgReport = z.infer<typeof guest_memcg>;
 
 /** The parts of a qemu run the diagnosis reads. */
 export interface ConsoleCapture {

@@ -5,8 +5,9 @@ import type { Scenario } from '../scenario/schema.js';
 import type { KvmMode } from './accelerator.js';
 import { compare_with_model, type KernelFigure } from './comparison.js';
 import { plan_experiment, type GuestExperiment } from './experiment.js';
-import { guest_phase_named, type GuestPhase } from './guest_result.js';
+import { guest_phase_named, type GuestMemcgReport, type GuestPhase } from './guest_result.js';
 import { run_guest } from './guest_run.js';
+import { compare_memcg_with_model, vmscan_summary_tracer, type VmscanSummary } from './memcg_comparison.js';
 
 export interface KernelCheckOptions {
   /** A linux-image-*.deb package file, or a bzImage with virtio-blk and zram built in. */
@@ -42,7 +43,9 @@ export interface KernelSection {
   boot_retries: string[];
   qemu_command: string[];
   experiment: GuestExperiment;
-  /** Name of the measured pageout phase (dirty-pageout, or clean-pageout in clean mode). */
+  /** The memcg case: the cgroup, MGLRU's debugfs view and the vmscan trace summed up (guest/memcg_write.c). */
+  memcg?: GuestMemcgReport;
+  /** Name of the measured pageout phase (dirty-pageout, or clean-pageout in clean mode; memcg-write in the memcg case). */
   measured_phase: string;
   /** Per-CPU TLB and CAL deltas of the measured pageout. */
   interrupts: { TLB: number[]; CAL: number[] };
@@ -57,10 +60,15 @@ export interface KernelSection {
 }
 
 export interface KernelCheckResult {
-  model: RunResult;
+  /** null when the model cannot run the scenario yet (reclaim.lru: mglru, issue 13): the kernel's counts are shown alone. */
+  model: RunResult | null;
+  /** The model's vmscan tracepoints summed as the guest sums its trace (memcg case with a model run only). */
+  model_trace?: VmscanSummary;
   kernel: KernelSection;
   /** Where the guest differs from the scenario without changing any count. */
   notes: string[];
+  /** The scenario as checked. */
+  scenario: Scenario;
 }
 
 /**
@@ -70,10 +78,15 @@ export interface KernelCheckResult {
  */
 export async function kernel_check(scenario: Scenario, options: KernelCheckOptions): Promise<KernelCheckResult> {
   const { experiment, model_scenario, notes } = plan_experiment(scenario);
-  const model = run_scenario(model_scenario, {
-    strategy: options.strategy ?? 'upstream',
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
-  });
+  // The memcg case sums the model's vmscan tracepoints as the guest sums its trace; MGLRU is not modelled yet.
+  const traced = experiment.memcg === undefined ? null : vmscan_summary_tracer();
+  const model = experiment.memcg?.lru === 'mglru'
+    ? null
+    : run_scenario(model_scenario, {
+      strategy: options.strategy ?? 'upstream',
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(traced === null ? {} : { tracer: traced.tracer }),
+    });
   const { image, boot, report } = await run_guest(experiment, {
     kernel: options.kernel,
     log_name: options.log_name ?? scenario.name,
@@ -84,10 +97,14 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
   });
   const log = boot.outcome.log_path;
   const measured = guest_phase_named(report, report.last_pageout, log);
-  const comparison = compare_with_model(model, report, experiment, log);
+  const comparison = experiment.memcg !== undefined
+    ? compare_memcg_with_model(model, traced?.summary ?? null, report, experiment, log)
+    : compare_with_model(require_model(model), report, experiment, log);
   return {
     model,
+    ...(traced === null || model === null ? {} : { model_trace: traced.summary }),
     notes,
+    scenario,
     kernel: {
       image: image.path,
       uname: report.uname_r,
@@ -100,6 +117,7 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
       boot_retries: boot.boot_retries,
       qemu_command: boot.qemu_command,
       experiment,
+      ...(report.memcg === undefined ? {} : { memcg: report.memcg }),
       measured_phase: measured.name,
       interrupts: { TLB: measured.TLB, CAL: measured.CAL },
       vmstat: measured.vmstat,
@@ -111,7 +129,19 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
   };
 }
 
-/** The result contract (reclaimsim/result@1) with the kernel's section added to the model's run record. */
+function require_model(model: RunResult | null): RunResult {
+  if (model === null) throw new Error('the madvise experiment always has a model run');
+  return model;
+}
+
+/**
+ * The result contract (reclaimsim/result@1) with the kernel's section added to the model's run
+ * record; without a model run (reclaim.lru: mglru) the record has the scenario, the kernel's
+ * section and why the model is missing.
+ */
 export function kernel_check_json(result: KernelCheckResult): string {
-  return `${stable_json({ schema: RESULT_SCHEMA, runs: [{ ...result.model, kernel: result.kernel }] })}\n`;
+  const run = result.model === null
+    ? { scenario: result.scenario, model: 'not modelled yet: issue 13 (reclaim.lru: mglru)', kernel: result.kernel }
+    : { ...result.model, ...(result.model_trace === undefined ? {} : { model_trace: result.model_trace }), kernel: result.kernel };
+  return `${stable_json({ schema: RESULT_SCHEMA, runs: [run] })}\n`;
 }

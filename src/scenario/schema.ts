@@ -213,6 +213,11 @@ const scenario_object = z
           .describe('CPU kswapd runs on; default the highest CPU no workload thread uses, none if there is none'),
         min_free_kbytes: count(1, MEMORY_MAX / 1024).optional().describe('vm.min_free_kbytes; default sqrt(16 x memory in KiB), clamped to 128..262144'),
         watermark_scale_factor: count(1, 3000).default(10).describe('vm.watermark_scale_factor, in 1/10000 of memory'),
+        // Issue 13: optional without a default, so every existing result stays as it was.
+        lru: z
+          .enum(['classic', 'mglru'])
+          .optional()
+          .describe('the LRU policy: classic (default: active/inactive lists) or mglru (the multi-generational LRU, /sys/kernel/mm/lru_gen/enabled; not modelled yet, issue 13: only kernel-check runs it, in the guest)'),
       })
       .strict()
       .optional()
