@@ -26,12 +26,17 @@ export const LRU_ACTIVE = 1;
 export const PAGEVEC_SIZE = 31;
 
 /**
- * The classic (non-MGLRU) LRU lists of one memory cgroup on the one memory node modelled
- * (struct lruvec, mem_cgroup_lruvec): the root cgroup's holds every folio not charged to a
- * child cgroup. Also the reclaim cost averages lru_note_cost keeps for get_scan_count.
+ * The LRU of one memory cgroup on the one memory node modelled (struct lruvec,
+ * mem_cgroup_lruvec): the root cgroup's holds every folio not charged to a child cgroup.
+ * Every adder, mover and deleter goes through lruvec_add_folio, lruvec_add_folio_tail and
+ * lruvec_del_folio (include/linux/mm_inline.h), the one place that chooses between the LRU
+ * policies: the multi-generational LRU when lru_gen_enabled() (issue 13, not modelled yet),
+ * else the classic active/inactive lists kept here. Also the reclaim cost averages
+ * lru_note_cost keeps for get_scan_count.
  */
 export class Lruvec {
-  readonly lists: FolioList[] = [];
+  /** The classic lists (lruvec->lists), by enum lru_list; only this class touches them. */
+  private readonly lists: FolioList[] = [];
   /** lruvec->anon_cost, lruvec->file_cost (mm/swap.c lru_note_cost). */
   anon_cost = 0;
   file_cost = 0;
@@ -44,7 +49,7 @@ export class Lruvec {
     for (let i = 0; i < NR_LRU_LISTS; i++) this.lists.push(new FolioList(folios));
   }
 
-  /** folio_lru_list: which list a folio belongs on from its flags. */
+  /** folio_lru_list: which classic list a folio belongs on from its flags. */
   folio_lru_list(pfn: number): number {
     const f = this.folios;
     if (f.test(pfn, PG_unevictable)) return LRU_UNEVICTABLE;
@@ -52,16 +57,17 @@ export class Lruvec {
     return f.test(pfn, PG_active) ? base + 1 : base;
   }
 
-  /** lruvec_add_folio: at the head of its list. */
-  add_folio(pfn: number): void {
+  /** lruvec_add_folio (mm_inline.h): at the head of its list. */
+  lruvec_add_folio(pfn: number): void {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).add(pfn);
   }
 
-  /** lruvec_add_folio_tail */
-  add_folio_tail(pfn: number): void {
+  /** lruvec_add_folio_tail (mm_inline.h): at the tail of its list (lru_move_tail's rotation). */
+  lruvec_add_folio_tail(pfn: number): void {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).add_tail(pfn);
   }
 
+  /** lruvec_del_folio (mm_inline.h): off its list. */
   lruvec_del_folio(pfn: number): void {
     (this.lists[this.folio_lru_list(pfn)] as FolioList).del(pfn);
   }
@@ -76,9 +82,33 @@ export class Lruvec {
     return this.lists[this.folio_lru_list(pfn)] as FolioList;
   }
 
-  /** Pages on all four evictable lists. */
-  nr_evictable(): number {
-    return this.lru_size(LRU_INACTIVE_ANON) + this.lru_size(LRU_ACTIVE_ANON) + this.lru_size(LRU_INACTIVE_FILE) + this.lru_size(LRU_ACTIVE_FILE);
+  /** Folios on all of this lruvec's lists (for the end-of-run accounting). */
+  nr_listed_folios(): number {
+    let n = 0;
+    for (const list of this.lists) n += list.count;
+    return n;
+  }
+
+  /** The folio at the head (newest end) of classic list `lru`, NIL when it is empty. */
+  lru_head(lru: number): number {
+    return (this.lists[lru] as FolioList).head;
+  }
+
+  /** The folio at the tail (oldest end) of classic list `lru`, NIL when it is empty: where isolate_lru_folios takes from. */
+  lru_tail(lru: number): number {
+    return (this.lists[lru] as FolioList).tail;
+  }
+
+  /** list_move of a folio at the tail of classic list `lru` to its head (isolate_lru_folios skipping a folio). */
+  lru_rotate_to_head(lru: number, pfn: number): void {
+    const list = this.lists[lru] as FolioList;
+    list.del(pfn);
+    list.add(pfn);
+  }
+
+  /** list_del of a folio from classic list `lru` by a classic isolator that knows the list. */
+  lru_del(lru: number, pfn: number): void {
+    (this.lists[lru] as FolioList).del(pfn);
   }
 }
 
@@ -199,14 +229,14 @@ export class CpuFbatches {
       const pfn = batch.folios[i] as number;
       const lruvec = this.folio_lruvec(pfn);
       if (move === 'lru_add') {
-        lruvec.add_folio(pfn);
+        lruvec.lruvec_add_folio(pfn);
       } else {
         // Skipped if isolated meanwhile (PG_lru clear).
         if (!f.test_clear(pfn, PG_lru)) continue;
         if (!f.test(pfn, PG_unevictable)) {
           lruvec.lruvec_del_folio(pfn);
           f.clear(pfn, PG_active);
-          lruvec.add_folio_tail(pfn);
+          lruvec.lruvec_add_folio_tail(pfn);
           this.vm.pgrotated += f.nr(pfn);
         }
       }
