@@ -1,6 +1,7 @@
 import { assert } from '../engine/assert.js';
 import {
   FolioList,
+  LRU_GEN_MASK,
   PG_active,
   PG_dirty,
   PG_locked,
@@ -9,6 +10,7 @@ import {
   PG_unevictable,
   type FolioTable,
 } from './folio.js';
+import { LruGenFolio } from './lru_gen.js';
 import { mem_cgroup_uncharge, type MemCgroup } from './memcontrol.js';
 import type { VmEvents } from './vmstat.js';
 
@@ -30,9 +32,9 @@ export const PAGEVEC_SIZE = 31;
  * mem_cgroup_lruvec): the root cgroup's holds every folio not charged to a child cgroup.
  * Every adder, mover and deleter goes through lruvec_add_folio, lruvec_add_folio_tail and
  * lruvec_del_folio (include/linux/mm_inline.h), the one place that chooses between the LRU
- * policies: the multi-generational LRU when lru_gen_enabled() (issue 13, not modelled yet),
- * else the classic active/inactive lists kept here. Also the reclaim cost averages
- * lru_note_cost keeps for get_scan_count.
+ * policies: the multi-generational LRU's generations (mm/lru_gen.ts) when lru_gen_enabled(),
+ * else the classic active/inactive lists kept here (which also take unevictable folios under
+ * either). Also the reclaim cost averages lru_note_cost keeps for get_scan_count.
  */
 export class Lruvec {
   /** The classic lists (lruvec->lists), by enum lru_list; only this class touches them. */
@@ -40,13 +42,18 @@ export class Lruvec {
   /** lruvec->anon_cost, lruvec->file_cost (mm/swap.c lru_note_cost). */
   anon_cost = 0;
   file_cost = 0;
+  /** lruvec->lrugen when the multi-gen LRU is enabled (lrugen->enabled), else null. */
+  readonly lrugen: LruGenFolio | null;
 
   constructor(
     private readonly folios: FolioTable,
     /** The memory cgroup whose lists these are (0: root). */
     readonly memcg_id: number,
+    /** lru_gen_enabled() at lru_gen_init_lruvec. */
+    lru_gen_enabled = false,
   ) {
     for (let i = 0; i < NR_LRU_LISTS; i++) this.lists.push(new FolioList(folios));
+    this.lrugen = lru_gen_enabled ? new LruGenFolio(folios) : null;
   }
 
   /** folio_lru_list: which classic list a folio belongs on from its flags. */
@@ -57,34 +64,43 @@ export class Lruvec {
     return f.test(pfn, PG_active) ? base + 1 : base;
   }
 
-  /** lruvec_add_folio (mm_inline.h): at the head of its list. */
+  /** lruvec_add_folio (mm_inline.h): into a generation (lru_gen_add_folio), else at the head of its list. */
   lruvec_add_folio(pfn: number): void {
+    if (this.lrugen !== null && this.lrugen.lru_gen_add_folio(pfn, false)) return;
     (this.lists[this.folio_lru_list(pfn)] as FolioList).add(pfn);
   }
 
-  /** lruvec_add_folio_tail (mm_inline.h): at the tail of its list (lru_move_tail's rotation). */
+  /** lruvec_add_folio_tail (mm_inline.h): at the tail of its list or generation (lru_move_tail's rotation). */
   lruvec_add_folio_tail(pfn: number): void {
+    if (this.lrugen !== null && this.lrugen.lru_gen_add_folio(pfn, true)) return;
     (this.lists[this.folio_lru_list(pfn)] as FolioList).add_tail(pfn);
   }
 
-  /** lruvec_del_folio (mm_inline.h): off its list. */
+  /** lruvec_del_folio (mm_inline.h): off its generation (lru_gen_del_folio, not reclaiming) or list. */
   lruvec_del_folio(pfn: number): void {
+    if (this.lrugen !== null && this.lrugen.lru_gen_del_folio(pfn, false)) return;
     (this.lists[this.folio_lru_list(pfn)] as FolioList).del(pfn);
   }
 
-  /** lruvec_lru_size: pages (not folios) on one list of this lruvec. */
+  /**
+   * lruvec_lru_size: pages (not folios) on one list of this lruvec; under the multi-gen LRU
+   * the evictable lists' sizes are its active/inactive view (lru_gen_update_size).
+   */
   lru_size(lru: number): number {
-    return (this.lists[lru] as FolioList).pages;
+    const pages = (this.lists[lru] as FolioList).pages;
+    if (this.lrugen === null || lru === LRU_UNEVICTABLE) return pages;
+    return pages + (this.lrugen.lru_size[lru] as number);
   }
 
   /** The list a listed folio is on (for a split that inserts its new folios beside it). */
   folio_list(pfn: number): FolioList {
+    if (this.lrugen !== null && ((this.folios.flags[pfn] as number) & LRU_GEN_MASK) !== 0) return this.lrugen.folio_list(pfn);
     return this.lists[this.folio_lru_list(pfn)] as FolioList;
   }
 
-  /** Folios on all of this lruvec's lists (for the end-of-run accounting). */
+  /** Folios on all of this lruvec's lists and generations (for the end-of-run accounting). */
   nr_listed_folios(): number {
-    let n = 0;
+    let n = this.lrugen === null ? 0 : this.lrugen.nr_listed_folios();
     for (const list of this.lists) n += list.count;
     return n;
   }
