@@ -46,6 +46,8 @@ export class PgData {
   /** The address spaces folios are cached in, by id: 0 is the swap space, then each file's. */
   readonly mappings: AddressSpace[] = [];
   readonly mms: MmStruct[] = [];
+  /** lru_gen_enabled(): the lruvecs keep the multi-gen LRU. */
+  readonly lru_gen_enabled: boolean;
   /** pgdat->flags (PGDAT_*). */
   flags = 0;
   /** pgdat->kswapd_failures: balance_pgdat runs in a row that reclaimed nothing. */
@@ -62,6 +64,7 @@ export class PgData {
     this.folios = new FolioTable(nr_pages);
     this.zone = new Zone(nr_pages, options.min_free_kbytes, options.watermark_scale_factor ?? DEFAULT_WATERMARK_SCALE_FACTOR);
     const lru_gen = options.lru_gen ?? false;
+    this.lru_gen_enabled = lru_gen;
     this.lruvecs.push(new Lruvec(this.folios, ROOT_MEM_CGROUP, lru_gen));
     for (const memcg of options.memcgs ?? []) {
       const id = this.memcgs.length;

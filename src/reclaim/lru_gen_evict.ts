@@ -2,8 +2,9 @@
  * The multi-gen LRU's isolation for eviction (mm/vmscan.c, 6.12): isolate_folios picks the
  * type, scan_folios walks the oldest generation from its tail, sort_folio moves aside what must
  * not be evicted yet (promoted by the walk, or protected by its tier), isolate_folio takes the
- * rest, until MIN_LRU_BATCH pages are isolated or MAX_LRU_BATCH folios looked at. evict_folios,
- * which hands the batch to shrink_folio_list, is not modelled yet (issue 13).
+ * rest, until MIN_LRU_BATCH pages are isolated or MAX_LRU_BATCH folios looked at; evict_folios
+ * hands the batch to shrink_folio_list, sorts what came back and retries the clean leftovers
+ * once. Not wired to reclaim yet (issue 13): try_to_shrink_lruvec and aging are to come.
  *
  * One zone is modelled, and reclaim_idx always covers it: no folio is ineligible, none is
  * skipped for its zone (PGSCAN_SKIP).
@@ -13,13 +14,17 @@ import {
   LRU_REFS_MASK,
   LRU_REFS_WIDTH,
   NIL,
+  PG_active,
   PG_anon,
   PG_dirty,
+  PG_locked,
   PG_lru,
+  PG_reclaim,
   PG_referenced,
   PG_swapcache,
   PG_unevictable,
   PG_workingset,
+  PG_writeback,
   type FolioTable,
 } from '../mm/folio.js';
 import { LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, type Lruvec } from '../mm/lru.js';
@@ -37,11 +42,15 @@ import {
   MIN_NR_GENS,
   type LruGenFolio,
 } from '../mm/lru_gen.js';
-import type { Kernel, ReclaimTask } from './kernel.js';
+import { Yield } from '../engine/simulator.js';
+import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { try_to_inc_min_seq } from './lru_gen_aging.js';
 import { get_tier_idx, get_type_to_scan } from './lru_gen_pid.js';
-import { MAX_SWAPPINESS, type ScanControl } from './scan_control.js';
-import { cgroup_reclaim, count_pgscan, lruvec_memcg } from './vmscan_lru.js';
-import { trace_lru_isolate } from './vmscan_trace.js';
+import { folio_mapped } from './rmap.js';
+import { make_reclaim_stat, MAX_SWAPPINESS, type ScanControl } from './scan_control.js';
+import { shrink_folio_list } from './vmscan.js';
+import { cgroup_reclaim, count_pgscan, count_pgsteal, lruvec_memcg, move_folios_to_lru } from './vmscan_lru.js';
+import { trace_lru_isolate, trace_lru_shrink_inactive } from './vmscan_trace.js';
 
 /**
  * sort_folio: true when the folio was moved instead of isolated: promoted by the page-table
@@ -170,4 +179,64 @@ export function isolate_folios(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: S
     tier = -1;
   }
   return { scanned, type };
+}
+
+/** A bound on evict_folios' passes: the first and the one retry. */
+const EVICT_PASSES_MAX = 2;
+
+/**
+ * evict_folios: under the LRU lock isolate a batch (isolate_folios), trim empty oldest
+ * generations (try_to_inc_min_seq, one more "scanned" if it did), and report nothing scanned
+ * when the type that must be kept is down to MIN_NR_GENS; then shrink_folio_list on the batch
+ * (ignore_references false: the A6 keep applies), PGSTEAL per pass. Of what comes back: an
+ * unevictable folio is left for move_folios_to_lru to cull; a folio this pass wrote (PG_reclaim,
+ * dirty or under writeback) goes back as it is (PG_referenced restored from PG_workingset:
+ * to max_seq − 1); a rejected one (active, referenced, mapped, locked, dirty, under writeback,
+ * or any on the retry) loses its refs and gets PG_active (to max_seq); a clean, unmapped,
+ * unreferenced one may have missed folio_rotate_reclaimable and gets one more
+ * shrink_folio_list call. Returns the pages scanned.
+ */
+export function* evict_folios(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl, swappiness: number): Generator<Yield, number, void> {
+  const lrugen = lruvec.lrugen as LruGenFolio;
+  const f = k.pgdat.folios;
+  if (must_sync(k, rt)) yield Yield.resume;
+  const list = new FolioList(f);
+  const isolated = isolate_folios(k, rt, lruvec, sc, swappiness, list);
+  let scanned = isolated.scanned;
+  const type = isolated.type;
+  if (try_to_inc_min_seq(lrugen, swappiness > 0)) scanned++;
+  if (lrugen.get_nr_gens(swappiness > 0 ? LRU_GEN_ANON : LRU_GEN_FILE) === MIN_NR_GENS) scanned = 0;
+  if (list.count === 0) return scanned;
+  const clean = new FolioList(f);
+  for (let pass = 0, skip_retry = false; list.count > 0; pass++, skip_retry = true) {
+    if (pass >= EVICT_PASSES_MAX) throw new Error('evict_folios retried more than once');
+    const stat = make_reclaim_stat();
+    const reclaimed = yield* shrink_folio_list(k, rt, list, sc, stat, false);
+    sc.nr.unqueued_dirty += stat.nr_unqueued_dirty;
+    sc.nr_reclaimed += reclaimed;
+    trace_lru_shrink_inactive(k, rt, sc, scanned, reclaimed, stat, type === LRU_GEN_FILE);
+    for (let pfn = list.tail, prev = NIL; pfn !== NIL; pfn = prev) {
+      prev = f.lru_prev[pfn] as number;
+      if (f.test(pfn, PG_unevictable)) continue;
+      if (f.test(pfn, PG_reclaim) && f.test(pfn, PG_dirty | PG_writeback)) {
+        if (f.test(pfn, PG_workingset)) f.set(pfn, PG_referenced);
+        continue;
+      }
+      if (skip_retry || f.test(pfn, PG_active | PG_referenced | PG_locked | PG_dirty | PG_writeback) || folio_mapped(k, pfn)) {
+        f.flags[pfn] = ((f.flags[pfn] as number) & ~(LRU_REFS_MASK | PG_referenced | PG_workingset)) | PG_active;
+        continue;
+      }
+      list.del(pfn);
+      clean.add(pfn);
+    }
+    if (must_sync(k, rt)) yield Yield.resume;
+    move_folios_to_lru(k, rt, list);
+    count_pgsteal(k, rt, sc, lruvec, reclaimed, type === LRU_GEN_FILE);
+    // list_splice_init(&clean, &list)
+    for (let pfn = clean.tail; pfn !== NIL; pfn = clean.tail) {
+      clean.del(pfn);
+      list.add(pfn);
+    }
+  }
+  return scanned;
 }

@@ -211,6 +211,8 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   if (f.test(pfn, PG_unevictable) || f.test(pfn, PG_mlocked)) return decided(ctx.activate_locked(pfn));
   // A5
   if (!sc.may_unmap && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
+  // A6 under the multi-gen LRU: folio_update_gen marked it referenced after isolation (look-around, the walk).
+  if (!ignore_references && k.pgdat.lru_gen_enabled && f.test(pfn, PG_referenced) && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
   // A7
   count_dirty_writeback(ctx, pfn, nr_pages);
   // A8
