@@ -4,7 +4,9 @@
  * it until reclaim dispatches there). Exact counts derived from 6.12 mm/vmscan.c: a fresh
  * lruvec's first evict only trims empty generations, the next takes one MIN_LRU_BATCH batch
  * from the oldest generation, which zram writes and frees in the same shrink_folio_list call
- * (docs/design/mglru.md §6.6 W4a); rejected folios go back to the youngest generation.
+ * (docs/design/mglru.md §6.6 W4a); rejected folios go back to the youngest generation;
+ * try_to_shrink_lruvec's priority sequence (§6.5, with the pages in max_seq − 1 as the model
+ * places them until faults mark folios active: first batch at priority 10, not 9).
  */
 import { describe, expect, it } from 'vitest';
 import type { Task, Yield } from '../src/engine/simulator.js';
@@ -14,6 +16,7 @@ import { PTE_ACCESSED, PTE_PRESENT, type MmStruct } from '../src/mm/mm_struct.js
 import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
 import { inc_max_seq } from '../src/reclaim/lru_gen_aging.js';
 import { evict_folios } from '../src/reclaim/lru_gen_evict.js';
+import { should_run_aging, try_to_shrink_lruvec } from '../src/reclaim/lru_gen_shrink.js';
 import { make_reclaim_stat, make_scan_control } from '../src/reclaim/scan_control.js';
 import { shrink_folio_list } from '../src/reclaim/vmscan.js';
 import { builtin_strategy } from '../src/reclaim/strategies/index.js';
@@ -120,4 +123,31 @@ describe('shrink_folio_list\'s A6 keep (lru_gen_enabled, mapped, PG_referenced)'
       expect(stat.nr_ref_keep).toBe(0);
     });
   }
+});
+
+describe('try_to_shrink_lruvec (get_nr_to_scan, should_run_aging, should_abort_scan)', () => {
+  it('trims at priority 12, ages at 11 (ending the pass), evicts one batch of 64 at 10, then one batch per call at 12', () => {
+    const h = harness(5000, 'mglru');
+    const lruvec = h.k.pgdat.lruvec;
+    const lrugen = lruvec.lrugen as LruGenFolio;
+    const pass = (priority: number): { aged: boolean; reclaimed: number } => {
+      const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority });
+      const aged = run_task(h, (rt) => try_to_shrink_lruvec(h.k, rt, lruvec, sc));
+      return { aged, reclaimed: sc.nr_reclaimed };
+    };
+    // 5000 pages in seq 2 (max_seq − 1): at 12, 5000 >> 12 = 1 to scan; evict finds gens 0, 1
+    // empty, trims min_seq to 2 and, down to two generations, reports nothing scanned.
+    expect(pass(12)).toEqual({ aged: false, reclaimed: 0 });
+    expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([3, 2, 2]);
+    expect(should_run_aging(lrugen, 3, true)).toEqual({ age: true, nr_to_scan: 0 });
+    expect(pass(11)).toEqual({ aged: true, reclaimed: 0 });
+    expect(lrugen.max_seq).toBe(4);
+    // Three generations, the oldest-but-one (seq 2) holds everything: no aging; 5000 >> 10 = 4.
+    expect(should_run_aging(lrugen, 4, true)).toEqual({ age: false, nr_to_scan: 5000 });
+    expect(pass(10)).toEqual({ aged: false, reclaimed: 64 });
+    expect(pass(12)).toEqual({ aged: false, reclaimed: 64 });
+    expect(h.calls).toEqual([64, 64]);
+    expect([lrugen.max_seq, ...lrugen.min_seq, lrugen.list(2, LRU_GEN_ANON).count]).toEqual([4, 2, 2, 5000 - 128]);
+    expect(h.k.pgdat.vm.pswpout).toBe(128);
+  });
 });
