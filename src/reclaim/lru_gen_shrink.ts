@@ -4,8 +4,9 @@
  * instead, below DEF_PRIORITY, when should_run_aging finds too few cold pages, which ends the
  * lruvec's pass — until should_abort_scan. lru_gen_shrink_lruvec is memcg limit reclaim's entry.
  *
- * Not wired to reclaim yet (issue 13): shrink_node.ts still runs the classic LRU, and
- * reclaim.lru: mglru is refused. Aging here is inc_max_seq alone: the page-table walk that
+ * shrink_lruvec sends memcg limit reclaim here and kswapd_age_node calls lru_gen_age_node;
+ * root reclaim's lru_gen_shrink_node (kswapd, direct reclaim) is not modelled yet (issue 13),
+ * so reclaim.lru: mglru stays refused. Aging here is inc_max_seq alone: the page-table walk that
  * clears accessed bits first (try_to_inc_max_seq → walk_mm) is to come. memory.min/low and the
  * memcg LRU (lru_gen_rotate_memcg) are not modelled; every cgroup is online.
  */
@@ -13,11 +14,14 @@ import { Yield } from '../engine/simulator.js';
 import { blk_flush_plug, BlkPlug } from '../block/blk_mq.js';
 import type { Lruvec } from '../mm/lru.js';
 import { ANON_AND_FILE, lru_gen_from_seq, MIN_LRU_BATCH, MIN_NR_GENS, type LruGenFolio } from '../mm/lru_gen.js';
+import { LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from '../mm/lru.js';
+import type { PgData } from '../mm/pgdat.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { inc_max_seq } from './lru_gen_aging.js';
 import { evict_folios } from './lru_gen_evict.js';
 import { DEF_PRIORITY, DEFAULT_SWAPPINESS, type ScanControl } from './scan_control.js';
+import { can_reclaim_anon_pages } from './vmscan_lru.js';
 
 /** A bound on try_to_shrink_lruvec's evictions in one call; far above any scenario's need. */
 const EVICT_LOOPS_MAX = 10_000_000;
@@ -117,4 +121,31 @@ export function* lru_gen_shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruve
     blk_flush_plug(rt.plug as BlkPlug, rt.cpu, rt.task.now_ns);
     rt.plug = null;
   }
+}
+
+/** fls_long: the 1-based index of the highest set bit, 0 for 0. */
+function fls_long(x: number): number {
+  return x <= 0 ? 0 : Math.floor(Math.log2(x)) + 1;
+}
+
+/**
+ * set_initial_priority: for a reclaim starting at DEF_PRIORITY that wants at least
+ * MIN_LRU_BATCH pages, start where (inactive >> priority) ≈ nr_to_reclaim: fls(inactive) − 1 −
+ * fls(nr_to_reclaim − 1), clamped to [DEF_PRIORITY / 2, DEF_PRIORITY]; inactive counts the
+ * node's inactive file pages, and inactive anon when swap has room.
+ */
+export function set_initial_priority(pgdat: PgData, sc: ScanControl): void {
+  if (sc.priority !== DEF_PRIORITY || sc.nr_to_reclaim < MIN_LRU_BATCH) return;
+  let reclaimable = pgdat.node_lru_pages(LRU_INACTIVE_FILE);
+  if (can_reclaim_anon_pages(pgdat)) reclaimable += pgdat.node_lru_pages(LRU_INACTIVE_ANON);
+  const priority = fls_long(reclaimable) - 1 - fls_long(sc.nr_to_reclaim - 1);
+  sc.priority = Math.min(Math.max(priority, DEF_PRIORITY / 2), DEF_PRIORITY);
+}
+
+/**
+ * lru_gen_age_node, kswapd's aging hook under the multi-gen LRU: no generation is made here;
+ * it sets the initial priority, and with min_ttl_ms 0 (the default) checks nothing else.
+ */
+export function lru_gen_age_node(k: Kernel, sc: ScanControl): void {
+  set_initial_priority(k.pgdat, sc);
 }

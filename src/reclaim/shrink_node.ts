@@ -5,9 +5,10 @@
  * (memcg limit reclaim), and kswapd_age_node for kswapd's balance_pgdat (kswapd.ts).
  *
  * The LRU policy is chosen where 6.12 chooses it (lru_gen_enabled()): shrink_node sends root
- * reclaim to lru_gen_shrink_node, shrink_lruvec sends cgroup reclaim to lru_gen_shrink_lruvec,
- * kswapd_age_node to lru_gen_age_node. The multi-generational LRU is not modelled yet (issue
- * 13): each of those points runs the classic LRU of lru_classic.ts.
+ * reclaim to lru_gen_shrink_node, shrink_lruvec sends cgroup reclaim to lru_gen_shrink_lruvec
+ * (lru_gen_shrink.ts), kswapd_age_node to lru_gen_age_node; otherwise the classic LRU of
+ * lru_classic.ts runs. lru_gen_shrink_node is not modelled yet (issue 13): reclaim.lru: mglru
+ * is refused by run_scenario, and root reclaim under it stops with an error.
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
@@ -17,16 +18,25 @@ import { ROOT_MEM_CGROUP } from '../mm/memcontrol.js';
 import { PGDAT_DIRTY, PGDAT_WRITEBACK, type PgData } from '../mm/pgdat.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { kswapd_age_node_classic, prepare_scan_control, shrink_lruvec_classic } from './lru_classic.js';
+import { lru_gen_age_node, lru_gen_shrink_lruvec } from './lru_gen_shrink.js';
 import { DEF_PRIORITY, make_scan_control, SWAP_CLUSTER_MAX, type ScanControl } from './scan_control.js';
 import { can_reclaim_anon_pages, cgroup_reclaim } from './vmscan_lru.js';
 import { trace_reclaim_begin, trace_reclaim_end } from './vmscan_trace.js';
 
+/** root_reclaim: no target cgroup, or the root one. */
+function root_reclaim(sc: ScanControl): boolean {
+  return !cgroup_reclaim(sc) || sc.target_memcg === ROOT_MEM_CGROUP;
+}
+
 /**
- * shrink_lruvec (mm/vmscan.c; kernel-spec E1): the one lruvec's reclaim. 6.12 sends cgroup
- * (non-root) reclaim under lru_gen to lru_gen_shrink_lruvec here; the classic body is
- * lru_classic.ts's.
+ * shrink_lruvec (mm/vmscan.c; kernel-spec E1): the one lruvec's reclaim: cgroup (non-root)
+ * reclaim under lru_gen goes to lru_gen_shrink_lruvec; the classic body is lru_classic.ts's.
  */
 function* shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl): Generator<Yield, void, void> {
+  if (k.pgdat.lru_gen_enabled && !root_reclaim(sc)) {
+    yield* lru_gen_shrink_lruvec(k, rt, lruvec, sc);
+    return;
+  }
   yield* shrink_lruvec_classic(k, rt, lruvec, sc);
 }
 
@@ -94,9 +104,12 @@ export function* shrink_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): Gener
   const pgdat = k.pgdat;
   const nr = sc.nr;
   nr.dirty = nr.unqueued_dirty = nr.congested = nr.writeback = nr.immediate = nr.taken = nr.file_taken = 0;
+  // lru_gen_shrink_node: not modelled yet (issue 13).
+  assert(!pgdat.lru_gen_enabled || !root_reclaim(sc), 'root reclaim under the multi-gen LRU (lru_gen_shrink_node) is not modelled yet: issue 13');
   const nr_reclaimed = sc.nr_reclaimed;
   if (must_sync(k, rt)) yield Yield.resume;
-  prepare_scan_control(k, sc);
+  // prepare_scan_control returns at once under lru_gen.
+  if (!pgdat.lru_gen_enabled) prepare_scan_control(k, sc);
   yield* shrink_node_memcgs(k, rt, sc);
   const nr_node_reclaimed = sc.nr_reclaimed - nr_reclaimed;
   if (rt.is_kswapd) {
@@ -178,10 +191,14 @@ export function* try_to_free_mem_cgroup_pages(k: Kernel, rt: ReclaimTask, memcg_
 }
 
 /**
- * kswapd_age_node (mm/vmscan.c): 6.12 runs lru_gen_age_node here under lru_gen; the classic
- * body is lru_classic.ts's.
+ * kswapd_age_node (mm/vmscan.c): lru_gen_age_node under lru_gen, else the classic body of
+ * lru_classic.ts.
  */
 export function* kswapd_age_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): Generator<Yield, void, void> {
+  if (k.pgdat.lru_gen_enabled) {
+    lru_gen_age_node(k, sc);
+    return;
+  }
   yield* kswapd_age_node_classic(k, rt, sc);
 }
 
