@@ -128,6 +128,9 @@ export class Lruvec {
   }
 }
 
+/** The move a per-CPU batch applies at drain (lru_add, lru_move_tail, lru_activate of mm/swap.c). */
+type BatchMove = 'lru_add' | 'lru_move_tail' | 'lru_activate';
+
 /**
  * A per-CPU folio_batch of pending LRU moves (mm/swap.c cpu_fbatches): each entry holds a
  * reference until the batch is drained.
@@ -138,13 +141,14 @@ class FolioBatch {
 }
 
 /**
- * The per-CPU batches that delay LRU additions and rotations (mm/swap.c cpu_fbatches:
- * lru_add, lru_move_tail), node-wide: at drain each folio goes to the lruvec of the memory
+ * The per-CPU batches that delay LRU additions, rotations and activations (mm/swap.c
+ * cpu_fbatches: lru_add, lru_move_tail, lru_activate), node-wide: at drain each folio goes to the lruvec of the memory
  * cgroup it is charged to (folio_lruvec).
  */
 export class CpuFbatches {
   private readonly lru_add: FolioBatch[] = [];
   private readonly lru_move_tail: FolioBatch[] = [];
+  private readonly lru_activate: FolioBatch[] = [];
   /** The root cgroup's lruvec, the only one when no cgroup is configured. */
   private readonly root: Lruvec;
   private readonly single_lruvec: boolean;
@@ -161,6 +165,7 @@ export class CpuFbatches {
     for (let cpu = 0; cpu < nr_cpus; cpu++) {
       this.lru_add.push(new FolioBatch());
       this.lru_move_tail.push(new FolioBatch());
+      this.lru_activate.push(new FolioBatch());
     }
     this.root = lruvecs[0] as Lruvec;
     this.single_lruvec = lruvecs.length === 1;
@@ -212,15 +217,27 @@ export class CpuFbatches {
     this.batch_add(this.lru_move_tail[cpu] as FolioBatch, pfn, 'lru_move_tail');
   }
 
+  /**
+   * folio_activate (mm/swap.c): queue an inactive, evictable folio on the LRU for activation
+   * on this CPU's lru_activate batch. Only the multi-gen LRU's look-around calls it here.
+   */
+  folio_activate(cpu: number, pfn: number): void {
+    const f = this.folios;
+    if (f.test(pfn, PG_active) || f.test(pfn, PG_unevictable) || !f.test(pfn, PG_lru)) return;
+    this.batch_add(this.lru_activate[cpu] as FolioBatch, pfn, 'lru_activate');
+  }
+
   /** lru_add_drain: drain this CPU's batches. */
   lru_add_drain(cpu: number): void {
     this.move_lru(this.lru_add[cpu] as FolioBatch, 'lru_add');
     this.move_lru(this.lru_move_tail[cpu] as FolioBatch, 'lru_move_tail');
+    const activate = this.lru_activate[cpu] as FolioBatch;
+    if (activate.count > 0) this.move_lru(activate, 'lru_activate');
   }
 
   /** Calls `visit` for each entry of every per-CPU batch (each holds a reference). */
   for_each_batched(visit: (pfn: number) => void): void {
-    for (const b of [...this.lru_add, ...this.lru_move_tail]) for (let i = 0; i < b.count; i++) visit(b.folios[i] as number);
+    for (const b of [...this.lru_add, ...this.lru_move_tail, ...this.lru_activate]) for (let i = 0; i < b.count; i++) visit(b.folios[i] as number);
   }
 
   /** Folios waiting in per-CPU batches (for the end-of-run accounting). */
@@ -228,24 +245,34 @@ export class CpuFbatches {
     let n = 0;
     for (const b of this.lru_add) n += b.count;
     for (const b of this.lru_move_tail) n += b.count;
+    for (const b of this.lru_activate) n += b.count;
     return n;
   }
 
   /** __folio_batch_add_and_move: add with a reference; a full batch (or a large folio) drains. */
-  private batch_add(batch: FolioBatch, pfn: number, move: 'lru_add' | 'lru_move_tail'): void {
+  private batch_add(batch: FolioBatch, pfn: number, move: BatchMove): void {
     this.folios.get(pfn);
     batch.folios[batch.count++] = pfn;
     if (batch.count === PAGEVEC_SIZE || this.folios.order[pfn] !== 0) this.move_lru(batch, move);
   }
 
   /** folio_batch_move_lru: apply the move to each folio, then drop the batch's references. */
-  private move_lru(batch: FolioBatch, move: 'lru_add' | 'lru_move_tail'): void {
+  private move_lru(batch: FolioBatch, move: BatchMove): void {
     const f = this.folios;
     for (let i = 0; i < batch.count; i++) {
       const pfn = batch.folios[i] as number;
       const lruvec = this.folio_lruvec(pfn);
       if (move === 'lru_add') {
         lruvec.lruvec_add_folio(pfn);
+      } else if (move === 'lru_activate') {
+        // lru_activate: PGACTIVATE (the cgroup's memory.stat count is not kept).
+        if (!f.test_clear(pfn, PG_lru)) continue;
+        if (!f.test(pfn, PG_active) && !f.test(pfn, PG_unevictable)) {
+          lruvec.lruvec_del_folio(pfn);
+          f.set(pfn, PG_active);
+          lruvec.lruvec_add_folio(pfn);
+          this.vm.pgactivate += f.nr(pfn);
+        }
       } else {
         // Skipped if isolated meanwhile (PG_lru clear).
         if (!f.test_clear(pfn, PG_lru)) continue;

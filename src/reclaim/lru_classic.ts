@@ -201,7 +201,7 @@ function* shrink_active_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lru
       continue;
     }
     // Referenced or not, an anon folio is deactivated (only VM_EXEC file folios rotate).
-    folio_referenced(k, pfn);
+    folio_referenced(k, pfn, rt.cpu);
     f.clear(pfn, PG_active);
     f.set(pfn, PG_workingset);
     l_inactive.add(pfn);
