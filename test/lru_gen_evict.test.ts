@@ -5,8 +5,7 @@
  * lruvec's first evict only trims empty generations, the next takes one MIN_LRU_BATCH batch
  * from the oldest generation, which zram writes and frees in the same shrink_folio_list call
  * (docs/design/mglru.md §6.6 W4a); rejected folios go back to the youngest generation;
- * try_to_shrink_lruvec's priority sequence (§6.5, with the pages in max_seq − 1 as the model
- * places them until faults mark folios active: first batch at priority 10, not 9).
+ * try_to_shrink_lruvec's priority sequence for faulted folios (§6.5: first batch at priority 9).
  */
 import { describe, expect, it } from 'vitest';
 import type { Task, Yield } from '../src/engine/simulator.js';
@@ -33,7 +32,7 @@ interface Harness {
 }
 
 /** A 64 MiB node on zram, `pages` written pages of one process (accessed bits cleared), the LRU policy `lru`. */
-function harness(pages: number, lru: 'classic' | 'mglru'): Harness {
+function harness(pages: number, lru: 'classic' | 'mglru', faulted = false): Harness {
   const scenario = parse_scenario(`
 machine: { cpus: 2, memory: 64MiB }
 swap: { device: zram, size: 64MiB }
@@ -51,7 +50,22 @@ reclaim: { kswapd_cpu: none, lru: ${lru} }
   k.machine.switch_mm(0, mm.context, 0);
   populate_written(k, 0, mm, vma);
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) & ~PTE_ACCESSED;
+  if (lru === 'mglru' && !faulted) to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
   return { k, mm, calls };
+}
+
+/**
+ * Faulted folios enter the youngest generation (PG_active from lru_gen_in_fault); these cases
+ * start from max_seq − 1 instead, where anon folios added outside a fault go: each folio, in
+ * order, is taken off and put back without PG_active.
+ */
+function to_second_youngest(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  for (let vpn = start; vpn < end; vpn++) {
+    const pfn = mm.pte_val[vpn] as number;
+    k.pgdat.lruvec.lruvec_del_folio(pfn);
+    k.pgdat.folios.clear(pfn, PG_active);
+    k.pgdat.lruvec.lruvec_add_folio(pfn);
+  }
 }
 
 function run_task<T>(h: Harness, body: (rt: ReclaimTask) => Generator<Yield, T, void>): T {
@@ -126,28 +140,33 @@ describe('shrink_folio_list\'s A6 keep (lru_gen_enabled, mapped, PG_referenced)'
 });
 
 describe('try_to_shrink_lruvec (get_nr_to_scan, should_run_aging, should_abort_scan)', () => {
-  it('trims at priority 12, ages at 11 (ending the pass), evicts one batch of 64 at 10, then one batch per call at 12', () => {
-    const h = harness(5000, 'mglru');
+  // docs/design/mglru.md §6.5, and the 6.12 guest's memcg-write-24m (mglru-expected.json:
+  // first pass at priority 9, then one per call at 12).
+  it('for faulted folios (youngest generation): trims at 12, ages at 11 and 10 (ending the passes), evicts one batch of 64 at 9, then one per call at 12', () => {
+    const h = harness(5000, 'mglru', true);
     const lruvec = h.k.pgdat.lruvec;
     const lrugen = lruvec.lrugen as LruGenFolio;
+    expect(lrugen.list(3, LRU_GEN_ANON).count).toBe(5000);
     const pass = (priority: number): { aged: boolean; reclaimed: number } => {
       const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority });
       const aged = run_task(h, (rt) => try_to_shrink_lruvec(h.k, rt, lruvec, sc));
       return { aged, reclaimed: sc.nr_reclaimed };
     };
-    // 5000 pages in seq 2 (max_seq − 1): at 12, 5000 >> 12 = 1 to scan; evict finds gens 0, 1
-    // empty, trims min_seq to 2 and, down to two generations, reports nothing scanned.
+    // 5000 >> 12 = 1 to scan; evict finds gens 0, 1 empty, trims min_seq to 2 and, down to two
+    // generations, reports nothing scanned.
     expect(pass(12)).toEqual({ aged: false, reclaimed: 0 });
     expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([3, 2, 2]);
     expect(should_run_aging(lrugen, 3, true)).toEqual({ age: true, nr_to_scan: 0 });
     expect(pass(11)).toEqual({ aged: true, reclaimed: 0 });
-    expect(lrugen.max_seq).toBe(4);
-    // Three generations, the oldest-but-one (seq 2) holds everything: no aging; 5000 >> 10 = 4.
-    expect(should_run_aging(lrugen, 4, true)).toEqual({ age: false, nr_to_scan: 5000 });
-    expect(pass(10)).toEqual({ aged: false, reclaimed: 64 });
+    // max_seq 4: three generations, but seq 2 (the oldest-but-one) holds less than a quarter.
+    expect(should_run_aging(lrugen, 4, true)).toEqual({ age: true, nr_to_scan: 5000 });
+    expect(pass(10)).toEqual({ aged: true, reclaimed: 0 });
+    expect(lrugen.max_seq).toBe(5);
+    // 5000 >> 9 = 9: the first evict trims min_seq to 3 (scanned 1), the second takes 64.
+    expect(pass(9)).toEqual({ aged: false, reclaimed: 64 });
     expect(pass(12)).toEqual({ aged: false, reclaimed: 64 });
     expect(h.calls).toEqual([64, 64]);
-    expect([lrugen.max_seq, ...lrugen.min_seq, lrugen.list(2, LRU_GEN_ANON).count]).toEqual([4, 2, 2, 5000 - 128]);
+    expect([lrugen.max_seq, ...lrugen.min_seq, lrugen.list(3, LRU_GEN_ANON).count]).toEqual([5, 3, 3, 5000 - 128]);
     expect(h.k.pgdat.vm.pswpout).toBe(128);
   });
 });

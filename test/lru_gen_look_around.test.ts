@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Task, Yield } from '../src/engine/simulator.js';
-import { PG_referenced } from '../src/mm/folio.js';
+import { PG_active, PG_referenced } from '../src/mm/folio.js';
 import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
 import { PTE_ACCESSED, type MmStruct } from '../src/mm/mm_struct.js';
 import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
@@ -39,9 +39,24 @@ reclaim: { kswapd_cpu: none, lru: mglru }
   k.machine.switch_mm(0, mm.context, 0);
   populate_written(k, 0, mm, vma);
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
+  to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
   // The region starts at a PMD boundary.
   expect(vma.start_vpn % 512).toBe(0);
   return { k, mm, start: vma.start_vpn, calls };
+}
+
+/**
+ * Faulted folios enter the youngest generation (PG_active from lru_gen_in_fault); these cases
+ * start from max_seq − 1 instead, where anon folios added outside a fault go: each folio, in
+ * order, is taken off and put back without PG_active.
+ */
+function to_second_youngest(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  for (let vpn = start; vpn < end; vpn++) {
+    const pfn = mm.pte_val[vpn] as number;
+    k.pgdat.lruvec.lruvec_del_folio(pfn);
+    k.pgdat.folios.clear(pfn, PG_active);
+    k.pgdat.lruvec.lruvec_add_folio(pfn);
+  }
 }
 
 function young(mm: MmStruct, vpn: number): boolean {

@@ -152,6 +152,8 @@ export class CpuFbatches {
   /** The root cgroup's lruvec, the only one when no cgroup is configured. */
   private readonly root: Lruvec;
   private readonly single_lruvec: boolean;
+  /** lru_gen_enabled() */
+  private readonly lru_gen: boolean;
 
   constructor(
     private readonly folios: FolioTable,
@@ -169,6 +171,7 @@ export class CpuFbatches {
     }
     this.root = lruvecs[0] as Lruvec;
     this.single_lruvec = lruvecs.length === 1;
+    this.lru_gen = this.root.lrugen !== null;
   }
 
   /** folio_lruvec: the lruvec of the memory cgroup the folio is charged to. */
@@ -189,9 +192,16 @@ export class CpuFbatches {
     return true;
   }
 
-  /** folio_add_lru: queue a folio for the LRU on this CPU's lru_add batch (takes a reference). */
-  folio_add_lru(cpu: number, pfn: number): void {
-    assert(!this.folios.test(pfn, PG_lru), () => `folio_add_lru of folio ${pfn} already on the LRU`);
+  /**
+   * folio_add_lru: queue a folio for the LRU on this CPU's lru_add batch (takes a reference).
+   * Under the multi-gen LRU a folio added in a page fault (`in_fault`: lru_gen_in_fault, set
+   * around handle_mm_fault; no VMA here has VM_SEQ_READ/VM_RAND_READ) is marked active, so it
+   * enters the youngest generation.
+   */
+  folio_add_lru(cpu: number, pfn: number, in_fault = false): void {
+    const f = this.folios;
+    assert(!f.test(pfn, PG_lru), () => `folio_add_lru of folio ${pfn} already on the LRU`);
+    if (in_fault && this.lru_gen && !f.test(pfn, PG_unevictable)) f.set(pfn, PG_active);
     this.batch_add(this.lru_add[cpu] as FolioBatch, pfn, 'lru_add');
   }
 
