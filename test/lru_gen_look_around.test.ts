@@ -3,7 +3,7 @@
  * the multi-gen LRU: the window of up to 64 PTEs around a young PTE inside its PMD, what an
  * isolated or a listed neighbour gets, and docs/design/mglru.md §6.6 W3 (a young batch at
  * eviction is kept whole: one FOLIOREF_KEEP, 63 A6 keeps, nothing reclaimed, no flush, back at
- * max_seq). Derived from 6.12 mm/vmscan.c and mm/rmap.c.
+ * max_seq), after the aging walk. Derived from 6.12 mm/vmscan.c and mm/rmap.c.
  */
 import { describe, expect, it } from 'vitest';
 import type { Task, Yield } from '../src/engine/simulator.js';
@@ -21,7 +21,7 @@ import type { Tracer } from '../src/hw/tracer.js';
 import { populate_written } from '../src/workload/populate.js';
 
 /** A 64 MiB node on zram with the multi-gen LRU and `pages` written pages, all young (accessed bits set). */
-function harness(pages: number): { k: Kernel; mm: MmStruct; start: number; calls: number[] } {
+function harness(pages: number, faulted = false): { k: Kernel; mm: MmStruct; start: number; calls: number[] } {
   const scenario = parse_scenario(`
 machine: { cpus: 2, memory: 64MiB }
 swap: { device: zram, size: 64MiB }
@@ -39,7 +39,7 @@ reclaim: { kswapd_cpu: none, lru: mglru }
   k.machine.switch_mm(0, mm.context, 0);
   populate_written(k, 0, mm, vma);
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
-  to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
+  if (!faulted) to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
   // The region starts at a PMD boundary.
   expect(vma.start_vpn % 512).toBe(0);
   return { k, mm, start: vma.start_vpn, calls };
@@ -91,12 +91,18 @@ describe('lru_gen_look_around from folio_referenced', () => {
 
 describe('W3: a young batch at eviction', () => {
   it('is kept whole: one shrink_folio_list call of 64, nothing reclaimed, no flush, all 64 back at max_seq; the next 64 are young still', () => {
-    const { k, mm, start, calls } = harness(5000);
+    // Faulted folios (max_seq 3). Priority 12 trims, 11 ages with the mm's first, forced walk
+    // (every accessed bit cleared, no folio moves), 10 ages without a walk (the mm was not
+    // used since); then the region is touched again, and 9 evicts the first 64, all young.
+    const { k, mm, start, calls } = harness(5000, true);
     const lruvec = k.pgdat.lruvec;
     const lrugen = lruvec.lrugen as LruGenFolio;
     const f = k.pgdat.folios;
     let reclaimed = 0;
-    for (const priority of [12, 11, 10]) {
+    for (const priority of [12, 11, 10, 9]) {
+      if (priority === 11) expect(young(mm, start + 100)).toBe(true);
+      if (priority === 10) expect(young(mm, start + 100)).toBe(false);
+      if (priority === 9) for (let vpn = start; vpn < start + 5000; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
       const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority });
       k.sim.spawn('reclaimer', 0, function* (task: Task): Generator<Yield, void, void> {
         yield* try_to_shrink_lruvec(k, new ReclaimTask(task, 1), lruvec, sc);
@@ -104,15 +110,16 @@ describe('W3: a young batch at eviction', () => {
       k.sim.run({ events_max: 1_000_000, time_ns_max: 1e12 });
       reclaimed += sc.nr_reclaimed;
     }
+    expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([5, 3, 3]);
     expect(calls).toEqual([64]);
     expect(reclaimed).toBe(0);
     const vm = k.pgdat.vm;
     expect([vm.pgscan_direct, vm.pgsteal_direct, vm.pgactivate, vm.pswpout, k.machine.arch.remote_flush_rounds()]).toEqual([64, 0, 0, 0, 0]);
     expect(Object.values(k.machine.arch.vm_events()).every((n) => n === 0)).toBe(true);
-    // max_seq 4: generation 0 holds the kept batch, PG_referenced cleared by the post-loop sort.
-    expect(lrugen.list(0, LRU_GEN_ANON).count).toBe(64);
+    // max_seq 5: generation 1 holds the kept batch, PG_referenced cleared by the post-loop sort.
+    expect(lrugen.list(1, LRU_GEN_ANON).count).toBe(64);
     const kept = mm.pte_val[start + 5] as number;
-    expect([folio_lru_gen(f, kept), f.test(kept, PG_referenced)]).toEqual([0, false]);
+    expect([folio_lru_gen(f, kept), f.test(kept, PG_referenced)]).toEqual([1, false]);
     expect([young(mm, start + 63), young(mm, start + 64)]).toEqual([false, true]);
   });
 });

@@ -74,6 +74,12 @@ export class LruGenFolio {
   readonly protected = [new Float64Array(MAX_NR_TIERS - 1), new Float64Array(MAX_NR_TIERS - 1)];
   readonly evicted = [new Float64Array(MAX_NR_TIERS), new Float64Array(MAX_NR_TIERS)];
   readonly refaulted = [new Float64Array(MAX_NR_TIERS), new Float64Array(MAX_NR_TIERS)];
+  /**
+   * lruvec->mm_state: the sequence number of the last completed walk of the cgroup's mm list
+   * (lru_gen_init_lruvec: MIN_NR_GENS), and the walk's position in that list — head and tail
+   * as indexes (−1: the list head; tail null: not set yet).
+   */
+  readonly mm_state: { seq: number; head: number | null; tail: number | null } = { seq: MIN_NR_GENS, head: null, tail: null };
 
   constructor(private readonly f: FolioTable) {
     for (let i = 0; i < MAX_NR_GENS * ANON_AND_FILE; i++) this.folios.push(new FolioList(f));

@@ -6,9 +6,9 @@
  *
  * shrink_lruvec sends memcg limit reclaim here and kswapd_age_node calls lru_gen_age_node;
  * root reclaim's lru_gen_shrink_node (kswapd, direct reclaim) is not modelled yet (issue 13),
- * so reclaim.lru: mglru stays refused. Aging here is inc_max_seq alone: the page-table walk that
- * clears accessed bits first (try_to_inc_max_seq → walk_mm) is to come. memory.min/low and the
- * memcg LRU (lru_gen_rotate_memcg) are not modelled; every cgroup is online.
+ * so reclaim.lru: mglru stays refused. Aging is try_to_inc_max_seq (lru_gen_walk.ts).
+ * memory.min/low and the memcg LRU (lru_gen_rotate_memcg) are not modelled; every cgroup is
+ * online.
  */
 import { Yield } from '../engine/simulator.js';
 import { blk_flush_plug, BlkPlug } from '../block/blk_mq.js';
@@ -18,8 +18,8 @@ import { LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from '../mm/lru.js';
 import type { PgData } from '../mm/pgdat.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
-import { inc_max_seq } from './lru_gen_aging.js';
 import { evict_folios } from './lru_gen_evict.js';
+import { try_to_inc_max_seq } from './lru_gen_walk.js';
 import { DEF_PRIORITY, DEFAULT_SWAPPINESS, type ScanControl } from './scan_control.js';
 import { can_reclaim_anon_pages } from './vmscan_lru.js';
 
@@ -66,11 +66,12 @@ export function should_run_aging(lrugen: LruGenFolio, max_seq: number, can_swap:
  * needed or at DEF_PRIORITY (which never ages); otherwise age (try_to_inc_max_seq) and return
  * −1, which ends this lruvec's pass, or 0 if another aging got there first.
  */
-export function get_nr_to_scan(lrugen: LruGenFolio, sc: ScanControl, can_swap: boolean): number {
+export function get_nr_to_scan(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl, can_swap: boolean): number {
+  const lrugen = lruvec.lrugen as LruGenFolio;
   const max_seq = lrugen.max_seq;
   const { age, nr_to_scan } = should_run_aging(lrugen, max_seq, can_swap);
   if (!age || sc.priority === DEF_PRIORITY) return Math.floor(nr_to_scan / 2 ** sc.priority);
-  return inc_max_seq(lrugen, max_seq, can_swap) ? -1 : 0;
+  return try_to_inc_max_seq(k, rt, lruvec, max_seq, can_swap, false) ? -1 : 0;
 }
 
 /**
@@ -90,13 +91,12 @@ export function should_abort_scan(k: Kernel, rt: ReclaimTask, sc: ScanControl): 
  * all unqueued-dirty is left out: no file folio is counted unqueued-dirty here (A7).
  */
 export function* try_to_shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl): Generator<Yield, boolean, void> {
-  const lrugen = lruvec.lrugen as LruGenFolio;
   const swappiness = get_swappiness(k, sc);
   let scanned = 0;
   let nr_to_scan = 0;
   for (let loops = 0; ; loops++) {
     if (loops >= EVICT_LOOPS_MAX) throw new Error('try_to_shrink_lruvec does not converge');
-    nr_to_scan = get_nr_to_scan(lrugen, sc, swappiness > 0);
+    nr_to_scan = get_nr_to_scan(k, rt, lruvec, sc, swappiness > 0);
     if (nr_to_scan <= 0) break;
     const delta = yield* evict_folios(k, rt, lruvec, sc, swappiness);
     if (delta === 0) break;
