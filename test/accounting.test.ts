@@ -90,7 +90,7 @@ function state_problems(k: Kernel): string[] {
   }
   check(f.nr_free_pages + used_pages === f.nr_pages, `free ${f.nr_free_pages} + used ${used_pages} != ${f.nr_pages}`);
   // Nothing isolated: every used folio is on an LRU list or waiting in a per-CPU batch.
-  const listed = k.pgdat.lruvec.lists.reduce((n, list) => n + list.count, 0);
+  const listed = k.pgdat.lruvec.nr_listed_folios();
   check(listed === on_lru, `LRU lists hold ${listed}, PG_lru set on ${on_lru}`);
   check(on_lru + k.pgdat.fbatches.nr_batched() >= used, `${used - on_lru} folios neither on an LRU nor batched`);
   // Every PTE of every mm is present on a folio that maps back, or holds a live swap slot.

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, Yield } from '../src/engine/simulator.js';
 import { calculate_min_free_kbytes, int_sqrt, Zone } from '../src/mm/zone.js';
-import { NIL, PG_active, PG_workingset, type FolioList } from '../src/mm/folio.js';
+import { NIL, PG_active, PG_workingset } from '../src/mm/folio.js';
 import { LRU_ACTIVE_ANON, LRU_INACTIVE_ANON } from '../src/mm/lru.js';
 import { PTE_ACCESSED, type MmStruct } from '../src/mm/mm_struct.js';
 import type { MemCgroup } from '../src/mm/memcontrol.js';
@@ -70,21 +70,19 @@ reclaim: { kswapd_cpu: none }
     const child = k.pgdat.lruvecs[1];
     const memcg = k.pgdat.memcgs[1] as MemCgroup;
     if (child === undefined) throw new Error('no memcg lruvec');
-    const list = root.lists[LRU_INACTIVE_ANON] as FolioList;
-    for (let pfn = list.head; pfn !== NIL; pfn = list.head) {
-      list.del(pfn);
+    for (let pfn = root.lru_head(LRU_INACTIVE_ANON); pfn !== NIL; pfn = root.lru_head(LRU_INACTIVE_ANON)) {
+      root.lruvec_del_folio(pfn);
       f.memcg[pfn] = 1;
-      child.add_folio_tail(pfn);
+      child.lruvec_add_folio_tail(pfn);
     }
     expect(memcg.page_counter_try_charge(options.pages)).toBe(true);
   }
   if (options.active === true) {
     for (const lruvec of k.pgdat.lruvecs) {
-      const list = lruvec.lists[LRU_INACTIVE_ANON] as FolioList;
-      for (let pfn = list.head; pfn !== NIL; pfn = list.head) {
-        list.del(pfn);
+      for (let pfn = lruvec.lru_head(LRU_INACTIVE_ANON); pfn !== NIL; pfn = lruvec.lru_head(LRU_INACTIVE_ANON)) {
+        lruvec.lruvec_del_folio(pfn);
         f.set(pfn, PG_active);
-        lruvec.add_folio_tail(pfn);
+        lruvec.lruvec_add_folio_tail(pfn);
       }
     }
   }
@@ -202,7 +200,7 @@ describe('kswapd (balance_pgdat: priorities 12..1 towards the high watermark)', 
     expect([vm.pgrefill, vm.pgdeactivate]).toEqual([32, 32]);
     const lruvec = h.k.pgdat.lruvecs[1];
     expect([lruvec?.lru_size(LRU_INACTIVE_ANON), lruvec?.lru_size(LRU_ACTIVE_ANON)]).toEqual([32, 968]);
-    const head = lruvec?.lists[LRU_INACTIVE_ANON]?.head as number;
+    const head = lruvec?.lru_head(LRU_INACTIVE_ANON) as number;
     expect(h.k.pgdat.folios.test(head, PG_workingset) && !h.k.pgdat.folios.test(head, PG_active)).toBe(true);
     expect((h.k.pgdat.memcgs[1] as MemCgroup).stat).toMatchObject({ pgrefill: 32, pgdeactivate: 32 });
   });

@@ -182,6 +182,10 @@ export const COST_PARAMS = {
     default_ns: 40,
     source: 'estimate: isolate_lru_folios per folio under the LRU lock (flag tests, folio_try_get, list move)',
   },
+  lru_gen_walk_pte_ns: {
+    default_ns: 5,
+    source: 'estimate: the multi-gen LRU page-table walk per PTE looked at (walk_pte_range: one PTE load and young test, a test-and-clear and folio_update_gen when young; PTEs are contiguous in cache lines)',
+  },
   deactivate_folio_ns: {
     default_ns: 150,
     source: 'estimate: shrink_active_list per folio (folio_referenced rmap walk of one PTE, flag updates, move to the inactive list)',

@@ -28,6 +28,18 @@ export const PG_anon = 1 << 13;
  */
 export const PG_anon_shared = 1 << 14;
 
+/**
+ * The multi-gen LRU's fields of folio->flags (include/linux/mmzone.h, page-flags-layout.h):
+ * gen + 1 of the generation list the folio is on (0: none; LRU_GEN_WIDTH = 3 bits), and the
+ * refs counter of accesses through file descriptors (LRU_REFS_WIDTH = 2 bits on Debian's
+ * x86-64 build). Kept in the same word as the PG_* bits, above them.
+ */
+export const LRU_GEN_PGOFF = 16;
+export const LRU_GEN_MASK = 0b111 << LRU_GEN_PGOFF;
+export const LRU_REFS_PGOFF = 19;
+export const LRU_REFS_WIDTH = 2;
+export const LRU_REFS_MASK = ((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF;
+
 /** No folio / no slot / no mapping. */
 export const NIL = -1;
 
@@ -58,6 +70,12 @@ export class FolioTable {
   readonly order: Uint8Array;
   readonly lru_prev: Int32Array;
   readonly lru_next: Int32Array;
+  /**
+   * The multi-gen LRU list (gen * 2 + type) a folio is on: folio_update_gen rewrites the gen
+   * bits of a listed folio and leaves it where it is (the lists are sorted lazily, at
+   * eviction), so the list a removal must unlink it from is kept here.
+   */
+  readonly lrugen_list: Uint8Array;
   /** folio->swap: the swap slot of a swap-cache folio, or NIL. */
   readonly swap: Int32Array;
   /** Anon rmap of a private anonymous folio: the mm and virtual page that map it. */
@@ -100,6 +118,7 @@ export class FolioTable {
     this.order = table(Uint8Array, nr_pages);
     this.lru_prev = table(Int32Array, nr_pages).fill(NIL);
     this.lru_next = table(Int32Array, nr_pages).fill(NIL);
+    this.lrugen_list = table(Uint8Array, nr_pages);
     this.swap = table(Int32Array, nr_pages).fill(NIL);
     this.rmap_mm = table(Int32Array, nr_pages).fill(NIL);
     this.rmap_vpn = table(Int32Array, nr_pages).fill(NIL);

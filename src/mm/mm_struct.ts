@@ -63,6 +63,12 @@ export class MmStruct {
   nr_swap_ents = 0;
   /** The memory cgroup of the mm's owner (get_mem_cgroup_from_mm); 0 is the root cgroup. */
   memcg_id = 0;
+  /**
+   * mm->lru_gen.bitmap (one node): used since the multi-gen LRU's last walk of it. Set by
+   * lru_gen_use_mm at a context switch into the mm, which the model does not make yet (issue
+   * 13): it stays clear, as for a CPU-bound task that never sleeps.
+   */
+  lru_gen_bitmap = false;
   /** Some VMA may fault in large folios (its thp_orders is not 0). */
   thp = false;
   /** Some VMA maps a file (the fault path then looks the VMA up). */

@@ -21,6 +21,8 @@ export interface PgDataOptions {
   watermark_scale_factor?: number | undefined;
   /** Memory cgroups below the root (one level), ids 1, 2, … in this order. */
   memcgs?: readonly { name: string; max_pages: number }[];
+  /** lru_gen_enabled(): every lruvec keeps the multi-gen LRU (issue 13: not selectable by scenarios yet). */
+  lru_gen?: boolean;
 }
 
 /**
@@ -44,6 +46,8 @@ export class PgData {
   /** The address spaces folios are cached in, by id: 0 is the swap space, then each file's. */
   readonly mappings: AddressSpace[] = [];
   readonly mms: MmStruct[] = [];
+  /** lru_gen_enabled(): the lruvecs keep the multi-gen LRU. */
+  readonly lru_gen_enabled: boolean;
   /** pgdat->flags (PGDAT_*). */
   flags = 0;
   /** pgdat->kswapd_failures: balance_pgdat runs in a row that reclaimed nothing. */
@@ -59,11 +63,13 @@ export class PgData {
   constructor(nr_pages: number, nr_cpus: number, nr_swap_slots: number, swap_synchronous_io: boolean, options: PgDataOptions = {}, swap_rotational = false) {
     this.folios = new FolioTable(nr_pages);
     this.zone = new Zone(nr_pages, options.min_free_kbytes, options.watermark_scale_factor ?? DEFAULT_WATERMARK_SCALE_FACTOR);
-    this.lruvecs.push(new Lruvec(this.folios, ROOT_MEM_CGROUP));
+    const lru_gen = options.lru_gen ?? false;
+    this.lru_gen_enabled = lru_gen;
+    this.lruvecs.push(new Lruvec(this.folios, ROOT_MEM_CGROUP, lru_gen));
     for (const memcg of options.memcgs ?? []) {
       const id = this.memcgs.length;
       this.memcgs.push(new MemCgroup(id, memcg.name, memcg.max_pages, nr_cpus));
-      this.lruvecs.push(new Lruvec(this.folios, id));
+      this.lruvecs.push(new Lruvec(this.folios, id, lru_gen));
       this.memcg_iter_position.push(-1);
       this.memcg_iter_generation.push(0);
     }

@@ -7,6 +7,8 @@ import { Yield } from '../engine/simulator.js';
 import { flush_tlb_page } from '../hw/arch_tlb.js';
 import {
   HPAGE_PMD_ORDER,
+  LRU_GEN_MASK,
+  LRU_REFS_MASK,
   PG_active,
   PG_anon,
   PG_dirty,
@@ -30,7 +32,8 @@ import { set_tlb_ubc_flush_pending, should_defer_flush, try_to_unmap_flush, TTU_
 const PMD_STRIDE_SHIFT = 9;
 
 /** Flags a new folio of a split inherits from the head (__split_huge_page_tail's copy mask, anon subset). */
-const SPLIT_INHERITED_FLAGS = PG_referenced | PG_uptodate | PG_dirty | PG_active | PG_workingset | PG_swapcache | PG_swapbacked | PG_unevictable | PG_mlocked | PG_anon;
+const SPLIT_INHERITED_FLAGS = PG_referenced | PG_uptodate | PG_dirty | PG_active | PG_workingset | PG_swapcache | PG_swapbacked | PG_unevictable | PG_mlocked | PG_anon
+  | LRU_GEN_MASK | LRU_REFS_MASK;
 
 /**
  * split_huge_pmd (__split_huge_pmd_locked, 6.12) of the PMD mapping a THP: pmdp_invalidate
@@ -131,6 +134,8 @@ export function* split_folio_to_list(k: Kernel, rt: ReclaimTask, pfn: number, li
       continue;
     }
     f.flags[page] = inherited | (on_lru ? PG_lru : 0);
+    // A new folio in the head's generation sits on the head's generation list (sizes are in pages: unchanged).
+    f.lrugen_list[page] = f.lrugen_list[pfn] as number;
     f.memcg[page] = memcg;
     f.mapcount[page] = mapped;
     f.refcount[page] = mapped + (swapcache ? 1 : 0) + (on_lru ? 0 : 1);

@@ -21,6 +21,7 @@ import {
   type MmStruct,
 } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
+import { lru_gen_look_around } from './lru_gen_look_around.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
 import { folio_referenced_file, try_to_unmap_file } from './rmap_file.js';
 
@@ -150,33 +151,39 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
 /**
  * folio_referenced (B9) by an rmap walk: the number of mappings that were young — each PTE
  * of the folio whose accessed bit was set, or the PMD once — clearing the bits (on x86
- * without a flush).
+ * without a flush). Under the multi-gen LRU each PTE goes through lru_gen_look_around, which
+ * also clears its young neighbours' bits; `cpu` is the walker's, for the activations it queues.
  */
-export function folio_referenced(k: Kernel, pfn: number): number {
+export function folio_referenced(k: Kernel, pfn: number, cpu: number): number {
   if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn);
   const mm = anon_mapping(k, pfn);
   if (mm === null) return 0;
   const f = k.pgdat.folios;
   if (folio_pmd_mapped(k, pfn)) return pmd_test_and_clear_young(mm, f.rmap_vpn[pfn] as number) ? 1 : 0;
-  return folio_referenced_anon(k, pfn);
+  return folio_referenced_anon(k, pfn, cpu);
 }
 
 /** folio_referenced's rmap_walk_anon over the PTEs of every mm of the folio's anon_vma. */
-function folio_referenced_anon(k: Kernel, pfn: number): number {
+function folio_referenced_anon(k: Kernel, pfn: number, cpu: number): number {
   const owner = k.pgdat.mms[k.pgdat.folios.rmap_mm[pfn] as number] as MmStruct;
-  let referenced = referenced_in_mm(k, owner, pfn);
-  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn);
+  let referenced = referenced_in_mm(k, owner, pfn, cpu);
+  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn, cpu);
   return referenced;
 }
 
 /** The young PTEs of `mm` mapping a page of the folio `pfn`, their accessed bits cleared. */
-function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number): number {
+function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number, cpu: number): number {
   const f = k.pgdat.folios;
   const nr = f.nr(pfn);
+  const lru_gen = k.pgdat.lru_gen_enabled;
   let referenced = 0;
   for (let page = pfn; page < pfn + nr; page++) {
     const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
     if (vpn === NIL) continue;
+    if (lru_gen) {
+      if (lru_gen_look_around(k, cpu, mm, vpn, pfn)) referenced++;
+      continue;
+    }
     const pteval = mm.pte[vpn] as number;
     if ((pteval & PTE_ACCESSED) === 0) continue;
     mm.pte[vpn] = pteval & ~PTE_ACCESSED;

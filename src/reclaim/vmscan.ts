@@ -39,9 +39,9 @@ const FOLIOREF_ACTIVATE = 3;
  * PG_referenced (read(), mark_page_accessed) is reclaimed if clean, its dirty case deferred
  * to writeback (FOLIOREF_RECLAIM_CLEAN). No VMA is VM_EXEC here.
  */
-function folio_check_references(k: Kernel, pfn: number): number {
+function folio_check_references(k: Kernel, pfn: number, cpu: number): number {
   const f = k.pgdat.folios;
-  const referenced_ptes = folio_referenced(k, pfn);
+  const referenced_ptes = folio_referenced(k, pfn, cpu);
   const referenced_folio = f.test_clear(pfn, PG_referenced);
   if (referenced_ptes > 0) {
     f.set(pfn, PG_referenced);
@@ -211,6 +211,8 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   if (f.test(pfn, PG_unevictable) || f.test(pfn, PG_mlocked)) return decided(ctx.activate_locked(pfn));
   // A5
   if (!sc.may_unmap && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
+  // A6 under the multi-gen LRU: folio_update_gen marked it referenced after isolation (look-around, the walk).
+  if (!ignore_references && k.pgdat.lru_gen_enabled && f.test(pfn, PG_referenced) && ctx.mapped(pfn)) return decided(ctx.keep_locked(pfn));
   // A7
   count_dirty_writeback(ctx, pfn, nr_pages);
   // A8
@@ -218,7 +220,7 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   // A9, A10
   let references = FOLIOREF_RECLAIM;
   if (!ignore_references) {
-    references = folio_check_references(k, pfn);
+    references = folio_check_references(k, pfn, rt.cpu);
     if (references === FOLIOREF_ACTIVATE) return decided(ctx.activate_locked(pfn));
     if (references === FOLIOREF_KEEP) {
       stat.nr_ref_keep += nr_pages;

@@ -62,9 +62,12 @@ export function trace_reclaim_end(k: Kernel, rt: ReclaimTask, memcg: boolean, nr
   k.machine.tracer?.vmscan?.(rt.cpu, rt.task.now_ns, memcg ? VMSCAN_MEMCG_RECLAIM_END : VMSCAN_DIRECT_RECLAIM_END, [nr_reclaimed]);
 }
 
-/** trace_mm_vmscan_lru_isolate at the end of isolate_lru_folios (nothing is skipped: one zone). */
-export function trace_lru_isolate(k: Kernel, rt: ReclaimTask, sc: ScanControl, nr_requested: number, nr_scanned: number, nr_taken: number, lru: number): void {
-  k.machine.tracer?.vmscan?.(rt.cpu, rt.task.now_ns, VMSCAN_LRU_ISOLATE, [reclaim_idx(sc), ORDER, nr_requested, nr_scanned, 0, nr_taken, lru]);
+/**
+ * trace_mm_vmscan_lru_isolate at the end of isolate_lru_folios (nothing is skipped: one zone)
+ * or of the multi-gen LRU's scan_folios (which skips folios it failed to isolate).
+ */
+export function trace_lru_isolate(k: Kernel, rt: ReclaimTask, sc: ScanControl, nr_requested: number, nr_scanned: number, nr_taken: number, lru: number, nr_skipped = 0): void {
+  k.machine.tracer?.vmscan?.(rt.cpu, rt.task.now_ns, VMSCAN_LRU_ISOLATE, [reclaim_idx(sc), ORDER, nr_requested, nr_scanned, nr_skipped, nr_taken, lru]);
 }
 
 /** trace_mm_vmscan_lru_shrink_inactive at the end of shrink_inactive_list (file: 1 for the file LRU). */

@@ -96,7 +96,7 @@ function* wp_page_copy(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, ol
   mm.nr_anon_pages--;
   map_anon(k, mm, vpn, pfn, true);
   mm.pte[vpn] = (mm.pte[vpn]) | PTE_DIRTY;
-  pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
+  pgdat.fbatches.folio_add_lru(rt.cpu, pfn, true);
   // ptep_clear_flush's remote calls have run before the old folio can go (the kernel waits
   // for them before installing the copy; here after, the old page still held).
   if (flush_wait(k, rt)) yield Yield.resume;

@@ -160,7 +160,7 @@ export function map_new_anon_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: nu
   // __folio_mark_uptodate: the zeroed page's contents are valid.
   k.pgdat.folios.set(pfn, PG_uptodate);
   map_anon(k, mm, vpn, pfn, write);
-  k.pgdat.fbatches.folio_add_lru(cpu, pfn);
+  k.pgdat.fbatches.folio_add_lru(cpu, pfn, true);
 }
 
 /**
@@ -210,7 +210,7 @@ function map_new_large_folio(k: Kernel, cpu: number, mm: MmStruct, vpn: number, 
   mm.nr_anon_pages += nr;
   if (pmd) k.pgdat.thp.thp_fault_alloc++;
   k.pgdat.mthp.count(order, 'anon_fault_alloc');
-  k.pgdat.fbatches.folio_add_lru(cpu, pfn);
+  k.pgdat.fbatches.folio_add_lru(cpu, pfn, true);
 }
 
 /** Every PTE slot of [vpn, vpn + nr) is none (pte_range_none; pmd_none for a whole PMD). */
@@ -364,7 +364,7 @@ function* do_swap_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, wr
       swap.swap_map[slot] = (swap.swap_map[slot] as number) | SWAP_HAS_CACHE;
       swap.add_to_swap_cache(f, pfn, slot);
     }
-    pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
+    pgdat.fbatches.folio_add_lru(rt.cpu, pfn, true);
     yield* k.swap_io.swap_read_folio(rt.task, rt.cpu, pfn, slot);
     pgdat.vm.pgmajfault++;
     major = VM_FAULT_MAJOR;

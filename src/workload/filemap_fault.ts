@@ -40,7 +40,7 @@ function add_new_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, pfn: numbe
   f.zero_filled[pfn] = 0;
   f.set(pfn, PG_locked);
   file.add_folio(pfn, index);
-  k.pgdat.fbatches.folio_add_lru(rt.cpu, pfn);
+  k.pgdat.fbatches.folio_add_lru(rt.cpu, pfn, true);
 }
 
 /**

@@ -1,0 +1,69 @@
+/**
+ * lru_gen_look_around (mm/vmscan.c, 6.12), which folio_referenced_one calls under the
+ * multi-gen LRU for each young PTE instead of ptep_clear_flush_young: it clears that PTE's
+ * accessed bit and, in a window of up to MIN_LRU_BATCH PTEs around it (inside the VMA and the
+ * PMD), the bits of the young neighbours of the same cgroup, all without a TLB flush
+ * (ptep_clear_young_notify: x86's ptep_test_and_clear_young does not flush, nor does the
+ * classic path's ptep_clear_flush_young on x86). A neighbour that is isolated gets
+ * PG_referenced (shrink_folio_list's A6 keep); one listed in an older generation has its refs
+ * cleared and is queued for activation (folio_activate: to max_seq, PGACTIVATE).
+ *
+ * Without a page-table walk in progress (memcg limit reclaim has none; the walk is not
+ * modelled yet, issue 13) that is the whole of it: the walk's batched folio_update_gen and the
+ * Bloom filter feedback (update_bloom_filter) are left for the walk.
+ */
+import { PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_swapcache, PG_workingset, LRU_REFS_MASK } from '../mm/folio.js';
+import { folio_is_file_lru, folio_lru_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`: false if the
+ * PTE was not young; otherwise clears it and its young neighbours as above, and returns true.
+ */
+export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number): boolean {
+  const pte = mm.pte[vpn] as number;
+  if ((pte & PTE_ACCESSED) === 0) return false;
+  mm.pte[vpn] = pte & ~PTE_ACCESSED;
+  const vma = mm.find_vma(vpn);
+  if (vma === null) return true;
+  const f = k.pgdat.folios;
+  const memcg = f.memcg[pfn] as number;
+  const can_swap = folio_is_file_lru(f, pfn) !== LRU_GEN_FILE;
+  const lrugen = k.pgdat.lruvecs[memcg]?.lrugen as LruGenFolio;
+  const new_gen = lru_gen_from_seq(lrugen.max_seq);
+  const pmd_start = vpn - (vpn % PTRS_PER_PTE);
+  let start = Math.max(pmd_start, vma.start_vpn);
+  let end = Math.min(pmd_start + PTRS_PER_PTE, vma.end_vpn);
+  if (end - start === 1) return true;
+  if (end - start > MIN_LRU_BATCH) {
+    if (vpn - start < MIN_LRU_BATCH / 2) end = start + MIN_LRU_BATCH;
+    else if (end - vpn < MIN_LRU_BATCH / 2) start = end - MIN_LRU_BATCH;
+    else {
+      start = vpn - MIN_LRU_BATCH / 2;
+      end = vpn + MIN_LRU_BATCH / 2;
+    }
+  }
+  for (let addr = start; addr < end; addr++) {
+    const ptent = mm.pte[addr] as number;
+    // get_pte_pfn: present and young (no MMU notifiers), a page of this node.
+    if ((ptent & (PTE_PRESENT | PTE_ACCESSED)) !== (PTE_PRESENT | PTE_ACCESSED) || (ptent & PTE_PMD) !== 0) continue;
+    const page = mm.pte_val[addr] as number;
+    if (page < 0 || page >= f.nr_pages) continue;
+    const folio = f.folio_head(page);
+    // get_pfn_folio: same cgroup; an anon folio only when the first one could be swapped.
+    if ((f.memcg[folio] as number) !== memcg) continue;
+    if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !can_swap) continue;
+    mm.pte[addr] = ptent & ~PTE_ACCESSED;
+    if ((ptent & PTE_DIRTY) !== 0 && !f.test(folio, PG_dirty)
+      && !(f.test(folio, PG_anon) && f.test(folio, PG_swapbacked) && !f.test(folio, PG_swapcache))) f.set(folio, PG_dirty);
+    const old_gen = folio_lru_gen(f, folio);
+    if (old_gen < 0) {
+      f.set(folio, PG_referenced);
+    } else if (old_gen !== new_gen) {
+      f.flags[folio] = (f.flags[folio] as number) & ~(LRU_REFS_MASK | PG_referenced | PG_workingset);
+      k.pgdat.fbatches.folio_activate(cpu, folio);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,125 @@
+/**
+ * lru_gen_look_around (issue 13, reclaim/lru_gen_look_around.ts), from folio_referenced under
+ * the multi-gen LRU: the window of up to 64 PTEs around a young PTE inside its PMD, what an
+ * isolated or a listed neighbour gets, and docs/design/mglru.md §6.6 W3 (a young batch at
+ * eviction is kept whole: one FOLIOREF_KEEP, 63 A6 keeps, nothing reclaimed, no flush, back at
+ * max_seq), after the aging walk. Derived from 6.12 mm/vmscan.c and mm/rmap.c.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Task, Yield } from '../src/engine/simulator.js';
+import { PG_active, PG_referenced } from '../src/mm/folio.js';
+import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
+import { PTE_ACCESSED, type MmStruct } from '../src/mm/mm_struct.js';
+import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
+import { try_to_shrink_lruvec } from '../src/reclaim/lru_gen_shrink.js';
+import { folio_referenced } from '../src/reclaim/rmap.js';
+import { make_scan_control } from '../src/reclaim/scan_control.js';
+import { builtin_strategy } from '../src/reclaim/strategies/index.js';
+import { build_kernel, create_mm } from '../src/run/machine_setup.js';
+import { parse_scenario } from '../src/scenario/load.js';
+import type { Tracer } from '../src/hw/tracer.js';
+import { populate_written } from '../src/workload/populate.js';
+
+/** A 64 MiB node on zram with the multi-gen LRU and `pages` written pages, all young (accessed bits set). */
+function harness(pages: number, faulted = false): { k: Kernel; mm: MmStruct; start: number; calls: number[] } {
+  const scenario = parse_scenario(`
+machine: { cpus: 2, memory: 64MiB }
+swap: { device: zram, size: 64MiB }
+workload: { kind: stress }
+stress: { workers: 1, bytes: 4KiB }
+reclaim: { kswapd_cpu: none, lru: mglru }
+`, 'harness.yaml');
+  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>);
+  const calls: number[] = [];
+  k.machine.tracer = new Proxy({}, {
+    get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),
+  }) as Tracer;
+  const mm = create_mm(k, pages, 1);
+  const vma = mm.mmap_anon('region', pages);
+  k.machine.switch_mm(0, mm.context, 0);
+  populate_written(k, 0, mm, vma);
+  for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
+  if (!faulted) to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
+  // The region starts at a PMD boundary.
+  expect(vma.start_vpn % 512).toBe(0);
+  return { k, mm, start: vma.start_vpn, calls };
+}
+
+/**
+ * Faulted folios enter the youngest generation (PG_active from lru_gen_in_fault); these cases
+ * start from max_seq − 1 instead, where anon folios added outside a fault go: each folio, in
+ * order, is taken off and put back without PG_active.
+ */
+function to_second_youngest(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  for (let vpn = start; vpn < end; vpn++) {
+    const pfn = mm.pte_val[vpn] as number;
+    k.pgdat.lruvec.lruvec_del_folio(pfn);
+    k.pgdat.folios.clear(pfn, PG_active);
+    k.pgdat.lruvec.lruvec_add_folio(pfn);
+  }
+}
+
+function young(mm: MmStruct, vpn: number): boolean {
+  return ((mm.pte[vpn] as number) & PTE_ACCESSED) !== 0;
+}
+
+describe('lru_gen_look_around from folio_referenced', () => {
+  it('clears the young PTE and its 63 neighbours [start, start + 64); listed neighbours of an older generation are activated (PGACTIVATE), refs cleared', () => {
+    const { k, mm, start } = harness(100);
+    const f = k.pgdat.folios;
+    const first = mm.pte_val[start] as number;
+    expect(folio_referenced(k, first, 1)).toBe(1);
+    expect([young(mm, start), young(mm, start + 63), young(mm, start + 64), young(mm, start + 99)]).toEqual([false, false, true, true]);
+    // Queued on CPU 1's lru_activate batch, which moves when full (PAGEVEC_SIZE 31): 62, then 1 at the drain.
+    expect(k.pgdat.vm.pgactivate).toBe(62);
+    k.pgdat.fbatches.lru_add_drain(1);
+    expect(k.pgdat.vm.pgactivate).toBe(63);
+    // max_seq 3 → generation 3; the first folio itself and pages 64… stay in generation 2.
+    const gens = [start, start + 1, start + 63, start + 64].map((vpn) => folio_lru_gen(f, mm.pte_val[vpn] as number));
+    expect(gens).toEqual([2, 3, 3, 2]);
+    // No TLB flush for any of it.
+    expect(Object.values(k.machine.arch.vm_events()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('returns 0 for a folio whose PTE is old, touching no neighbour', () => {
+    const { k, mm, start } = harness(100);
+    mm.pte[start + 10] = (mm.pte[start + 10] as number) & ~PTE_ACCESSED;
+    expect(folio_referenced(k, mm.pte_val[start + 10] as number, 1)).toBe(0);
+    expect(young(mm, start + 11)).toBe(true);
+  });
+});
+
+describe('W3: a young batch at eviction', () => {
+  it('is kept whole: one shrink_folio_list call of 64, nothing reclaimed, no flush, all 64 back at max_seq; the next 64 are young still', () => {
+    // Faulted folios (max_seq 3). Priority 12 trims, 11 ages with the mm's first, forced walk
+    // (every accessed bit cleared, no folio moves), 10 ages without a walk (the mm was not
+    // used since); then the region is touched again, and 9 evicts the first 64, all young.
+    const { k, mm, start, calls } = harness(5000, true);
+    const lruvec = k.pgdat.lruvec;
+    const lrugen = lruvec.lrugen as LruGenFolio;
+    const f = k.pgdat.folios;
+    let reclaimed = 0;
+    for (const priority of [12, 11, 10, 9]) {
+      if (priority === 11) expect(young(mm, start + 100)).toBe(true);
+      if (priority === 10) expect(young(mm, start + 100)).toBe(false);
+      if (priority === 9) for (let vpn = start; vpn < start + 5000; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
+      const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority });
+      k.sim.spawn('reclaimer', 0, function* (task: Task): Generator<Yield, void, void> {
+        yield* try_to_shrink_lruvec(k, new ReclaimTask(task, 1), lruvec, sc);
+      });
+      k.sim.run({ events_max: 1_000_000, time_ns_max: 1e12 });
+      reclaimed += sc.nr_reclaimed;
+    }
+    expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([5, 3, 3]);
+    expect(calls).toEqual([64]);
+    expect(reclaimed).toBe(0);
+    const vm = k.pgdat.vm;
+    expect([vm.pgscan_direct, vm.pgsteal_direct, vm.pgactivate, vm.pswpout, k.machine.arch.remote_flush_rounds()]).toEqual([64, 0, 0, 0, 0]);
+    expect(Object.values(k.machine.arch.vm_events()).every((n) => n === 0)).toBe(true);
+    // max_seq 5: generation 1 holds the kept batch, PG_referenced cleared by the post-loop sort.
+    expect(lrugen.list(1, LRU_GEN_ANON).count).toBe(64);
+    const kept = mm.pte_val[start + 5] as number;
+    expect([folio_lru_gen(f, kept), f.test(kept, PG_referenced)]).toEqual([1, false]);
+    expect([young(mm, start + 63), young(mm, start + 64)]).toEqual([false, true]);
+  });
+});
