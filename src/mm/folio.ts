@@ -73,9 +73,19 @@ export class FolioTable {
   /**
    * The multi-gen LRU list (gen * 2 + type) a folio is on: folio_update_gen rewrites the gen
    * bits of a listed folio and leaves it where it is (the lists are sorted lazily, at
-   * eviction), so the list a removal must unlink it from is kept here.
+   * eviction), so the list a removal must unlink it from is kept here. Made at first use: only
+   * a multi-gen LRU needs it, and the classic LRU's state stays within 64 bytes per page.
    */
-  readonly lrugen_list: Uint8Array;
+  get lrugen_list(): Uint8Array {
+    return (this.lrugen_list_table ??= table(Uint8Array, this.nr_pages));
+  }
+
+  /** Whether lrugen_list exists (a multi-gen LRU has listed a folio). */
+  get has_lrugen_list(): boolean {
+    return this.lrugen_list_table !== null;
+  }
+
+  private lrugen_list_table: Uint8Array | null = null;
   /** folio->swap: the swap slot of a swap-cache folio, or NIL. */
   readonly swap: Int32Array;
   /** Anon rmap of a private anonymous folio: the mm and virtual page that map it. */
@@ -118,7 +128,6 @@ export class FolioTable {
     this.order = table(Uint8Array, nr_pages);
     this.lru_prev = table(Int32Array, nr_pages).fill(NIL);
     this.lru_next = table(Int32Array, nr_pages).fill(NIL);
-    this.lrugen_list = table(Uint8Array, nr_pages);
     this.swap = table(Int32Array, nr_pages).fill(NIL);
     this.rmap_mm = table(Int32Array, nr_pages).fill(NIL);
     this.rmap_vpn = table(Int32Array, nr_pages).fill(NIL);

@@ -135,7 +135,7 @@ export function* split_folio_to_list(k: Kernel, rt: ReclaimTask, pfn: number, li
     }
     f.flags[page] = inherited | (on_lru ? PG_lru : 0);
     // A new folio in the head's generation sits on the head's generation list (sizes are in pages: unchanged).
-    f.lrugen_list[page] = f.lrugen_list[pfn] as number;
+    if (f.has_lrugen_list) f.lrugen_list[page] = f.lrugen_list[pfn] as number;
     f.memcg[page] = memcg;
     f.mapcount[page] = mapped;
     f.refcount[page] = mapped + (swapcache ? 1 : 0) + (on_lru ? 0 : 1);
