@@ -8,21 +8,16 @@
  * try_to_shrink_lruvec's priority sequence for faulted folios (§6.5: first batch at priority 9).
  */
 import { describe, expect, it } from 'vitest';
-import type { Task, Yield } from '../src/engine/simulator.js';
+import { lru_gen_node, run_task, to_second_youngest } from './lru_gen_helpers.js';
 import { FolioList, PG_active, PG_referenced } from '../src/mm/folio.js';
 import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
 import { PTE_ACCESSED, PTE_PRESENT, type MmStruct } from '../src/mm/mm_struct.js';
-import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
+import { type Kernel } from '../src/reclaim/kernel.js';
 import { inc_max_seq } from '../src/reclaim/lru_gen_aging.js';
 import { evict_folios } from '../src/reclaim/lru_gen_evict.js';
 import { should_run_aging, try_to_shrink_lruvec } from '../src/reclaim/lru_gen_shrink.js';
 import { make_reclaim_stat, make_scan_control } from '../src/reclaim/scan_control.js';
 import { shrink_folio_list } from '../src/reclaim/vmscan.js';
-import { builtin_strategy } from '../src/reclaim/strategies/index.js';
-import { build_kernel, create_mm } from '../src/run/machine_setup.js';
-import { parse_scenario } from '../src/scenario/load.js';
-import type { Tracer } from '../src/hw/tracer.js';
-import { populate_written } from '../src/workload/populate.js';
 
 interface Harness {
   k: Kernel;
@@ -33,48 +28,10 @@ interface Harness {
 
 /** A 64 MiB node on zram, `pages` written pages of one process (accessed bits cleared), the LRU policy `lru`. */
 function harness(pages: number, lru: 'classic' | 'mglru', faulted = false): Harness {
-  const scenario = parse_scenario(`
-machine: { cpus: 2, memory: 64MiB }
-swap: { device: zram, size: 64MiB }
-workload: { kind: stress }
-stress: { workers: 1, bytes: 4KiB }
-reclaim: { kswapd_cpu: none, lru: ${lru} }
-`, 'harness.yaml');
-  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>);
-  const calls: number[] = [];
-  k.machine.tracer = new Proxy({}, {
-    get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),
-  }) as Tracer;
-  const mm = create_mm(k, pages, 1);
-  const vma = mm.mmap_anon('region', pages);
-  k.machine.switch_mm(0, mm.context, 0);
-  populate_written(k, 0, mm, vma);
+  const { k, mm, vma, calls } = lru_gen_node(pages, lru);
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) & ~PTE_ACCESSED;
   if (lru === 'mglru' && !faulted) to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
   return { k, mm, calls };
-}
-
-/**
- * Faulted folios enter the youngest generation (PG_active from lru_gen_in_fault); these cases
- * start from max_seq − 1 instead, where anon folios added outside a fault go: each folio, in
- * order, is taken off and put back without PG_active.
- */
-function to_second_youngest(k: Kernel, mm: MmStruct, start: number, end: number): void {
-  for (let vpn = start; vpn < end; vpn++) {
-    const pfn = mm.pte_val[vpn] as number;
-    k.pgdat.lruvec.lruvec_del_folio(pfn);
-    k.pgdat.folios.clear(pfn, PG_active);
-    k.pgdat.lruvec.lruvec_add_folio(pfn);
-  }
-}
-
-function run_task<T>(h: Harness, body: (rt: ReclaimTask) => Generator<Yield, T, void>): T {
-  let result: T | undefined;
-  h.k.sim.spawn('reclaimer', 0, function* (task: Task) {
-    result = yield* body(new ReclaimTask(task, 1));
-  });
-  h.k.sim.run({ events_max: 1_000_000, time_ns_max: 1e12 });
-  return result as T;
 }
 
 describe('evict_folios', () => {
@@ -88,7 +45,7 @@ describe('evict_folios', () => {
     expect(inc_max_seq(lrugen, 3, true)).toBe(true);
     expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([4, 1, 1]);
     const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority: 12 });
-    const scanned = run_task(h, function* (rt) {
+    const scanned = run_task(h.k, function* (rt) {
       const first = yield* evict_folios(h.k, rt, lruvec, sc, 60);
       const second = yield* evict_folios(h.k, rt, lruvec, sc, 60);
       return [first, second];
@@ -109,7 +66,7 @@ describe('evict_folios', () => {
     inc_max_seq(lrugen, 3, true);
     lrugen.min_seq[0] = lrugen.min_seq[1] = 2;
     const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: false, may_swap: true, priority: 12 });
-    expect(run_task(h, (rt) => evict_folios(h.k, rt, lruvec, sc, 60))).toBe(64);
+    expect(run_task(h.k, (rt) => evict_folios(h.k, rt, lruvec, sc, 60))).toBe(64);
     expect(sc.nr_reclaimed).toBe(0);
     // max_seq 4: generation 0.
     expect(lrugen.list(0, LRU_GEN_ANON).count).toBe(64);
@@ -133,7 +90,7 @@ describe('shrink_folio_list\'s A6 keep (lru_gen_enabled, mapped, PG_referenced)'
       list.add(pfn);
       const stat = make_reclaim_stat();
       const sc = make_scan_control({ may_writepage: true, may_unmap: true, may_swap: true });
-      expect(run_task(h, (rt) => shrink_folio_list(h.k, rt, list, sc, stat, false))).toBe(reclaimed);
+      expect(run_task(h.k, (rt) => shrink_folio_list(h.k, rt, list, sc, stat, false))).toBe(reclaimed);
       expect(stat.nr_ref_keep).toBe(0);
     });
   }
@@ -149,7 +106,7 @@ describe('try_to_shrink_lruvec (get_nr_to_scan, should_run_aging, should_abort_s
     expect(lrugen.list(3, LRU_GEN_ANON).count).toBe(5000);
     const pass = (priority: number): { aged: boolean; reclaimed: number } => {
       const sc = make_scan_control({ nr_to_reclaim: 32, may_writepage: true, may_unmap: true, may_swap: true, priority });
-      const aged = run_task(h, (rt) => try_to_shrink_lruvec(h.k, rt, lruvec, sc));
+      const aged = run_task(h.k, (rt) => try_to_shrink_lruvec(h.k, rt, lruvec, sc));
       return { aged, reclaimed: sc.nr_reclaimed };
     };
     // 5000 >> 12 = 1 to scan; evict finds gens 0, 1 empty, trims min_seq to 2 and, down to two

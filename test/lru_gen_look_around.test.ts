@@ -6,57 +6,24 @@
  * max_seq), after the aging walk. Derived from 6.12 mm/vmscan.c and mm/rmap.c.
  */
 import { describe, expect, it } from 'vitest';
+import { lru_gen_node, to_second_youngest } from './lru_gen_helpers.js';
 import type { Task, Yield } from '../src/engine/simulator.js';
-import { PG_active, PG_referenced } from '../src/mm/folio.js';
+import { PG_referenced } from '../src/mm/folio.js';
 import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
 import { PTE_ACCESSED, type MmStruct } from '../src/mm/mm_struct.js';
 import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
 import { try_to_shrink_lruvec } from '../src/reclaim/lru_gen_shrink.js';
 import { folio_referenced } from '../src/reclaim/rmap.js';
 import { make_scan_control } from '../src/reclaim/scan_control.js';
-import { builtin_strategy } from '../src/reclaim/strategies/index.js';
-import { build_kernel, create_mm } from '../src/run/machine_setup.js';
-import { parse_scenario } from '../src/scenario/load.js';
-import type { Tracer } from '../src/hw/tracer.js';
-import { populate_written } from '../src/workload/populate.js';
 
 /** A 64 MiB node on zram with the multi-gen LRU and `pages` written pages, all young (accessed bits set). */
 function harness(pages: number, faulted = false): { k: Kernel; mm: MmStruct; start: number; calls: number[] } {
-  const scenario = parse_scenario(`
-machine: { cpus: 2, memory: 64MiB }
-swap: { device: zram, size: 64MiB }
-workload: { kind: stress }
-stress: { workers: 1, bytes: 4KiB }
-reclaim: { kswapd_cpu: none, lru: mglru }
-`, 'harness.yaml');
-  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>);
-  const calls: number[] = [];
-  k.machine.tracer = new Proxy({}, {
-    get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),
-  }) as Tracer;
-  const mm = create_mm(k, pages, 1);
-  const vma = mm.mmap_anon('region', pages);
-  k.machine.switch_mm(0, mm.context, 0);
-  populate_written(k, 0, mm, vma);
+  const { k, mm, vma, calls } = lru_gen_node(pages, 'mglru');
   for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
   if (!faulted) to_second_youngest(k, mm, vma.start_vpn, vma.end_vpn);
   // The region starts at a PMD boundary.
   expect(vma.start_vpn % 512).toBe(0);
   return { k, mm, start: vma.start_vpn, calls };
-}
-
-/**
- * Faulted folios enter the youngest generation (PG_active from lru_gen_in_fault); these cases
- * start from max_seq − 1 instead, where anon folios added outside a fault go: each folio, in
- * order, is taken off and put back without PG_active.
- */
-function to_second_youngest(k: Kernel, mm: MmStruct, start: number, end: number): void {
-  for (let vpn = start; vpn < end; vpn++) {
-    const pfn = mm.pte_val[vpn] as number;
-    k.pgdat.lruvec.lruvec_del_folio(pfn);
-    k.pgdat.folios.clear(pfn, PG_active);
-    k.pgdat.lruvec.lruvec_add_folio(pfn);
-  }
 }
 
 function young(mm: MmStruct, vpn: number): boolean {

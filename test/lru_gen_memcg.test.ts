@@ -5,41 +5,20 @@
  * root reclaim, which is not modelled yet. Derived from 6.12 mm/vmscan.c.
  */
 import { describe, expect, it } from 'vitest';
-import type { Task, Yield } from '../src/engine/simulator.js';
+import { lru_gen_node, run_task } from './lru_gen_helpers.js';
 import { PG_active } from '../src/mm/folio.js';
 import { LRU_INACTIVE_ANON } from '../src/mm/lru.js';
 import { LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
 import type { MemCgroup } from '../src/mm/memcontrol.js';
 import { PTE_ACCESSED } from '../src/mm/mm_struct.js';
-import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
+import { type Kernel } from '../src/reclaim/kernel.js';
 import { set_initial_priority } from '../src/reclaim/lru_gen_shrink.js';
 import { make_scan_control } from '../src/reclaim/scan_control.js';
 import { try_to_free_mem_cgroup_pages, try_to_free_pages } from '../src/reclaim/shrink_node.js';
-import { builtin_strategy } from '../src/reclaim/strategies/index.js';
-import { build_kernel, create_mm } from '../src/run/machine_setup.js';
-import { parse_scenario } from '../src/scenario/load.js';
-import type { Tracer } from '../src/hw/tracer.js';
-import { populate_written } from '../src/workload/populate.js';
 
 /** A 64 MiB node on zram with the multi-gen LRU; `pages` written pages (accessed bits clear) charged to cgroup 1. */
 function harness(pages: number): { k: Kernel; calls: number[] } {
-  const scenario = parse_scenario(`
-machine: { cpus: 2, memory: 64MiB }
-swap: { device: zram, size: 64MiB }
-workload: { kind: stress }
-stress: { workers: 1, bytes: 4KiB }
-memcg: { max: 48MiB }
-reclaim: { kswapd_cpu: none, lru: mglru }
-`, 'harness.yaml');
-  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>);
-  const calls: number[] = [];
-  k.machine.tracer = new Proxy({}, {
-    get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),
-  }) as Tracer;
-  const mm = create_mm(k, pages, 1);
-  const vma = mm.mmap_anon('region', pages);
-  k.machine.switch_mm(0, mm.context, 0);
-  populate_written(k, 0, mm, vma);
+  const { k, mm, vma, calls } = lru_gen_node(pages, 'mglru', 'memcg: { max: 48MiB }');
   const f = k.pgdat.folios;
   const root = k.pgdat.lruvecs[0];
   const child = k.pgdat.lruvecs[1];
@@ -55,15 +34,6 @@ reclaim: { kswapd_cpu: none, lru: mglru }
   }
   expect((k.pgdat.memcgs[1] as MemCgroup).page_counter_try_charge(pages)).toBe(true);
   return { k, calls };
-}
-
-function run_task<T>(k: Kernel, body: (rt: ReclaimTask) => Generator<Yield, T, void>): T {
-  let result: T | undefined;
-  k.sim.spawn('reclaimer', 0, function* (task: Task) {
-    result = yield* body(new ReclaimTask(task, 1));
-  });
-  k.sim.run({ events_max: 1_000_000, time_ns_max: 1e12 });
-  return result as T;
 }
 
 describe('memcg limit reclaim under the multi-gen LRU', () => {

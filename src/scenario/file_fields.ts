@@ -1,18 +1,10 @@
 import type { z } from 'zod';
+import type { WritebackParams } from '../reclaim/page_writeback.js';
 import type { ScenarioParsed } from './schema.js';
 import { format_size } from './units.js';
 import { stress_params, workload_kind } from './workload_params.js';
 
-/** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
-/** The writeback sysctls (/proc/sys/vm/dirty_*), the kernel's defaults where not set. */
-export interface WritebackParams {
-  dirty_background_ratio: number;
-  dirty_ratio: number;
-  dirty_background_bytes: number;
-  dirty_bytes: number;
-  dirty_expire_centisecs: number;
-  dirty_writeback_centisecs: number;
-}
+export type { WritebackParams };
 
 /** writeback.* with 6.12's defaults (mm/page-writeback.c): 10 %, 20 %, no byte limits, 30 s expiry, 5 s period. */
 export function writeback_params(s: Pick<ScenarioParsed, 'writeback'>): WritebackParams {
@@ -27,6 +19,7 @@ export function writeback_params(s: Pick<ScenarioParsed, 'writeback'>): Writebac
   };
 }
 
+/** The file of a pageout.backing: file scenario, defaults resolved (file.* fields). */
 export function file_params(s: Pick<ScenarioParsed, 'file' | 'pageout' | 'swap' | 'stress' | 'workload'>): { device: 'nvme' | 'ssd' | 'hdd' | 'ram'; size: number; disk_size: number } {
   const stress = workload_kind(s) === 'stress';
   const size = s.file?.size ?? (stress ? stress_params(s).bytes : s.pageout.size);
