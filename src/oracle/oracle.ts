@@ -4,18 +4,17 @@ import { FileData } from './file_data.js';
 import { NR_CPUS_MAX } from '../hw/cpumask.js';
 import type { Machine, MmContext } from '../hw/machine.js';
 import { address_of_index, anon_vma_has } from '../mm/anon_vma.js';
-import { NIL, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from '../mm/folio.js';
-import { PTE_DIRTY, PTE_PRESENT, PTE_RW, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
-import { SWAP_HAS_CACHE } from '../mm/swap.js';
-import { FileMapping } from '../mm/file_mapping.js';
+import { NIL, PG_active, PG_locked, PG_mlocked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_SWAP, type MmStruct } from '../mm/mm_struct.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { Probe } from '../reclaim/probe.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
 import { empty_coverage, type OracleCoverage } from './coverage.js';
-import { bad_flags_at_free, check_final_refcounts } from './folio_checks.js';
+import { bad_flags_at_free } from './folio_checks.js';
 import { LockHoldHistogram } from './lock_hold.js';
-import { SwapData } from './swap_data.js';
-import { SWAP_STORE_DEVICE, SWAP_STORE_ZEROMAP, SWAP_STORE_ZSWAP } from '../block/probe.js';
+import { STORE_NAMES, SwapData } from './swap_data.js';
+import { check_final_state } from './final_state.js';
+import { SWAP_STORE_DEVICE } from '../block/probe.js';
 import { StaleTranslations } from './stale_translations.js';
 import { VIOLATION_RULES, type Violation, type ViolationCode } from './violations.js';
 
@@ -26,16 +25,6 @@ interface ShrinkCall {
   freed_pages: number;
   /** Folios pageout answered PAGE_ACTIVATE for: they must leave activated (A18, A27). */
   activate: number[];
-}
-
-/** The swap stores by SWAP_STORE_* number, for findings. */
-const STORE_NAMES = ['device', 'zeromap', 'zswap pool'];
-
-/** The store a swap-in of the slot reads from, as swap_read_folio chooses it. */
-function swap_store_of(k: Kernel, slot: number): number {
-  const swap = k.pgdat.swap;
-  if (swap.zeromap[slot] === 1) return SWAP_STORE_ZEROMAP;
-  return swap.zswapped[slot] === 1 ? SWAP_STORE_ZSWAP : SWAP_STORE_DEVICE;
 }
 
 /** Above this many tracked translations, the flushed ones are swept out. */
@@ -565,159 +554,9 @@ export class Oracle implements Probe {
 
   // --- end of run ------------------------------------------------------------------------
 
-  /** Checks the state a finished run must be in at `end_ns`: nothing locked, isolated, or unaccounted. */
+  /** Checks the state a finished run must be in at `end_ns` (final_state.ts). */
   check_final_state(end_ns: number): void {
-    const k = this.k;
-    const report = (code: ViolationCode, folio: number, detail: string) => this.report(code, folio, detail, end_ns);
-    const f = k.pgdat.folios;
-    let used = 0;
-    let used_pages = 0;
-    let on_lru = 0;
-    for (let pfn = 0; pfn < f.nr_pages; pfn++) {
-      if (f.refcount[pfn] === 0) continue;
-      used++;
-      used_pages += f.nr(pfn);
-      if (f.test(pfn, PG_locked)) report('LEFT_LOCKED', pfn, 'locked at the end of the run');
-      if (f.test(pfn, PG_writeback)) report('LEFT_UNDER_WRITEBACK', pfn, 'under writeback at the end of the run');
-      if (f.test(pfn, PG_lru)) on_lru++;
-    }
-    // Leaked folios keep a refcount of 0 (seed-v1) or 1 (seed-v2) without being free: count
-    // the frames that are neither free nor in use by anything.
-    const leaked = f.nr_pages - f.nr_free_pages - used_pages;
-    if (leaked !== 0) report('FREE_PAGES_MISMATCH', NIL, `${f.nr_free_pages} free + ${used_pages} in use != ${f.nr_pages} pages`);
-    const waiting = on_lru + k.pgdat.fbatches.nr_batched();
-    if (waiting < used) report('LEFT_ISOLATED', NIL, `${used - waiting} folio(s) in use are neither on an LRU nor in an LRU batch`);
-    const swap = k.pgdat.swap;
-    let swap_ptes = 0;
-    for (const mm of k.pgdat.mms) {
-      for (const vma of mm.vmas) {
-        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-          if (((mm.pte[vpn] as number) & PTE_SWAP) === 0) continue;
-          swap_ptes++;
-          if (swap.swap_count(mm.pte_val[vpn] as number) === 0) report('SWAP_ACCOUNTING', NIL, `mm ${mm.id} vpn ${vpn}: swap PTE on a free slot`);
-        }
-      }
-    }
-    let slot_refs = 0;
-    for (let slot = 0; slot < swap.nr_slots; slot++) {
-      slot_refs += swap.swap_count(slot);
-      if (((swap.swap_map[slot] as number) & SWAP_HAS_CACHE) !== 0 && swap.swap_cache[slot] === NIL) {
-        report('SWAP_ACCOUNTING', NIL, `slot ${slot} marked cached without a folio`);
-      }
-    }
-    if (slot_refs !== swap_ptes) report('SWAP_ACCOUNTING', NIL, `slot references ${slot_refs} != swap PTEs ${swap_ptes}`);
-    check_final_refcounts(f, k.pgdat.fbatches, (pfn, detail) => report('REFCOUNT_MISMATCH', pfn, detail));
-    this.check_memcgs(report);
-    this.verify_data(report);
-  }
-
-  /**
-   * Each cgroup's memory.current must be the pages charged to it plus its per-CPU stocks; a
-   * folio still charged whose last reference is gone was never uncharged (the cgroup side of
-   * a leak: memory.current stays high).
-   */
-  private check_memcgs(report: (code: ViolationCode, folio: number, detail: string) => void): void {
-    const f = this.k.pgdat.folios;
-    for (const memcg of this.k.pgdat.memcgs) {
-      if (memcg === null) continue;
-      let charged = 0;
-      let leaked = 0;
-      let first_leaked = NIL;
-      for (let pfn = 0; pfn < f.nr_pages; pfn++) {
-        if (f.memcg[pfn] !== memcg.id) continue;
-        charged += f.nr(pfn);
-        if (f.refcount[pfn] === 0) {
-          leaked += f.nr(pfn);
-          if (first_leaked === NIL) first_leaked = pfn;
-        }
-      }
-      if (leaked > 0) report('MEMCG_CHARGE_LEAK', first_leaked, `memcg ${memcg.name}: ${leaked} page(s) charged but no longer in use (never uncharged)`);
-      if (charged + memcg.stocked() !== memcg.usage) {
-        report('MEMCG_ACCOUNTING', NIL, `memcg ${memcg.name}: memory.current ${memcg.usage} pages != ${charged} charged + ${memcg.stocked()} in per-CPU stocks`);
-      }
-    }
-  }
-
-  /** Whether a present, dirty PTE of a shared mapping of `file` maps `pfn` (its dirty bit still to reach the folio). */
-  private dirty_pte_maps(file: FileMapping, pfn: number): boolean {
-    const f = this.k.pgdat.folios;
-    const index = f.index[pfn] as number;
-    for (const fv of file.i_mmap) {
-      const vpn = fv.vma.start_vpn + (index - fv.vma.pgoff);
-      if (vpn < fv.vma.start_vpn || vpn >= fv.vma.end_vpn) continue;
-      const mm = this.k.pgdat.mms[fv.mm_id] as MmStruct;
-      const pte = mm.pte[vpn] as number;
-      if ((pte & (PTE_PRESENT | PTE_DIRTY)) === (PTE_PRESENT | PTE_DIRTY) && mm.pte_val[vpn] === pfn) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Reads every page back, as a program verifying its memory would: a mapped page must hold
-   * the last version written; a swapped one too, from its swap-cache folio if that is dirty,
-   * and also from the slot if the folio is clean (reclaim may drop a clean folio at any time).
-   */
-  private verify_data(report: (code: ViolationCode, folio: number, detail: string) => void): void {
-    const f = this.k.pgdat.folios;
-    const swap = this.k.pgdat.swap;
-    for (const mm of this.k.pgdat.mms) {
-      // An address space no user access wrote to holds its populated data (version 0).
-      const versions = this.written_version.get(mm.id);
-      for (const vma of mm.vmas) {
-        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-          const file_read = vma.file === NIL ? null : this.file_data.read_back(mm, vma, vpn);
-          if (file_read !== null) {
-            const [seen, expected, frame] = file_read;
-            if (seen !== expected) report('LOST_WRITE', frame, `mm ${mm.id} vpn ${vpn} (file page) reads back version ${seen}, last written ${expected}`);
-            continue;
-          }
-          const expected = versions === undefined ? 0 : (versions[vpn] as number);
-          const pte = mm.pte[vpn] as number;
-          const val = mm.pte_val[vpn] as number;
-          let seen: number;
-          if ((pte & PTE_PRESENT) !== 0) seen = this.frame_version[val] as number;
-          else if ((pte & PTE_SWAP) === 0) seen = 0; // never touched: reads the zero page
-          else {
-            const cached = swap.swap_cache[val] as number;
-            if (cached !== NIL && f.test(f.folio_head(cached), PG_dirty)) seen = this.frame_version[cached] as number;
-            else if (cached !== NIL && this.frame_version[cached] !== expected) seen = this.frame_version[cached] as number;
-            else {
-              const stored = this.swap_data.version(val, swap_store_of(this.k, val));
-              if (stored === null) {
-                report('SWAP_DATA_MISSING', NIL, `mm ${mm.id} vpn ${vpn}: its slot ${val} reads from the ${STORE_NAMES[swap_store_of(this.k, val)]}, where nothing was stored`);
-                continue;
-              }
-              seen = stored;
-            }
-          }
-          if (seen !== expected) report('LOST_WRITE', (pte & PTE_PRESENT) !== 0 ? val : NIL, `mm ${mm.id} vpn ${vpn} reads back version ${seen}, last written ${expected}`);
-        }
-      }
-    }
-    // Write-notify's invariant: a shared file PTE is made writable only by a fault that dirties
-    // its folio, and folio_mkclean write-protects it before the folio is cleaned; so a folio a
-    // writable or dirty shared PTE maps is dirty (no folio is locked at the end).
-    for (const mm of this.k.pgdat.mms) {
-      if (!mm.has_file_vmas) continue;
-      for (const vma of mm.vmas) {
-        if (vma.file === NIL || !vma.shared) continue;
-        for (let vpn = vma.start_vpn; vpn < vma.end_vpn; vpn++) {
-          const pte = mm.pte[vpn] as number;
-          if ((pte & PTE_PRESENT) === 0 || (pte & (PTE_RW | PTE_DIRTY)) === 0) continue;
-          const pfn = mm.pte_val[vpn] as number;
-          if (!f.test(pfn, PG_dirty)) report('DIRTY_ACCOUNTING', pfn, `mm ${mm.id} vpn ${vpn}: a ${(pte & PTE_DIRTY) !== 0 ? 'dirty' : 'writable'} shared PTE maps a clean file folio`);
-        }
-      }
-    }
-    // Every file page through the page cache: those no one maps, and clean cached folios
-    // holding data the disk does not have (reclaim would drop the write with them).
-    for (const mapping of this.k.pgdat.mappings) {
-      if (!(mapping instanceof FileMapping)) continue;
-      const mapped = mapping.i_mmap.length > 0;
-      this.file_data.read_back_file(mapping, mapped, (pfn) => this.dirty_pte_maps(mapping, pfn), (index, seen, expected, pfn, clean_cached) => {
-        const how = clean_cached ? `its clean cached folio holds version ${expected}, the disk ${seen}: reclaim may drop it` : `reads back version ${seen}, last written ${expected}`;
-        report('LOST_WRITE', pfn, `file ${mapping.name} page ${index}: ${how}`);
-      });
-    }
+    const view = { k: this.k, frame_version: this.frame_version, written_version: this.written_version, swap_data: this.swap_data, file_data: this.file_data };
+    check_final_state(view, (code, folio, detail) => this.report(code, folio, detail, end_ns));
   }
 }

@@ -3,6 +3,9 @@ import { table } from '../engine/tables.js';
 /** A store's version for a slot where nothing was stored since swap_writepage began. */
 const NOTHING = -1;
 
+/** The swap stores by SWAP_STORE_* number, for findings. */
+export const STORE_NAMES = ['device', 'zeromap', 'zswap pool'];
+
 /**
  * Where the oracle follows a swapped-out page's data: per slot, the version each store holds
  * — the device, the zeromap bit, zswap's pool (block/probe.ts SWAP_STORE_*) — recorded where
