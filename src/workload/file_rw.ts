@@ -35,6 +35,27 @@ function* find_lock_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, index: 
 }
 
 /**
+ * filemap_get_pages for one cached page: the folio with a reference and no lock
+ * (filemap_get_read_batch) when uptodate; else filemap_update_page, which waits for the read
+ * in flight by locking the folio. NIL when the page is not cached.
+ */
+function* find_get_uptodate_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, index: number): Generator<Yield, number, void> {
+  const f = k.pgdat.folios;
+  for (let retry = 0; ; retry++) {
+    assert(retry < RETRIES_MAX, () => `file ${file.name}: page ${index} never stays cached`);
+    const pfn = file.get_folio(index);
+    if (pfn === NIL) return NIL;
+    f.get(pfn);
+    if (f.test(pfn, PG_uptodate)) return pfn;
+    yield* folio_lock(k, rt, pfn);
+    const cached = f.mapping[pfn] === file.id && f.index[pfn] === index;
+    f.unlock(pfn);
+    if (cached && f.test(pfn, PG_uptodate)) return pfn;
+    k.pgdat.fbatches.folio_put(pfn);
+  }
+}
+
+/**
  * write() of page `index` of `file` by a task of `mm` (generic_perform_write for one whole
  * page): ->write_begin finds the folio or creates it (__filemap_get_folio with FGP_CREAT: a new
  * locked folio in the page cache and on the LRU; a whole-page write needs no read), the data is
@@ -72,7 +93,8 @@ export function* file_write_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, file:
 
 /**
  * read() of page `index` of `file` by a task of `mm` (filemap_read for one page): a cached
- * folio is copied out once uptodate (waiting for its lock while a read is in flight); a miss
+ * uptodate folio is copied out without its lock (one whose read is in flight is waited for
+ * by locking it, see find_get_uptodate_folio); a miss
  * reads the readahead window from the page (page_cache_sync_ra; the window is ra_pages, the
  * size a sequential reader reaches — its ramp-up and the asynchronous marker are not
  * modelled) and waits for the page. mark_page_accessed is not modelled. Returns
@@ -82,11 +104,9 @@ export function* file_read_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: 
   const f = k.pgdat.folios;
   const cost = k.machine.cost;
   rt.task.now_ns += cost.syscall_ns;
-  let pfn = yield* find_lock_folio(k, rt, file, index);
+  let pfn = yield* find_get_uptodate_folio(k, rt, file, index);
   let major = 0;
-  if (pfn !== NIL) {
-    f.unlock(pfn);
-  } else {
+  if (pfn === NIL) {
     pfn = yield* alloc_fault_folio(k, rt, mm);
     if (pfn === NIL) return VM_FAULT_OOM;
     if (file.get_folio(index) !== NIL) {
