@@ -4,7 +4,10 @@
  * form: one global domain, no per-bdi share and no bandwidth estimate, so no proportional
  * pacing between the free-run ceiling and the limit (the kernel slows the task there by
  * pos_ratio; here it runs free up to the limit); past the limit the task sleeps until
- * writeback brings dirty + writeback pages down to it.
+ * writeback brings dirty + writeback pages down to it. "The limit" is the current dirty
+ * threshold: the kernel's pos_ratio reaches 0 at max(thresh, dom->dirty_limit), a limit set
+ * at boot that follows thresh down only slowly (1/32 per update), so with a falling
+ * threshold the kernel pauses later than the model.
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';

@@ -97,14 +97,6 @@ export function isolate_folio(lrugen: LruGenFolio, f: FolioTable, pfn: number, s
   return true;
 }
 
-/** What scan_folios did besides filling the list. */
-export interface ScanResult {
-  /** Pages looked at; 0 when nothing was isolated and the MAX_LRU_BATCH bound was not hit. */
-  scanned: number;
-  isolated: number;
-  sorted: number;
-}
-
 /**
  * scan_folios: nothing when `type` is down to MIN_NR_GENS generations; otherwise from the tail
  * of its oldest generation, sort or isolate each folio (isolated ones go to the head of

@@ -8,9 +8,11 @@
  * PG_referenced (shrink_folio_list's A6 keep); one listed in an older generation has its refs
  * cleared and is queued for activation (folio_activate: to max_seq, PGACTIVATE).
  *
- * Without a page-table walk in progress (memcg limit reclaim has none; the walk is not
- * modelled yet, issue 13) that is the whole of it: the walk's batched folio_update_gen and the
- * Bloom filter feedback (update_bloom_filter) are left for the walk.
+ * This is the path without a walk in progress (current->reclaim_state->mm_walk unset), the
+ * only one memcg limit reclaim takes: try_to_inc_max_seq's walk ends before eviction. Under
+ * lru_gen_shrink_node (kswapd, direct reclaim: not modelled yet) a walk is set for the whole
+ * node pass, and 6.12 then batches folio_update_gen instead of activating, with Bloom filter
+ * feedback (update_bloom_filter): that branch is to be added with root reclaim.
  */
 import { PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_swapcache, PG_workingset, LRU_REFS_MASK } from '../mm/folio.js';
 import { folio_is_file_lru, folio_lru_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';

@@ -18,10 +18,8 @@ import { ANON_AND_FILE, folio_is_file_lru, folio_update_gen, lru_gen_from_seq, L
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, type MmStruct } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
 import { inc_max_seq } from './lru_gen_aging.js';
+import { LRU_ACTIVE, LRU_INACTIVE_FILE } from '../mm/lru.js';
 
-/** enum lru_list offsets for the compatibility sizes. */
-const LRU_INACTIVE_FILE = 2;
-const LRU_ACTIVE = 1;
 /** mm_state->head at the list head (&mm_list->fifo). */
 const FIFO = -1;
 
