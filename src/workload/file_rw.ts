@@ -17,38 +17,23 @@ import { readahead } from './filemap_fault.js';
 const RETRIES_MAX = 1_000_000;
 
 /**
- * The cached folio at `index`, referenced and locked, still in the file (filemap_get_folio +
- * folio_lock, looked up again when reclaim took it meanwhile); NIL when none is cached.
+ * The cached folio at `index` with a reference, looked up again when reclaim took it
+ * meanwhile; NIL when none is cached. `for_write` (write_begin: filemap_get_folio +
+ * folio_lock) returns it locked. A read (filemap_get_pages) takes an uptodate folio without
+ * its lock (filemap_get_read_batch) and waits for a read in flight by locking and unlocking
+ * it (filemap_update_page).
  */
-function* find_lock_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, index: number): Generator<Yield, number, void> {
+function* find_get_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, index: number, for_write: boolean): Generator<Yield, number, void> {
   const f = k.pgdat.folios;
   for (let retry = 0; ; retry++) {
     assert(retry < RETRIES_MAX, () => `file ${file.name}: page ${index} never stays cached`);
     const pfn = file.get_folio(index);
     if (pfn === NIL) return NIL;
     f.get(pfn);
-    yield* folio_lock(k, rt, pfn);
-    if (f.mapping[pfn] === file.id && f.index[pfn] === index) return pfn;
-    f.unlock(pfn);
-    k.pgdat.fbatches.folio_put(pfn);
-  }
-}
-
-/**
- * filemap_get_pages for one cached page: the folio with a reference and no lock
- * (filemap_get_read_batch) when uptodate; else filemap_update_page, which waits for the read
- * in flight by locking the folio. NIL when the page is not cached.
- */
-function* find_get_uptodate_folio(k: Kernel, rt: ReclaimTask, file: FileMapping, index: number): Generator<Yield, number, void> {
-  const f = k.pgdat.folios;
-  for (let retry = 0; ; retry++) {
-    assert(retry < RETRIES_MAX, () => `file ${file.name}: page ${index} never stays cached`);
-    const pfn = file.get_folio(index);
-    if (pfn === NIL) return NIL;
-    f.get(pfn);
-    if (f.test(pfn, PG_uptodate)) return pfn;
+    if (!for_write && f.test(pfn, PG_uptodate)) return pfn;
     yield* folio_lock(k, rt, pfn);
     const cached = f.mapping[pfn] === file.id && f.index[pfn] === index;
+    if (cached && for_write) return pfn;
     f.unlock(pfn);
     if (cached && f.test(pfn, PG_uptodate)) return pfn;
     k.pgdat.fbatches.folio_put(pfn);
@@ -67,7 +52,7 @@ export function* file_write_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, file:
   const f = k.pgdat.folios;
   const cost = k.machine.cost;
   rt.task.now_ns += cost.syscall_ns;
-  let pfn = yield* find_lock_folio(k, rt, file, index);
+  let pfn = yield* find_get_folio(k, rt, file, index, true);
   if (pfn === NIL) {
     pfn = yield* alloc_fault_folio(k, rt, mm);
     if (pfn === NIL) return VM_FAULT_OOM;
@@ -94,7 +79,7 @@ export function* file_write_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, file:
 /**
  * read() of page `index` of `file` by a task of `mm` (filemap_read for one page): a cached
  * uptodate folio is copied out without its lock (one whose read is in flight is waited for
- * by locking it, see find_get_uptodate_folio); a miss
+ * by locking it, see find_get_folio); a miss
  * reads the readahead window from the page (page_cache_sync_ra; the window is ra_pages, the
  * size a sequential reader reaches — its ramp-up and the asynchronous marker are not
  * modelled) and waits for the page. mark_page_accessed is not modelled. Returns
@@ -104,7 +89,7 @@ export function* file_read_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, file: 
   const f = k.pgdat.folios;
   const cost = k.machine.cost;
   rt.task.now_ns += cost.syscall_ns;
-  let pfn = yield* find_get_uptodate_folio(k, rt, file, index);
+  let pfn = yield* find_get_folio(k, rt, file, index, false);
   let major = 0;
   if (pfn === NIL) {
     pfn = yield* alloc_fault_folio(k, rt, mm);
