@@ -3,7 +3,7 @@ import { Yield } from '../engine/simulator.js';
 import { TLB_DIRTY, TLB_WRITABLE, tlb_entry_flags, tlb_entry_pfn } from '../hw/tlb.js';
 import { page_index } from '../mm/anon_vma.js';
 import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_anon_shared, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SWP_EXCLUSIVE, type MmStruct } from '../mm/mm_struct.js';
+import { PMD_SHIFT_PAGES, PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SWP_EXCLUSIVE, type MmStruct } from '../mm/mm_struct.js';
 import { do_wp_page, write_protected } from './cow.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
@@ -88,12 +88,16 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
   return true;
 }
 
-/** The page walk's end: set the PTE's accessed (and dirty) bit, cache the translation, do the access. */
+/**
+ * The page walk's end: set the PTE's accessed (and dirty) bit and the accessed bit of the PMD
+ * entry the walk went through, cache the translation, do the access.
+ */
 function fill_tlb(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): void {
   const tlb = k.machine.tlb;
   const pte = (mm.pte[vpn] as number) | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
   const pfn = mm.pte_val[vpn] as number;
   mm.pte[vpn] = pte;
+  mm.pmd_young[vpn >>> PMD_SHIFT_PAGES] = 1;
   // A write-protected PTE of a shared page caches no dirty entry: a write must fault (x86
   // caches R/W; the model's dirty entry stands for "writable without a walk").
   const dirty = (pte & PTE_DIRTY) !== 0 && ((pte & PTE_RW) !== 0 || !k.pgdat.folios.test(k.pgdat.folios.folio_head(pfn), PG_anon_shared));
