@@ -129,8 +129,14 @@ export function compare_memcg_with_model(model: RunResult | null, trace: VmscanS
   judge('memcg pgrefill', () => m_memcg('pgrefill'), stat.pgrefill ?? 0);
   judge('memcg pgdeactivate', () => m_memcg('pgdeactivate'), stat.pgdeactivate ?? 0);
   judge('memcg pgactivate', () => m_vm('pgactivate'), stat.pgactivate ?? 0, `${STABLE}; the model counts it node-wide, which here is the cgroup's`);
-  judge('memory.events max (limit reclaim calls)', () => model?.reclaim?.memcg?.events.max ?? 0, memcg.events_max);
-  judge('reclaim calls (mm_vmscan_memcg_reclaim_begin)', () => trace?.reclaim_calls ?? 0, memcg.trace.reclaim_calls);
+  // Classic: the kernel's runs made 43 reclaim calls, one made 44 — exactly the model's run,
+  // every count and histogram alike (docs/kernel-check.md): a call either way is the kernel's own spread.
+  const calls = (figure: string, model_value: () => number, kernel_value: number) => {
+    if (model === null || memcg.lru === 'mglru') judge(figure, model_value, kernel_value);
+    else figures.push(judged_count(figure, model_value(), kernel_value, `a count, ${STABLE} in all T = 0 runs but one T = 2 run made one call more: within 2 % or one call of the model`, 1));
+  };
+  calls('memory.events max (limit reclaim calls)', () => model?.reclaim?.memcg?.events.max ?? 0, memcg.events_max);
+  calls('reclaim calls (mm_vmscan_memcg_reclaim_begin)', () => trace?.reclaim_calls ?? 0, memcg.trace.reclaim_calls);
   const passes = memcg.trace.shrink_inactive;
   judge('shrink_folio_list passes (mm_vmscan_lru_shrink_inactive)', () => trace?.shrink_folio_list_passes ?? 0, passes.events);
   judge('nr_ref_keep, summed over the passes', () => trace?.nr_ref_keep ?? 0, passes.nr_ref_keep);

@@ -85,6 +85,18 @@ export class MmStruct {
    * clear at its next walk (CONFIG_ARCH_HAS_NONLEAF_PMD_YOUNG).
    */
   readonly pmd_young: Uint8Array;
+  /**
+   * Which PMDs point to a PTE table (or deposit one under a THP), by vpn >> 9: made by the
+   * first fault under the PMD (pte_alloc, or do_huge_pmd_anonymous_page's deposit) and by the
+   * setup, and kept (the model frees no page table). Its memcg charge is what the flag is for.
+   */
+  readonly pte_table: Uint8Array;
+  /**
+   * The mm's anon_vma exists (the model has one for all its VMAs): made by the first anonymous
+   * fault (anon_vma_prepare, whose slab objects are charged to the task's cgroup), by the setup
+   * or by fork (anon_vma_fork).
+   */
+  anon_vma_ready = false;
   /** Some VMA may fault in large folios (its thp_orders is not 0). */
   thp = false;
   /** Some VMA maps a file (the fault path then looks the VMA up). */
@@ -113,6 +125,12 @@ export class MmStruct {
     this.pte = table(Uint8Array, nr_virtual_pages + PTRS_PER_PTE);
     this.pte_val = table(Int32Array, nr_virtual_pages + PTRS_PER_PTE);
     this.pmd_young = table(Uint8Array, Math.ceil(this.pte.length / PTRS_PER_PTE)).fill(1);
+    this.pte_table = table(Uint8Array, Math.ceil(this.pte.length / PTRS_PER_PTE));
+  }
+
+  /** The setup's faults (before time starts, uncharged) made the PTE tables of [start_vpn, end_vpn). */
+  pte_tables_made(start_vpn: number, end_vpn: number): void {
+    this.pte_table.fill(1, start_vpn >>> PMD_SHIFT_PAGES, ((end_vpn - 1) >>> PMD_SHIFT_PAGES) + 1);
   }
 
   /**
