@@ -230,7 +230,8 @@ describe('memcg limit reclaim (try_to_free_mem_cgroup_pages over the cgroup\'s l
   });
 
   it('charges from the CPU stock in batches of MEMCG_CHARGE_BATCH (64) without reclaim while it fits', () => {
-    const r = run_builtin('stress-memcg', ['stress.workers=1', 'stress.bytes=1MiB', 'stress.passes=1', 'memcg.max=1MiB']);
+    // 254 pages, their PTE table and the anon_vma's slab page: 256 pages, exactly memory.max.
+    const r = run_builtin('stress-memcg', ['stress.workers=1', 'stress.bytes=1016KiB', 'stress.passes=1', 'memcg.max=1MiB']);
     expect(r.reclaim?.memcg).toMatchObject({ max_bytes: 1024 * 1024, current_bytes: 1024 * 1024, peak_bytes: 1024 * 1024, events: { max: 0, oom: 0, oom_kill: 0 } });
     expect(r.vmstat.pgscan_anon).toBe(0);
   });

@@ -43,6 +43,14 @@ export class Task {
   now_ns: number;
   finished = false;
   sleeping = false;
+  /** Woken and not yet run again: its next step follows a context switch into it. */
+  woken = false;
+  /**
+   * What the scheduler's context switch into this task does besides running it, called when
+   * it runs again after sleeping (a user task's lru_gen_use_mm; null for kernel threads). The
+   * engine only calls it.
+   */
+  on_switch_in: (() => void) | null = null;
   body: TaskBody | undefined;
 
   constructor(
@@ -146,6 +154,7 @@ export class Simulator {
   wake(task: Task, at_ns: number): void {
     assert(task.sleeping, () => `wake of task ${task.name} that is not sleeping`);
     task.sleeping = false;
+    task.woken = true;
     task.now_ns = Math.max(task.now_ns, at_ns);
     this.schedule(task.now_ns, Priority.task, this.task_resume_kind, task.id);
   }
@@ -180,6 +189,10 @@ export class Simulator {
     assert(!task.finished, () => `resume of finished task ${task.name}`);
     assert(task.now_ns === this.now_ns, () => `task ${task.name} resumed at ${this.now_ns}, its clock says ${task.now_ns}`);
     const body = task.body as TaskBody;
+    if (task.woken) {
+      task.woken = false;
+      task.on_switch_in?.();
+    }
     this.current_task = task;
     let next: IteratorResult<Yield, void>;
     try {

@@ -24,9 +24,9 @@ export interface KernelFigure {
 
 const COUNT_RULE = `a count: within ${COUNT_TOLERANCE * 100} % of the model`;
 
-/** One count, judged: |kernel - model| <= 2 % of the model. */
-export function judged_count(figure: string, model: number, kernel: number, rule = COUNT_RULE): KernelFigure {
-  const agree = Math.abs(kernel - model) <= COUNT_TOLERANCE * Math.abs(model);
+/** One count, judged: |kernel - model| <= 2 % of the model, or <= `slack` where a rule allows that. */
+export function judged_count(figure: string, model: number, kernel: number, rule = COUNT_RULE, slack = 0): KernelFigure {
+  const agree = Math.abs(kernel - model) <= Math.max(COUNT_TOLERANCE * Math.abs(model), slack);
   return { figure, model, kernel, difference_pct: difference_pct(model, kernel), verdict: agree ? 'agree' : 'disagree', rule };
 }
 

@@ -27,7 +27,7 @@ export function format_kernel_check(result: KernelCheckResult, scenario_label: s
   const accel = k.accelerator === 'kvm' ? 'KVM' : `TCG (emulation${k.accelerator_note === null ? '' : `; KVM not used: ${k.accelerator_note}`})`;
   const threads = e.threads === 0 ? 'no other thread' : `${e.threads} spinning thread${e.threads > 1 ? 's' : ''} on CPU${e.threads > 1 ? `s 1..${e.threads}` : ' 1'}`;
   const lines = [
-    `reclaimsim kernel-check: ${scenario_label}, ${result.model === null ? 'no model run (reclaim.lru: mglru is not modelled yet: issue 13)' : `model strategy ${result.model.strategy}`}`,
+    `reclaimsim kernel-check: ${scenario_label}, model strategy ${result.model.strategy}`,
     `kernel: ${k.uname} (${k.image})`,
     `guest:  ${e.cpus} vCPUs, ${format_size(e.memory_bytes)}, ${e.swap === 'zram' ? 'zram' : 'virtio-blk'} swap ${format_size(e.swap_bytes)}, ${accel}, pv_tlb_flush ${k.pv_tlb_flush === null ? 'unknown' : k.pv_tlb_flush ? 'on' : 'off'}`,
     e.memcg === undefined
@@ -43,9 +43,7 @@ export function format_kernel_check(result: KernelCheckResult, scenario_label: s
         'Counts (TLB and CAL per CPU, pages written, freed and read) must agree within 2 % of the model; times are not compared;',
         'pgrotated, and pgfree of a dirty pageout to a block device, are shown but not judged.',
       ]
-      : result.model === null
-        ? ['MGLRU is not modelled yet (issue 13): the guest\'s counts are shown, not judged; docs/kernel-check.md "MGLRU on and off" lists the stable ones the model must meet.']
-        : ['Counts stable across guest runs (docs/kernel-check.md "MGLRU on and off") must agree within 2 % of the model; the spinners\' rows, batch histograms and generations are shown.']),
+      : ['Counts stable across guest runs (docs/kernel-check.md "MGLRU on and off") must agree within 2 % of the model; the spinners\' rows, batch histograms and generations\' text are shown.']),
   ];
   if (k.pv_tlb_flush === true) {
     lines.push('The guest uses paravirtual TLB flush: preempted vCPUs are skipped, so its TLB counts may fall below the model of bare metal (kernel-spec C6a).');

@@ -60,9 +60,8 @@ export interface KernelSection {
 }
 
 export interface KernelCheckResult {
-  /** null when the model cannot run the scenario yet (reclaim.lru: mglru, issue 13): the kernel's counts are shown alone. */
-  model: RunResult | null;
-  /** The model's vmscan tracepoints summed as the guest sums its trace (memcg case with a model run only). */
+  model: RunResult;
+  /** The model's vmscan tracepoints summed as the guest sums its trace (memcg case only). */
   model_trace?: VmscanSummary;
   kernel: KernelSection;
   /** Where the guest differs from the scenario without changing any count. */
@@ -78,15 +77,13 @@ export interface KernelCheckResult {
  */
 export async function kernel_check(scenario: Scenario, options: KernelCheckOptions): Promise<KernelCheckResult> {
   const { experiment, model_scenario, notes } = plan_experiment(scenario);
-  // The memcg case sums the model's vmscan tracepoints as the guest sums its trace; MGLRU is not modelled yet.
+  // The memcg case sums the model's vmscan tracepoints as the guest sums its trace.
   const traced = experiment.memcg === undefined ? null : vmscan_summary_tracer();
-  const model = experiment.memcg?.lru === 'mglru'
-    ? null
-    : run_scenario(model_scenario, {
-      strategy: options.strategy ?? 'upstream',
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(traced === null ? {} : { tracer: traced.tracer }),
-    });
+  const model = run_scenario(model_scenario, {
+    strategy: options.strategy ?? 'upstream',
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(traced === null ? {} : { tracer: traced.tracer }),
+  });
   const { image, boot, report } = await run_guest(experiment, {
     kernel: options.kernel,
     log_name: options.log_name ?? scenario.name,
@@ -97,12 +94,12 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
   });
   const log = boot.outcome.log_path;
   const measured = guest_phase_named(report, report.last_pageout, log);
-  const comparison = experiment.memcg !== undefined
-    ? compare_memcg_with_model(model, traced?.summary ?? null, report, experiment, log)
-    : compare_with_model(require_model(model), report, experiment, log);
+  const comparison = experiment.memcg !== undefined && traced !== null
+    ? compare_memcg_with_model(model, traced.summary, report, experiment, log)
+    : compare_with_model(model, report, experiment, log);
   return {
     model,
-    ...(traced === null || model === null ? {} : { model_trace: traced.summary }),
+    ...(traced === null ? {} : { model_trace: traced.summary }),
     notes,
     scenario,
     kernel: {
@@ -129,19 +126,8 @@ export async function kernel_check(scenario: Scenario, options: KernelCheckOptio
   };
 }
 
-function require_model(model: RunResult | null): RunResult {
-  if (model === null) throw new Error('the madvise experiment always has a model run');
-  return model;
-}
-
-/**
- * The result contract (reclaimsim/result@1) with the kernel's section added to the model's run
- * record; without a model run (reclaim.lru: mglru) the record has the scenario, the kernel's
- * section and why the model is missing.
- */
+/** The result contract (reclaimsim/result@1) with the kernel's section added to the model's run record. */
 export function kernel_check_json(result: KernelCheckResult): string {
-  const run = result.model === null
-    ? { scenario: result.scenario, model: 'not modelled yet: issue 13 (reclaim.lru: mglru)', kernel: result.kernel }
-    : { ...result.model, ...(result.model_trace === undefined ? {} : { model_trace: result.model_trace }), kernel: result.kernel };
+  const run = { ...result.model, ...(result.model_trace === undefined ? {} : { model_trace: result.model_trace }), kernel: result.kernel };
   return `${stable_json({ schema: RESULT_SCHEMA, runs: [run] })}\n`;
 }

@@ -48,7 +48,7 @@ export function plan_memcg_experiment(scenario: Scenario): ExperimentPlan {
   if (workload.threads > 0) {
     notes.push(`workload.threads ${workload.threads}: the guest's writer has ${workload.threads} spinning thread(s) on CPUs 1..${workload.threads}, which the model's stress worker does not have: their TLB and CAL counts are shown, not judged`);
   }
-  if (lru === 'mglru') notes.push('reclaim.lru mglru: not modelled yet (issue 13): the guest\'s counts are shown, not judged');
+  if (lru === 'mglru') notes.push('reclaim.lru mglru: the model runs MGLRU\'s memcg limit reclaim (issue 13); the walk\'s PTEs looked at and tables found are shown, not judged (they count the guest program\'s other mappings)');
   return {
     experiment: {
       cpus: machine.cpus,

@@ -47,6 +47,30 @@ export const ANON_AND_FILE = 2;
 /** LRU_REFS_FLAGS: the folio flags that also count accesses (the first two tiers). */
 export const LRU_REFS_FLAGS = PG_referenced | PG_workingset;
 
+/** NR_BLOOM_FILTERS: the aging flips between two Bloom filters by seq parity. */
+export const NR_BLOOM_FILTERS = 2;
+/** The mm walk's statistics (debugfs lru_gen_full's T, Y, F, A): MM_LEAF_TOTAL … MM_NONLEAF_ADDED. */
+export const MM_LEAF_TOTAL = 0;
+export const MM_LEAF_YOUNG = 1;
+export const MM_NONLEAF_FOUND = 2;
+export const MM_NONLEAF_ADDED = 3;
+export const NR_MM_STATS = 4;
+
+/**
+ * struct lru_gen_mm_state: the sequence number of the last completed walk of the cgroup's mm
+ * list (lru_gen_init_lruvec: MIN_NR_GENS); the walk's position in that list, head and tail as
+ * indexes (−1: the list head; tail null: not set yet); the two Bloom filters of PMD entries
+ * worth walking (null until reset_bloom_filter allocates one); and the walks' statistics
+ * (NR_HIST_GENS = 1: one slot, which 6.12 then never resets).
+ */
+export interface LruGenMmState {
+  seq: number;
+  head: number | null;
+  tail: number | null;
+  readonly filters: [Uint32Array | null, Uint32Array | null];
+  readonly stats: Float64Array;
+}
+
 /** enum lru_list indexes of the compatibility sizes (as in mm/lru.ts, which imports this file). */
 const LRU_INACTIVE_FILE = 2;
 const LRU_ACTIVE = 1;
@@ -74,12 +98,8 @@ export class LruGenFolio {
   readonly protected = [new Float64Array(MAX_NR_TIERS - 1), new Float64Array(MAX_NR_TIERS - 1)];
   readonly evicted = [new Float64Array(MAX_NR_TIERS), new Float64Array(MAX_NR_TIERS)];
   readonly refaulted = [new Float64Array(MAX_NR_TIERS), new Float64Array(MAX_NR_TIERS)];
-  /**
-   * lruvec->mm_state: the sequence number of the last completed walk of the cgroup's mm list
-   * (lru_gen_init_lruvec: MIN_NR_GENS), and the walk's position in that list — head and tail
-   * as indexes (−1: the list head; tail null: not set yet).
-   */
-  readonly mm_state: { seq: number; head: number | null; tail: number | null } = { seq: MIN_NR_GENS, head: null, tail: null };
+  /** lruvec->mm_state (struct lru_gen_mm_state). */
+  readonly mm_state: LruGenMmState = { seq: MIN_NR_GENS, head: null, tail: null, filters: [null, null], stats: new Float64Array(NR_MM_STATS) };
 
   constructor(private readonly f: FolioTable) {
     for (let i = 0; i < MAX_NR_GENS * ANON_AND_FILE; i++) this.folios.push(new FolioList(f));

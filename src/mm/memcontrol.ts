@@ -36,6 +36,17 @@ export class MemCgroup {
   peak = 0;
   /** memcg_stock.nr_pages of each CPU whose stock caches this cgroup. */
   readonly stock: Int32Array;
+  /**
+   * Page-table pages charged to the cgroup (memory.stat pagetables, part of MEMCG_KMEM):
+   * GFP_PGTABLE_USER has __GFP_ACCOUNT. Never uncharged here (the model frees no page table).
+   */
+  pagetables = 0;
+  /**
+   * Pages charged for slab objects (memory.stat slab): the anon_vma and its chain of each
+   * process's first anonymous fault (SLAB_ACCOUNT caches; obj_cgroup_charge rounds the first
+   * object up to a page and keeps the rest in the CPU's obj stock). Never uncharged here.
+   */
+  slab = 0;
   readonly events: MemcgEvents = { max: 0, oom: 0, oom_kill: 0 };
   readonly stat: MemcgStat = { pgscan_kswapd: 0, pgscan_direct: 0, pgsteal_kswapd: 0, pgsteal_direct: 0, pgrefill: 0, pgdeactivate: 0 };
 

@@ -23,6 +23,15 @@ const NIL_FILE = -1;
 
 /** PTEs per page-table page (PTRS_PER_PTE): one PMD covers 512 pages, 2 MiB. */
 export const PTRS_PER_PTE = 512;
+/** log2(PTRS_PER_PTE): vpn >> PMD_SHIFT_PAGES is the PMD a page is under. */
+export const PMD_SHIFT_PAGES = 9;
+/** PMD entries per PMD table (PTRS_PER_PMD): one table covers 1 GiB. */
+export const PTRS_PER_PMD = 512;
+/** x86-64's direct map base (PAGE_OFFSET, 4-level paging, no KASLR). */
+const PAGE_OFFSET = 0xffff888000000000n;
+/** Made-up page frames of the model's PMD tables (see pmd_entry_kaddr): above 64 GiB, 64 per mm. */
+const PGTABLE_PFN_BASE = 1 << 24;
+const PMD_TABLES_PER_MM = 64;
 
 /**
  * A mapping of an mm (struct vm_area_struct), in virtual page numbers [start_vpn, end_vpn):
@@ -64,11 +73,30 @@ export class MmStruct {
   /** The memory cgroup of the mm's owner (get_mem_cgroup_from_mm); 0 is the root cgroup. */
   memcg_id = 0;
   /**
-   * mm->lru_gen.bitmap (one node): used since the multi-gen LRU's last walk of it. Set by
-   * lru_gen_use_mm at a context switch into the mm, which the model does not make yet (issue
-   * 13): it stays clear, as for a CPU-bound task that never sleeps.
+   * mm->lru_gen.bitmap (one node): used since the multi-gen LRU's last walk of it (set by
+   * lru_gen_use_mm, cleared by the walk's get_next_mm).
    */
   lru_gen_bitmap = false;
+  /**
+   * The accessed bit of each PMD entry that points to a PTE table (pmd_young of a non-leaf
+   * entry), by vpn >> 9: x86 sets it in every paging-structure entry a page walk uses, and a
+   * new table's entry is made young (_PAGE_TABLE has _PAGE_ACCESSED), so it starts set; the
+   * multi-gen LRU's walk clears it (walk_pmd_range_locked) and skips a table whose bit is still
+   * clear at its next walk (CONFIG_ARCH_HAS_NONLEAF_PMD_YOUNG).
+   */
+  readonly pmd_young: Uint8Array;
+  /**
+   * Which PMDs point to a PTE table (or deposit one under a THP), by vpn >> 9: made by the
+   * first fault under the PMD (pte_alloc, or do_huge_pmd_anonymous_page's deposit) and by the
+   * setup, and kept (the model frees no page table). Its memcg charge is what the flag is for.
+   */
+  readonly pte_table: Uint8Array;
+  /**
+   * The mm's anon_vma exists (the model has one for all its VMAs): made by the first anonymous
+   * fault (anon_vma_prepare, whose slab objects are charged to the task's cgroup), by the setup
+   * or by fork (anon_vma_fork).
+   */
+  anon_vma_ready = false;
   /** Some VMA may fault in large folios (its thp_orders is not 0). */
   thp = false;
   /** Some VMA maps a file (the fault path then looks the VMA up). */
@@ -96,6 +124,35 @@ export class MmStruct {
     this.anon_vma_root = id;
     this.pte = table(Uint8Array, nr_virtual_pages + PTRS_PER_PTE);
     this.pte_val = table(Int32Array, nr_virtual_pages + PTRS_PER_PTE);
+    this.pmd_young = table(Uint8Array, Math.ceil(this.pte.length / PTRS_PER_PTE)).fill(1);
+    this.pte_table = table(Uint8Array, Math.ceil(this.pte.length / PTRS_PER_PTE));
+  }
+
+  /** The setup's faults (before time starts, uncharged) made the PTE tables of [start_vpn, end_vpn). */
+  pte_tables_made(start_vpn: number, end_vpn: number): void {
+    this.pte_table.fill(1, start_vpn >>> PMD_SHIFT_PAGES, ((end_vpn - 1) >>> PMD_SHIFT_PAGES) + 1);
+  }
+
+  /**
+   * lru_gen_use_mm (include/linux/mm_types.h): the mm was switched in (context_switch into a
+   * task of it, kernel/sched/core.c) or exec'd: the multi-gen LRU's next walk visits it.
+   */
+  lru_gen_use_mm(): void {
+    this.lru_gen_bitmap = true;
+  }
+
+  /**
+   * The kernel virtual address of the PMD entry covering `vpn` (pmd_offset), the item the
+   * multi-gen LRU's Bloom filters hash: entry pmd_index(vpn) of the mm's PMD table for that
+   * GiB, in the direct map (PAGE_OFFSET 0xffff888000000000, x86-64 without KASLR). The model
+   * allocates no page-table pages, so a table's page frame is made up: PGTABLE_PFN_BASE +
+   * mm id × PMD_TABLES_PER_MM + its GiB (a real kernel's come from the buddy allocator).
+   */
+  pmd_entry_kaddr(vpn: number): bigint {
+    const gib = Math.floor(vpn / (PTRS_PER_PTE * PTRS_PER_PMD));
+    const pfn = PGTABLE_PFN_BASE + this.id * PMD_TABLES_PER_MM + gib;
+    const index = Math.floor(vpn / PTRS_PER_PTE) % PTRS_PER_PMD;
+    return PAGE_OFFSET + BigInt(pfn) * 4096n + BigInt(index * 8);
   }
 
   /**

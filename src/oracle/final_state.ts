@@ -82,7 +82,7 @@ export function check_final_state(o: FinalStateView, report: Report): void {
 }
 
 /**
- * Each cgroup's memory.current must be the pages charged to it plus its per-CPU stocks; a
+ * Each cgroup's memory.current must be the pages charged to it, its page tables and slab and its per-CPU stocks; a
  * folio still charged whose last reference is gone was never uncharged (the cgroup side of
  * a leak: memory.current stays high).
  */
@@ -102,8 +102,8 @@ function check_memcgs(k: Kernel, report: Report): void {
       }
     }
     if (leaked > 0) report('MEMCG_CHARGE_LEAK', first_leaked, `memcg ${memcg.name}: ${leaked} page(s) charged but no longer in use (never uncharged)`);
-    if (charged + memcg.stocked() !== memcg.usage) {
-      report('MEMCG_ACCOUNTING', NIL, `memcg ${memcg.name}: memory.current ${memcg.usage} pages != ${charged} charged + ${memcg.stocked()} in per-CPU stocks`);
+    if (charged + memcg.pagetables + memcg.slab + memcg.stocked() !== memcg.usage) {
+      report('MEMCG_ACCOUNTING', NIL, `memcg ${memcg.name}: memory.current ${memcg.usage} pages != ${charged} charged + ${memcg.pagetables} page tables + ${memcg.slab} slab + ${memcg.stocked()} in per-CPU stocks`);
     }
   }
 }

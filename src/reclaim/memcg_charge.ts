@@ -104,3 +104,35 @@ export function mem_cgroup_charge_nowait(k: Kernel, rt: ReclaimTask, pfn: number
   f.memcg[pfn] = memcg_id;
   return true;
 }
+
+/**
+ * The memcg charge of a page-table page a task of cgroup `memcg_id` allocates
+ * (pte_alloc_one → pagetable_alloc with GFP_PGTABLE_USER, whose __GFP_ACCOUNT makes
+ * __alloc_pages call __memcg_kmem_charge_page → obj_cgroup_charge_pages → try_charge_memcg for
+ * one page): the same stock, limit reclaim and OOM path as a folio's charge. The root cgroup
+ * is not charged. False when the charge failed (the task was OOM-killed): pte_alloc fails and
+ * the fault returns VM_FAULT_OOM.
+ */
+export function* memcg_charge_pagetable(k: Kernel, rt: ReclaimTask, memcg_id: number): Generator<Yield, boolean, void> {
+  if (memcg_id === ROOT_MEM_CGROUP) return true;
+  const memcg = k.pgdat.memcgs[memcg_id] as MemCgroup;
+  if (!(yield* try_charge_memcg(k, rt, memcg, 1))) return false;
+  memcg.pagetables++;
+  return true;
+}
+
+/**
+ * The memcg charge of anon_vma_prepare's objects (__anon_vma_prepare: anon_vma_chain_alloc and
+ * anon_vma_alloc from SLAB_ACCOUNT caches, charged to the task's objcg by
+ * memcg_slab_post_alloc_hook): obj_cgroup_charge finds the CPU's obj stock empty, charges one
+ * page through try_charge_memcg (which may reclaim) and keeps the rest of it in the stock, from
+ * which the second object is taken. Nothing else the model allocates is a slab object, so
+ * this is one page per process. False when the charge failed (OOM).
+ */
+export function* memcg_charge_anon_vma(k: Kernel, rt: ReclaimTask, memcg_id: number): Generator<Yield, boolean, void> {
+  if (memcg_id === ROOT_MEM_CGROUP) return true;
+  const memcg = k.pgdat.memcgs[memcg_id] as MemCgroup;
+  if (!(yield* try_charge_memcg(k, rt, memcg, 1))) return false;
+  memcg.slab++;
+  return true;
+}

@@ -53,7 +53,6 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
       min_free_kbytes: scenario.reclaim?.min_free_kbytes,
       watermark_scale_factor: scenario.reclaim?.watermark_scale_factor,
       memcgs: scenario.memcg === undefined ? [] : [{ name: scenario.memcg.name, max_pages: scenario.memcg.max / PAGE_SIZE }],
-      // run_scenario refuses mglru until reclaim dispatches to it (issue 13); tests build it here.
       lru_gen: scenario.reclaim?.lru === 'mglru',
     },
     device.rotational,

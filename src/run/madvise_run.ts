@@ -4,6 +4,7 @@ import { ReclaimTask } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { app_thread_cpus, file_params, fork_params, kswapd_cpu, race_params, thp_orders, type Scenario } from '../scenario/schema.js';
 import { create_file, mmap_file, populate_file } from '../workload/file_setup.js';
+import { user_task } from '../workload/context_switch.js';
 import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { AppThread } from '../workload/app_thread.js';
 import { madvise_caller, type PhaseMarks } from '../workload/madvise_caller.js';
@@ -131,14 +132,14 @@ export function simulate_madvise(
       if (name === 'writeback') experiment_over = true;
     },
   };
-  sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(task, scenario.pageout.cpu), mm, plan, finish_marks));
+  sim.spawn('madvise', 0, (task) => madvise_caller(k, new ReclaimTask(user_task(task, mm), scenario.pageout.cpu), mm, plan, finish_marks));
   const read_only = new Uint8Array(pageout_pages);
   if (w.pageout_access !== 'none') {
     const mode = w.pageout_access;
     threads.forEach((thread, i) => {
       const access_plan = { vma: pageout_vma, mode, interval_ns: w.pageout_access_interval, read_only, stopped: () => experiment_over };
       sim.spawn(`${thread.params.name}/access`, 0, (task) =>
-        region_accessor(k, new ReclaimTask(task, thread.params.cpu), mm, thread, Prng.stream(seed, 1 + i), access_plan),
+        region_accessor(k, new ReclaimTask(user_task(task, mm), thread.params.cpu), mm, thread, Prng.stream(seed, 1 + i), access_plan),
       );
     });
   }
@@ -148,7 +149,7 @@ export function simulate_madvise(
     const race_plan = { vma: pageout_vma, ops: race.ops, pages: race.pages, interval_ns: race.interval_ns, read_only, scratch_vpn, stopped: () => experiment_over };
     // Its own stream, after every accessor's.
     const prng = Prng.stream(seed, 1 + threads.length);
-    sim.spawn(`${racing_thread.params.name}/race`, 0, (task) => racer(k, new ReclaimTask(task, racing_thread.params.cpu), mm, racing_thread, prng, race_plan));
+    sim.spawn(`${racing_thread.params.name}/race`, 0, (task) => racer(k, new ReclaimTask(user_task(task, mm), racing_thread.params.cpu), mm, racing_thread, prng, race_plan));
   }
   const fork = fork_params(scenario);
   if (fork !== null && racing_thread !== undefined) {
@@ -162,11 +163,11 @@ export function simulate_madvise(
         if (w.pageout_access === 'none') return;
         const access_plan = { vma: pageout_vma, mode: w.pageout_access, interval_ns: w.pageout_access_interval, read_only: new Uint8Array(pageout_pages), stopped: () => experiment_over };
         sim.spawn(`child/${i + 1}/access`, at_ns, (task) =>
-          region_accessor(k, new ReclaimTask(task, cpu), child, thread, Prng.stream(seed, 2 + threads.length + i), access_plan),
+          region_accessor(k, new ReclaimTask(user_task(task, child), cpu), child, thread, Prng.stream(seed, 2 + threads.length + i), access_plan),
         );
       });
     };
-    sim.spawn(`${racing_thread.params.name}/fork`, 0, (task) => forker(k, new ReclaimTask(task, racing_thread.params.cpu), mm, fork.at_ns, forked));
+    sim.spawn(`${racing_thread.params.name}/fork`, 0, (task) => forker(k, new ReclaimTask(user_task(task, mm), racing_thread.params.cpu), mm, fork.at_ns, forked));
   }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, threads) : null;
   const pages_touched = pageout_pages * (scenario.pageout.mode === 'clean' && !backing_file ? 3 : 1);

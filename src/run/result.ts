@@ -57,6 +57,12 @@ export interface MemcgResult {
   events: { max: number; oom: number; oom_kill: number };
   /** memory.stat reclaim counters */
   stat: { pgscan_kswapd: number; pgscan_direct: number; pgsteal_kswapd: number; pgsteal_direct: number; pgrefill: number; pgdeactivate: number };
+  /**
+   * Under the multi-gen LRU, what debugfs lru_gen and lru_gen_full show for the cgroup's lruvec
+   * at the end: pages per generation (seq from the oldest min_seq to max_seq), and the mm walks'
+   * statistics (PTEs looked at T, young cleared Y, PTE tables found F and added to the Bloom filter A).
+   */
+  lru_gen?: { seqs: { seq: number; anon: number; file: number }[]; walk: { total: number; young: number; found: number; added: number } };
 }
 
 /** Memory pressure: the zone's watermarks, free pages at the end, kswapd's CPU, the cgroup. */

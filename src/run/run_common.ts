@@ -1,3 +1,4 @@
+import { lru_gen_from_seq, LRU_GEN_ANON, LRU_GEN_FILE, MM_LEAF_TOTAL, MM_LEAF_YOUNG, MM_NONLEAF_ADDED, MM_NONLEAF_FOUND } from '../mm/lru_gen.js';
 import type { Tracer } from '../hw/tracer.js';
 import { model_mutants, type ModelMutantName } from '../mm/mutants.js';
 import { RECLAIM_PATH_EVENTS } from '../mm/vmstat.js';
@@ -79,6 +80,16 @@ export function reclaim_result(k: Kernel, scenario: Scenario, kswapd_cpu: number
       events: { ...memcg.events },
       stat: { ...memcg.stat },
     };
+    const lrugen = pgdat.lruvecs[memcg.id]?.lrugen ?? null;
+    if (lrugen !== null) {
+      const seqs = [];
+      for (let seq = Math.min(...lrugen.min_seq); seq <= lrugen.max_seq; seq++) {
+        const gen = lru_gen_from_seq(seq);
+        seqs.push({ seq, anon: Math.max(0, lrugen.gen_pages(gen, LRU_GEN_ANON)), file: Math.max(0, lrugen.gen_pages(gen, LRU_GEN_FILE)) });
+      }
+      const st = lrugen.mm_state.stats;
+      result.memcg.lru_gen = { seqs, walk: { total: st[MM_LEAF_TOTAL] ?? 0, young: st[MM_LEAF_YOUNG] ?? 0, found: st[MM_NONLEAF_FOUND] ?? 0, added: st[MM_NONLEAF_ADDED] ?? 0 } };
+    }
   }
   return result;
 }

@@ -4,6 +4,7 @@ import { ReclaimTask, type Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { file_params, kswapd_cpu, stress_params, stress_worker_cpus, stress_worker_maps_file, thp_orders, type Scenario } from '../scenario/schema.js';
 import { create_file, mmap_file } from '../workload/file_setup.js';
+import { user_task } from '../workload/context_switch.js';
 import type { FileMapping } from '../mm/file_mapping.js';
 import { SIM_TIME_MAX_NS } from '../scenario/limits.js';
 import { stress_vm_worker, StressWorkerStats, type StressWorkerPlan } from '../workload/stress_vm.js';
@@ -133,7 +134,7 @@ export function simulate_stress(
     machine.listeners[cpu] = stats;
     workers.push(stats);
     const start_ns = stress.start_spread_ns > 0 ? Prng.stream(seed, 1 + cpu).range_inclusive(0, stress.start_spread_ns) : 0;
-    sim.spawn(name, start_ns, (task) => run_worker(k, new ReclaimTask(task, cpu), mm, plan, stats, marks));
+    sim.spawn(name, start_ns, (task) => run_worker(k, new ReclaimTask(user_task(task, mm), cpu), mm, plan, stats, marks));
   }
   const timeline = options.timeline === true ? new TimelineSampler(sim, machine, workers) : null;
   const passes_bound = Number.isFinite(stress.passes)

@@ -3,14 +3,14 @@ import { Yield } from '../engine/simulator.js';
 import { TLB_DIRTY, TLB_WRITABLE, tlb_entry_flags, tlb_entry_pfn } from '../hw/tlb.js';
 import { page_index } from '../mm/anon_vma.js';
 import { HPAGE_PMD_ORDER, NIL, PG_anon, PG_anon_shared, PG_locked, PG_swapbacked, PG_swapcache, PG_uptodate } from '../mm/folio.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SWP_EXCLUSIVE, type MmStruct } from '../mm/mm_struct.js';
+import { PMD_SHIFT_PAGES, PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_RW, PTE_SWAP, PTE_SWP_EXCLUSIVE, type MmStruct } from '../mm/mm_struct.js';
 import { do_wp_page, write_protected } from './cow.js';
 import { SWAP_HAS_CACHE } from '../mm/swap.js';
 import { mem_cgroup_uncharge } from '../mm/memcontrol.js';
 import { folio_lock, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 
 export { folio_lock } from '../reclaim/kernel.js';
-import { mem_cgroup_charge, mem_cgroup_charge_fast, mem_cgroup_charge_nowait } from '../reclaim/memcg_charge.js';
+import { mem_cgroup_charge, mem_cgroup_charge_fast, mem_cgroup_charge_nowait, memcg_charge_anon_vma, memcg_charge_pagetable } from '../reclaim/memcg_charge.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { alloc_pages_fast, alloc_pages_slowpath } from '../reclaim/page_alloc.js';
 import { do_file_fault, do_file_wp_fault, file_vma_at, file_wp_fault } from './filemap_fault.js';
@@ -88,12 +88,16 @@ export function access_fast(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: numbe
   return true;
 }
 
-/** The page walk's end: set the PTE's accessed (and dirty) bit, cache the translation, do the access. */
+/**
+ * The page walk's end: set the PTE's accessed (and dirty) bit and the accessed bit of the PMD
+ * entry the walk went through, cache the translation, do the access.
+ */
 function fill_tlb(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): void {
   const tlb = k.machine.tlb;
   const pte = (mm.pte[vpn] as number) | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
   const pfn = mm.pte_val[vpn] as number;
   mm.pte[vpn] = pte;
+  mm.pmd_young[vpn >>> PMD_SHIFT_PAGES] = 1;
   // A write-protected PTE of a shared page caches no dirty entry: a write must fault (x86
   // caches R/W; the model's dirty entry stands for "writable without a walk").
   const dirty = (pte & PTE_DIRTY) !== 0 && ((pte & PTE_RW) !== 0 || !k.pgdat.folios.test(k.pgdat.folios.folio_head(pfn), PG_anon_shared));
@@ -122,6 +126,10 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
     // handle_pte_fault reads the PTE again under its lock: another thread may have mapped it.
     const pte = mm.pte[vpn] as number;
     if ((pte & PTE_PRESENT) !== 0) break;
+    if (mm.pte_table[vpn >>> PMD_SHIFT_PAGES] === 0) {
+      fault |= yield* pte_alloc(k, rt, mm, vpn);
+      if ((fault & VM_FAULT_OOM) !== 0) break;
+    }
     // A swap PTE in a file VMA is a private copy (do_cow_fault) that reclaim swapped out.
     const file_vma = mm.has_file_vmas && (pte & PTE_SWAP) === 0 ? file_vma_at(mm, vpn) : null;
     if (file_vma !== null) fault |= yield* do_file_fault(k, rt, mm, file_vma, vpn, write);
@@ -131,6 +139,20 @@ function* handle_mm_fault(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
   }
   k.machine.tracer?.page_fault?.(rt.cpu, start_ns, rt.task.now_ns - start_ns, (fault & VM_FAULT_MAJOR) !== 0);
   return fault;
+}
+
+/**
+ * pte_alloc for the first fault under a PMD: the PTE table (pte_alloc_one) is charged to the
+ * task's cgroup like a folio (GFP_PGTABLE_USER: __GFP_ACCOUNT), which may reclaim from it or
+ * fail (VM_FAULT_OOM). 6.12 makes it at the start of do_anonymous_page, before the folio; a
+ * PMD-mapped THP's deposited table after the THP's charge, a file fault's in finish_fault after
+ * the folio (unless fault-around preallocated it): the model charges it first for all. The
+ * table's page frame itself is not allocated from the node (the model has no page-table pages).
+ */
+function* pte_alloc(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number): Generator<Yield, number, void> {
+  if (!(yield* memcg_charge_pagetable(k, rt, mm.memcg_id))) return VM_FAULT_OOM;
+  mm.pte_table[vpn >>> PMD_SHIFT_PAGES] = 1;
+  return 0;
 }
 
 /**
@@ -286,12 +308,17 @@ export function* alloc_fault_folio(k: Kernel, rt: ReclaimTask, mm: MmStruct): Ge
 }
 
 /**
- * do_anonymous_page (mm/memory.c): a new zeroed folio (alloc_pages, which may wake kswapd or
- * reclaim directly), charged to the mm's cgroup (which may reclaim from it, or fail:
- * VM_FAULT_OOM), mapped writable (dirty on a write fault) unless another thread mapped the
- * page meanwhile, and queued for the LRU on this CPU.
+ * do_anonymous_page (mm/memory.c): the mm's first one makes its anon_vma (vmf_anon_prepare,
+ * charged to its cgroup: memcg_charge_anon_vma); a new zeroed folio (alloc_pages, which may
+ * wake kswapd or reclaim directly), charged to the mm's cgroup (which may reclaim from it, or
+ * fail: VM_FAULT_OOM), mapped writable (dirty on a write fault) unless another thread mapped
+ * the page meanwhile, and queued for the LRU on this CPU.
  */
 function* do_anonymous_page(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number, write: boolean): Generator<Yield, number, void> {
+  if (!mm.anon_vma_ready) {
+    if (!(yield* memcg_charge_anon_vma(k, rt, mm.memcg_id))) return VM_FAULT_OOM;
+    mm.anon_vma_ready = true;
+  }
   if (mm.thp && do_anonymous_large(k, rt, mm, vpn, write)) return 0;
   const pfn = yield* alloc_fault_folio(k, rt, mm);
   if (pfn === NIL) return VM_FAULT_OOM;

@@ -69,5 +69,7 @@ export function populate_file(k: Kernel, cpu: number, mm: MmStruct, vma: Vma, fi
     mm.pte_val[vpn] = pfn;
     if (write) file.mark_dirty(pfn);
   }
+  mm.pte_tables_made(vma.start_vpn, vma.end_vpn);
+  if (write && !vma.shared) mm.anon_vma_ready = true;
   k.pgdat.fbatches.lru_add_drain(cpu);
 }

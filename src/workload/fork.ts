@@ -34,6 +34,10 @@ export function* dup_mmap(k: Kernel, rt: ReclaimTask, parent: MmStruct): Generat
   child.copy_vmas(parent);
   child.memcg_id = parent.memcg_id;
   anon_vma_fork(parent, child, pgdat.mms);
+  // copy_pte_range makes the child a PTE table wherever the parent has one (its memcg charge,
+  // to the forking task's cgroup, is not modelled).
+  child.pte_table.set(parent.pte_table);
+  child.anon_vma_ready = parent.anon_vma_ready;
   if (k.probe !== null) k.probe.mm_forked(parent, child);
   for (const vma of parent.vmas) {
     for (let pmd = vma.start_vpn; pmd < vma.end_vpn; pmd = Math.min(vma.end_vpn, (Math.floor(pmd / PTRS_PER_PTE) + 1) * PTRS_PER_PTE)) {

@@ -24,6 +24,8 @@ export function populate_written(k: Kernel, cpu: number, mm: MmStruct, vma: Vma,
     const zero = ((vpn - vma.start_vpn) * zero_percent) % 100 < zero_percent;
     k.pgdat.folios.zero_filled[mm.pte_val[vpn] as number] = zero ? 1 : 0;
   }
+  mm.pte_tables_made(vma.start_vpn, vma.end_vpn);
+  mm.anon_vma_ready = true;
   k.pgdat.fbatches.lru_add_drain(cpu);
   vm.pgfault = pgfault;
 }
