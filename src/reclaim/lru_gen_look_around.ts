@@ -4,26 +4,29 @@
  * accessed bit and, in a window of up to MIN_LRU_BATCH PTEs around it (inside the VMA and the
  * PMD), the bits of the young neighbours of the same cgroup, all without a TLB flush
  * (ptep_clear_young_notify: x86's ptep_test_and_clear_young does not flush, nor does the
- * classic path's ptep_clear_flush_young on x86). A neighbour that is isolated gets
- * PG_referenced (shrink_folio_list's A6 keep); one listed in an older generation has its refs
- * cleared and is queued for activation (folio_activate: to max_seq, PGACTIVATE).
- *
- * This is the path without a walk in progress (current->reclaim_state->mm_walk unset), the
- * only one memcg limit reclaim takes: try_to_inc_max_seq's walk ends before eviction. Under
- * lru_gen_shrink_node (kswapd, direct reclaim: not modelled yet) a walk is set for the whole
- * node pass, and 6.12 then batches folio_update_gen instead of activating, with Bloom filter
- * feedback (update_bloom_filter): that branch is to be added with root reclaim.
+ * classic path's ptep_clear_flush_young on x86). A dirty neighbour PTE marks its folio dirty
+ * (folio_mark_dirty, with the page cache's accounting) unless it is anon outside the swap
+ * cache. Then, with a walk set for the reclaim pass (kswapd's node pass; direct reclaim after
+ * an aging in the pass: lru_gen_mm_walk.ts), each neighbour goes to the youngest generation
+ * by its gen bits, the sizes batched (folio_update_gen, update_batch_size; evict_folios
+ * applies them); without one, an isolated neighbour gets PG_referenced (shrink_folio_list's
+ * A6 keep) and one listed in an older generation has its refs cleared and is queued for
+ * activation (folio_activate: to max_seq, PGACTIVATE).
+ * The Bloom filter feedback (update_bloom_filter) is lru_gen_bloom's, wired at its merge.
  */
 import { PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_swapcache, PG_workingset, LRU_REFS_MASK } from '../mm/folio.js';
-import { folio_is_file_lru, folio_lru_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';
+import { folio_is_file_lru, folio_lru_gen, folio_update_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import type { Kernel } from './kernel.js';
+import { update_batch_size, type LruGenMmWalk } from './lru_gen_mm_walk.js';
+import { folio_mark_dirty } from './page_writeback.js';
 
 /**
- * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`: false if the
- * PTE was not young; otherwise clears it and its young neighbours as above, and returns true.
+ * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`, by the
+ * reclaimer on `cpu` with its pass's `walk` (or null): false if the PTE was not young;
+ * otherwise clears it and its young neighbours as above, and returns true.
  */
-export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number): boolean {
+export function lru_gen_look_around(k: Kernel, cpu: number, walk: LruGenMmWalk | null, mm: MmStruct, vpn: number, pfn: number): boolean {
   const pte = mm.pte[vpn] as number;
   if ((pte & PTE_ACCESSED) === 0) return false;
   mm.pte[vpn] = pte & ~PTE_ACCESSED;
@@ -58,7 +61,12 @@ export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: n
     if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !can_swap) continue;
     mm.pte[addr] = ptent & ~PTE_ACCESSED;
     if ((ptent & PTE_DIRTY) !== 0 && !f.test(folio, PG_dirty)
-      && !(f.test(folio, PG_anon) && f.test(folio, PG_swapbacked) && !f.test(folio, PG_swapcache))) f.set(folio, PG_dirty);
+      && !(f.test(folio, PG_anon) && f.test(folio, PG_swapbacked) && !f.test(folio, PG_swapcache))) folio_mark_dirty(k, folio);
+    if (walk !== null) {
+      const old_gen = folio_update_gen(f, folio, new_gen);
+      if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, f, folio, old_gen, new_gen);
+      continue;
+    }
     const old_gen = folio_lru_gen(f, folio);
     if (old_gen < 0) {
       f.set(folio, PG_referenced);
