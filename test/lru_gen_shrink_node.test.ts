@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { lru_gen_node, run_task } from './lru_gen_helpers.js';
 import { Prng } from '../src/engine/prng.js';
 import { VMSCAN_LRU_SHRINK_INACTIVE, type Tracer } from '../src/hw/tracer.js';
-import type { LruGenFolio } from '../src/mm/lru_gen.js';
+import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
+import { PTE_ACCESSED } from '../src/mm/mm_struct.js';
 import { get_nulls_value, is_a_nulls, MEMCG_LRU_TAIL, MEMCG_LRU_YOUNG, MEMCG_NR_BINS, MemcgLru } from '../src/mm/lru_gen_memcg.js';
 import type { Kernel } from '../src/reclaim/kernel.js';
 import { balance_pgdat } from '../src/reclaim/kswapd.js';
@@ -68,6 +69,35 @@ describe('kswapd under the multi-gen LRU (16,100 written pages of a 64 MiB node:
     const vm = k.pgdat.vm;
     expect([vm.pgscan_kswapd, vm.pgsteal_kswapd, vm.pgscan_direct, vm.pswpout, vm.pgrefill, vm.pgactivate, vm.pageoutrun]).toEqual([192, 192, 0, 192, 0, 0, 1]);
     expect(k.pgdat.kswapd_failures).toBe(0);
+  });
+
+  it('a second run with young folios at the tail: look-around under the node walk promotes listed neighbours by their gen bits (no PGACTIVATE), which the next batch sorts (PGREFILL)', () => {
+    const { k, mm, vma } = lru_gen_node(16100, 'mglru');
+    kswapd(k);
+    const { calls, priorities } = record(k);
+    const s = vma.start_vpn;
+    const f = k.pgdat.folios;
+    // The tail of seq 3 is now s + 192; s + 240 … s + 299 are touched again; 200 pages are
+    // allocated (276 free: below the high watermark again).
+    for (let vpn = s + 240; vpn < s + 300; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_ACCESSED;
+    for (let i = 0; i < 200; i++) f.alloc();
+    expect(f.nr_free_pages).toBe(276);
+    const before = { ...k.pgdat.vm };
+    kswapd(k);
+    // set_initial_priority: fls(15,908) − 1 − fls(383) = 4 → 6; nr_to_scan = 15,908 >> 6 = 248.
+    // Batch 1 (s+192…): 48 old reclaimed; s+240 young: look-around [s+208, s+272) marks s+241…255
+    // (isolated) PG_referenced — A6 keeps — and moves s+256…271 (listed) to seq 5 by gen bits.
+    // Batch 2 sorts those 16 (PGREFILL) and isolates s+272…335: s+272 young, window [s+240, s+304):
+    // s+273…299 A6 keeps, 36 reclaimed. Batches 3 and 4: 64 each; 16 + 4·64 = 272 scanned ≥ 248.
+    expect(calls).toEqual([64, 64, 64, 64]);
+    expect(priorities).toEqual([6, 6, 6, 6]);
+    const vm = k.pgdat.vm;
+    expect([vm.pgsteal_kswapd - before.pgsteal_kswapd, vm.pgrefill - before.pgrefill, vm.pgactivate - before.pgactivate]).toEqual([212, 16, 0]);
+    expect(f.nr_free_pages).toBe(488);
+    const lrugen = k.pgdat.lruvec.lrugen as LruGenFolio;
+    // The kept 16 + 28 and the promoted 16 are in seq 5 (generation 1).
+    expect([s + 240, s + 256, s + 272].map((vpn) => folio_lru_gen(f, mm.pte_val[vpn] as number))).toEqual([1, 1, 1]);
+    expect(lrugen.gen_pages(1, LRU_GEN_ANON)).toBe(16 + 16 + 28);
   });
 
   it('set_initial_priority: fls(inactive) − 1 − fls(nr_to_reclaim − 1), clamped to [6, 12], only from DEF_PRIORITY and for at least 64 pages', () => {
