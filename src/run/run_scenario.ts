@@ -42,26 +42,6 @@ export class SimulationLimitError extends SimulationError {
 }
 
 /**
- * Thrown for a valid scenario asking for something the model does not simulate yet (the CLI
- * exits 1 with its message): reclaim.lru: mglru until issue 13 models the multi-generational LRU.
- */
-export class NotModelledError extends RangeError {
-  readonly code = 'SIM_NOT_MODELLED';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotModelledError';
-  }
-}
-
-/** Refuses what the model cannot run (NotModelledError), before any simulation. */
-export function check_modelled(scenario: Scenario): void {
-  if (scenario.reclaim?.lru === 'mglru') {
-    throw new NotModelledError('reclaim.lru: mglru is not modelled yet: issue 13 (the model has the classic LRU only: use classic, or leave it out; kernel-check runs MGLRU in the guest)');
-  }
-}
-
-/**
  * Runs a validated scenario with one strategy and seed: builds the machine and the workload
  * of the scenario's kind (madvise_run.ts: the MADV_PAGEOUT experiment; stress_run.ts: the
  * stress-ng --vm workers under memory pressure), runs it to its end and returns the result
@@ -69,7 +49,6 @@ export function check_modelled(scenario: Scenario): void {
  * (engine/tables.ts).
  */
 export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  check_modelled(scenario);
   const strategy = resolve_strategy(options.strategy ?? 'upstream');
   const seed = options.seed ?? scenario.seed;
   const wall_start = wall_now();

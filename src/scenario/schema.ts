@@ -230,7 +230,7 @@ const scenario_object = z
         lru: z
           .enum(['classic', 'mglru'])
           .optional()
-          .describe('the LRU policy: classic (default: active/inactive lists) or mglru (the multi-generational LRU, /sys/kernel/mm/lru_gen/enabled; not modelled yet, issue 13: only kernel-check runs it, in the guest)'),
+          .describe('the LRU policy: classic (default: active/inactive lists) or mglru (the multi-generational LRU, /sys/kernel/mm/lru_gen/enabled 0x0007, as Debian boots)'),
       })
       .strict()
       .optional()
