@@ -7,6 +7,7 @@
  * set_initial_priority, should_abort_scan) and include/linux/mmzone.h (struct lru_gen_memcg).
  */
 import { describe, expect, it } from 'vitest';
+import { run_builtin } from './helpers.js';
 import { lru_gen_node, run_task } from './lru_gen_helpers.js';
 import { Prng } from '../src/engine/prng.js';
 import { VMSCAN_LRU_SHRINK_INACTIVE, type Tracer } from '../src/hw/tracer.js';
@@ -127,6 +128,25 @@ describe('direct reclaim under the multi-gen LRU', () => {
     const vm = k.pgdat.vm;
     expect([vm.allocstall_normal, vm.pgscan_direct, vm.pgsteal_direct, vm.pgscan_kswapd]).toEqual([2, 128, 128, 0]);
     expect((k.pgdat.memcg_lru as MemcgLru).seq).toBe(2);
+  });
+});
+
+describe('kswapd-48m under the multi-gen LRU', () => {
+  it('reclaims in batches of at most MIN_LRU_BATCH pages, nearly all of exactly 64, oracle correct, for upstream and batched', () => {
+    for (const strategy of ['upstream', 'batched']) {
+      const calls: number[] = [];
+      const tracer = new Proxy({}, {
+        get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),
+      }) as Tracer;
+      const r = run_builtin('kswapd-48m', ['reclaim.lru=mglru'], { strategy, tracer });
+      expect(r.oracle.violations, strategy).toEqual([]);
+      expect(r.vmstat.pgsteal_kswapd).toBeGreaterThan(0);
+      expect(Math.max(...calls)).toBe(64);
+      // Only a retry call of the clean leftovers, or an evict at the end of a generation, is smaller.
+      expect(calls.filter((n) => n === 64).length / calls.length, strategy).toBeGreaterThan(0.9);
+      // pgscan counts pages isolated, pgsteal pages reclaimed (retries included) under the multi-gen LRU.
+      expect((r.vmstat.pgscan_kswapd ?? 0) + (r.vmstat.pgscan_direct ?? 0)).toBeLessThanOrEqual(calls.reduce((a, b) => a + b, 0));
+    }
   });
 });
 
