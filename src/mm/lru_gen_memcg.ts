@@ -22,7 +22,7 @@ export const MEMCG_NR_GENS = 3;
 /** MEMCG_NR_BINS: lists per generation, for scalability; reclaim starts at a random one. */
 export const MEMCG_NR_BINS = 8;
 
-/** The rotations of lru_gen_rotate_memcg (and a shrink_one answer of 0: none). */
+/** The rotations of lru_gen_rotate_memcg; MEMCG_LRU_NOP is shrink_one's answer for none. */
 export const MEMCG_LRU_NOP = 0;
 export const MEMCG_LRU_HEAD = 1;
 export const MEMCG_LRU_TAIL = 2;

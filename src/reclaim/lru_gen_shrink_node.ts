@@ -17,6 +17,7 @@ import {
   get_memcg_gen,
   get_nulls_value,
   is_a_nulls,
+  MEMCG_LRU_NOP,
   MEMCG_LRU_TAIL,
   MEMCG_LRU_YOUNG,
   type MemcgLru,
@@ -51,7 +52,7 @@ export function lruvec_is_sizable(k: Kernel, lruvec: Lruvec, sc: ScanControl): b
 export function* shrink_one(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl): Generator<Yield, number, void> {
   const memcg_lru = k.pgdat.memcg_lru as MemcgLru;
   if (yield* try_to_shrink_lruvec(k, rt, lruvec, sc)) return MEMCG_LRU_YOUNG;
-  if (lruvec_is_sizable(k, lruvec, sc)) return 0;
+  if (lruvec_is_sizable(k, lruvec, sc)) return MEMCG_LRU_NOP;
   return memcg_lru.seg[lruvec.memcg_id] !== MEMCG_LRU_TAIL ? MEMCG_LRU_TAIL : MEMCG_LRU_YOUNG;
 }
 
@@ -71,20 +72,20 @@ export function* shrink_many(k: Kernel, rt: ReclaimTask, sc: ScanControl): Gener
   let bin = first_bin;
   for (let restarts = 0; ; restarts++) {
     assert(restarts < SHRINK_MANY_RESTARTS_MAX, 'shrink_many does not end');
-    let op = 0;
+    let op = MEMCG_LRU_NOP;
     let memcg = -1;
     let pos = memcg_lru.list_first(gen, bin);
     for (; !is_a_nulls(pos); pos = memcg_lru.list_next(pos)) {
-      if (op !== 0) {
+      if (op !== MEMCG_LRU_NOP) {
         memcg_lru.lru_gen_rotate_memcg(memcg, op);
-        op = 0;
+        op = MEMCG_LRU_NOP;
       }
       if (memcg_lru.gen[pos] !== gen) continue;
       memcg = pos;
       op = yield* shrink_one(k, rt, k.pgdat.lruvecs[memcg] as Lruvec, sc);
       if (should_abort_scan(k, rt, sc)) break;
     }
-    if (op !== 0) memcg_lru.lru_gen_rotate_memcg(memcg, op);
+    if (op !== MEMCG_LRU_NOP) memcg_lru.lru_gen_rotate_memcg(memcg, op);
     if (!is_a_nulls(pos)) return;
     if (get_nulls_value(pos) !== gen) continue;
     bin = get_memcg_bin(bin + 1);
