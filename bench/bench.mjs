@@ -1,4 +1,4 @@
-// npm run bench: the speed of the simulator core on the issue's two reference cases, each
+// npm run bench: the speed of the simulator core on the issue's reference cases, each
 // in its own process so that peak RSS is its own. Prints wall and CPU time, simulated folios
 // and events per second, peak RSS, RSS growth and model state per simulated 4 KiB page of
 // machine memory, and the oracle's overhead (the same case with the oracle on).
@@ -9,6 +9,13 @@ import { readFileSync } from 'node:fs';
 const CASES = {
   a: { label: '(a) 1 GiB dirty pageout, 64 CPUs, 63 threads', scenario: 'shootdown-64', target_ms: 1000 },
   b: { label: '(b) madv-pageout preset, 20 GiB region', scenario: 'madv-pageout', target_ms: 10000 },
+  // Issue 13: memcg limit reclaim under the multi-gen LRU (64-folio batches), 16 workers on 16 CPUs.
+  c: {
+    label: '(c) stress-memcg, MGLRU, 16 CPUs x 16 MiB',
+    scenario: 'stress-memcg',
+    sets: ['reclaim.lru=mglru', 'machine.cpus=16', 'stress.workers=16', 'memcg.max=128MiB'],
+    target_ms: 10000,
+  },
 };
 
 /** Bytes of the model's typed arrays (folios, swap map and cache, page tables). */
@@ -41,7 +48,7 @@ function main_thread_cpu_ms() {
 async function measure(key, oracle) {
   const { loadScenario, runScenario } = await import('../dist/index.js');
   const c = CASES[key];
-  const scenario = loadScenario(c.scenario);
+  const scenario = loadScenario(c.scenario, c.sets ?? []);
   globalThis.gc?.();
   const rss_before = process.memoryUsage().rss;
   const cpu_before = process.cpuUsage();
@@ -57,7 +64,8 @@ async function measure(key, oracle) {
       wall_ms: result.wall_ms,
       cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
       main_thread_ms: main_before === null ? null : main_after - main_before,
-      folios: (scenario.pageout.size / 4096) * (scenario.pageout.mode === 'clean' ? 2 : 1),
+      // Folios paged out: the MADV_PAGEOUT region (twice when clean: out, read back, out), or what reclaim reclaimed.
+      folios: scenario.workload.kind === 'stress' ? result.vmstat.sim_nr_reclaimed : (scenario.pageout.size / 4096) * (scenario.pageout.mode === 'clean' ? 2 : 1),
       events: result.events,
       peak_rss,
       rss_per_page: (peak_rss - rss_before) / pages,

@@ -19,7 +19,7 @@ import type { ReclaimStrategy } from './reclaim/strategy.js';
 import { load_strategy_module } from './run/strategy_module.js';
 
 export { ScenarioError, type ScenarioIssue } from './scenario/load.js';
-export { NotModelledError, SimulationError, SimulationLimitError } from './run/run_scenario.js';
+export { SimulationError, SimulationLimitError } from './run/run_scenario.js';
 export { COST_PARAMS } from './hw/cost_model.js';
 export { MACHINE_PRESETS, PRESET_NAMES, type MachinePreset } from './hw/presets.js';
 export { ARCH_NAMES, type ArchName } from './hw/arch_tlb.js';

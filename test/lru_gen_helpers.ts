@@ -22,8 +22,8 @@ export interface LruGenNode {
   calls: number[];
 }
 
-/** A 64 MiB node on zram with the LRU policy `lru` and `pages` written pages of one process on CPU 0; `extra` adds scenario lines. */
-export function lru_gen_node(pages: number, lru: 'classic' | 'mglru', extra = ''): LruGenNode {
+/** A 64 MiB node on zram with the LRU policy `lru` and `pages` written pages of one process on CPU 0; `extra` adds scenario lines; `seed` the run's. */
+export function lru_gen_node(pages: number, lru: 'classic' | 'mglru', extra = '', seed?: number): LruGenNode {
   const scenario = parse_scenario(`
 machine: { cpus: 2, memory: 64MiB }
 swap: { device: zram, size: 64MiB }
@@ -31,7 +31,7 @@ workload: { kind: stress }
 stress: { workers: 1, bytes: 4KiB }
 reclaim: { kswapd_cpu: none, lru: ${lru} }
 ${extra}`, 'harness.yaml');
-  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>);
+  const k = build_kernel(scenario, builtin_strategy('upstream') as NonNullable<ReturnType<typeof builtin_strategy>>, undefined, seed);
   const calls: number[] = [];
   k.machine.tracer = new Proxy({}, {
     get: (_target, name) => (name === 'shrink_folio_list' ? (_cpu: number, _s: number, _e: number, nr_scanned: number) => calls.push(nr_scanned) : () => {}),

@@ -3,16 +3,25 @@
  * the multi-gen LRU: the window of up to 64 PTEs around a young PTE inside its PMD, what an
  * isolated or a listed neighbour gets, and docs/design/mglru.md §6.6 W3 (a young batch at
  * eviction is kept whole: one FOLIOREF_KEEP, 63 A6 keeps, nothing reclaimed, no flush, back at
- * max_seq), after the aging walk. Derived from 6.12 mm/vmscan.c and mm/rmap.c.
+ * max_seq), after the aging walk; with a walk set for the pass (kswapd), the batched
+ * folio_update_gen instead of activation; a dirty PTE of a file neighbour through
+ * folio_mark_dirty's page-cache accounting. Derived from 6.12 mm/vmscan.c and mm/rmap.c.
  */
 import { describe, expect, it } from 'vitest';
 import { lru_gen_node, to_second_youngest } from './lru_gen_helpers.js';
 import type { Task, Yield } from '../src/engine/simulator.js';
-import { PG_referenced } from '../src/mm/folio.js';
+import { PG_dirty, PG_referenced } from '../src/mm/folio.js';
+import { builtin_strategy } from '../src/reclaim/strategies/index.js';
+import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
+import { build_kernel, create_mm } from '../src/run/machine_setup.js';
+import { parse_scenario } from '../src/scenario/load.js';
+import { create_file, mmap_file, populate_file } from '../src/workload/file_setup.js';
 import { folio_lru_gen, LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
-import { PTE_ACCESSED, type MmStruct } from '../src/mm/mm_struct.js';
+import { PTE_ACCESSED, PTE_DIRTY, type MmStruct } from '../src/mm/mm_struct.js';
 import { ReclaimTask, type Kernel } from '../src/reclaim/kernel.js';
+import { reset_batch_size, set_mm_walk } from '../src/reclaim/lru_gen_mm_walk.js';
 import { try_to_shrink_lruvec } from '../src/reclaim/lru_gen_shrink.js';
+import { pmd_item, reset_bloom_filter, test_bloom_filter } from '../src/reclaim/lru_gen_bloom.js';
 import { folio_referenced } from '../src/reclaim/rmap.js';
 import { make_scan_control } from '../src/reclaim/scan_control.js';
 
@@ -46,6 +55,63 @@ describe('lru_gen_look_around from folio_referenced', () => {
     expect(gens).toEqual([2, 3, 3, 2]);
     // No TLB flush for any of it.
     expect(Object.values(k.machine.arch.vm_events()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('with a walk set (kswapd\'s node pass) promotes the 63 neighbours by their gen bits, batched: no activation, sizes moved only at reset_batch_size', () => {
+    const { k, mm, start } = harness(100);
+    const f = k.pgdat.folios;
+    const lrugen = k.pgdat.lruvec.lrugen as LruGenFolio;
+    const rt = new ReclaimTask(k.sim.spawn('kswapd0', 0, function* () {}), 1);
+    rt.is_kswapd = true;
+    const walk = set_mm_walk(rt, true, false);
+    if (walk === null) throw new Error('kswapd has no walk');
+    expect(folio_referenced(k, mm.pte_val[start] as number, 1, walk)).toBe(1);
+    k.pgdat.fbatches.lru_add_drain(1);
+    expect(k.pgdat.vm.pgactivate).toBe(0);
+    const gens = [start, start + 1, start + 63, start + 64].map((vpn) => folio_lru_gen(f, mm.pte_val[vpn] as number));
+    expect(gens).toEqual([2, 3, 3, 2]);
+    // Lazily sorted: all 100 still on generation 2's list; its size moves when the batch is applied.
+    expect([walk.batched, lrugen.list(2, LRU_GEN_ANON).count, lrugen.gen_pages(2, LRU_GEN_ANON), lrugen.gen_pages(3, LRU_GEN_ANON)]).toEqual([63, 100, 100, 0]);
+    walk.lruvec = k.pgdat.lruvec;
+    reset_batch_size(walk);
+    expect([walk.batched, lrugen.gen_pages(2, LRU_GEN_ANON), lrugen.gen_pages(3, LRU_GEN_ANON)]).toEqual([0, 37, 63]);
+    // Both generations are the two youngest: the active/inactive view does not change.
+    expect([k.pgdat.lruvec.lru_size(0), k.pgdat.lruvec.lru_size(1)]).toEqual([0, 100]);
+  });
+
+  it('marks a file neighbour with a dirty PTE dirty through the page cache (NR_FILE_DIRTY, NR_DIRTIED), a clean one not', () => {
+    const k = build_kernel(parse_scenario(`
+machine: { cpus: 2, memory: 64MiB }
+workload: { kind: stress }
+stress: { workers: 1, bytes: 1MiB, backing: file, mapping: shared }
+reclaim: { kswapd_cpu: none, lru: mglru }`, 'file.yaml'), builtin_strategy('upstream') as ReclaimStrategy);
+    const file = create_file(k, 'f', 100);
+    const mm = create_mm(k, 100, 1);
+    const vma = mmap_file(mm, file, 0, 100, true);
+    populate_file(k, 0, mm, vma, file, false);
+    const start = vma.start_vpn;
+    for (let vpn = start + 1; vpn <= start + 10; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_DIRTY;
+    const before = [k.pgdat.vm.nr_dirty, k.pgdat.vm.nr_dirtied];
+    expect(folio_referenced(k, mm.pte_val[start] as number, 1)).toBe(1);
+    expect([k.pgdat.vm.nr_dirty - (before[0] as number), k.pgdat.vm.nr_dirtied - (before[1] as number), file.nr_dirty]).toEqual([10, 10, 10]);
+    expect([young(mm, start + 63), young(mm, start + 64)]).toEqual([false, true]);
+    expect([1, 10, 11].map((i) => k.pgdat.folios.test(mm.pte_val[start + i] as number, PG_dirty))).toEqual([true, true, false]);
+  });
+
+  it('adds the PMD to the Bloom filter of max_seq when at least one PTE per cache line of its window was young (suitable_to_scan: young × 8 ≥ 64), not otherwise', () => {
+    const { k, mm, start } = harness(600);
+    const st = (k.pgdat.lruvec.lrugen as LruGenFolio).mm_state;
+    const max_seq = (k.pgdat.lruvec.lrugen as LruGenFolio).max_seq;
+    const second = start + 512;
+    // The aging walk recorded both PTE tables in max_seq's filter; start from an empty one.
+    reset_bloom_filter(st, max_seq);
+    expect([test_bloom_filter(st, max_seq, pmd_item(mm, start)), test_bloom_filter(st, max_seq, pmd_item(mm, second))]).toEqual([false, false]);
+    expect(folio_referenced(k, mm.pte_val[start] as number, 1)).toBe(1);
+    // Second PMD: only its first PTE young, the other 63 of its window old: 1 × 8 < 64.
+    for (let vpn = second + 1; vpn < start + 600; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) & ~PTE_ACCESSED;
+    mm.pte[second] = (mm.pte[second] as number) | PTE_ACCESSED;
+    expect(folio_referenced(k, mm.pte_val[second] as number, 1)).toBe(1);
+    expect([test_bloom_filter(st, max_seq, pmd_item(mm, start)), test_bloom_filter(st, max_seq, pmd_item(mm, second))]).toEqual([true, false]);
   });
 
   it('returns 0 for a folio whose PTE is old, touching no neighbour', () => {

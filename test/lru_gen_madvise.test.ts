@@ -2,9 +2,9 @@
  * MADV_PAGEOUT under both LRU policies (issue 13's done-when; docs/design/mglru.md §1.7, W6):
  * reclaim_pages calls shrink_folio_list with ignore_references, so neither the A6 keep nor
  * look-around runs, and isolation and put-back only change where folios sit on the LRU: every
- * count is the same under the multi-gen LRU as under the classic one. run_scenario still
- * refuses reclaim.lru=mglru (root reclaim is not modelled yet), so the test runs the MADV_PAGEOUT
- * experiment underneath it (simulate_madvise), oracle on.
+ * count is the same under the multi-gen LRU as under the classic one. The test runs the
+ * MADV_PAGEOUT experiment through simulate_madvise, whose inspect hook shows which LRU the node
+ * was built with.
  */
 import { describe, expect, it } from 'vitest';
 import { simulate_madvise } from '../src/run/madvise_run.js';

@@ -1,14 +1,15 @@
 /**
  * Memcg limit reclaim under the multi-gen LRU (issue 13): try_to_free_mem_cgroup_pages →
  * shrink_node → shrink_node_memcgs → shrink_lruvec → lru_gen_shrink_lruvec, kswapd's
- * lru_gen_age_node (set_initial_priority, docs/design/mglru.md §6.6 W7), and the refusal of
- * root reclaim, which is not modelled yet. Derived from 6.12 mm/vmscan.c.
+ * lru_gen_age_node (set_initial_priority, docs/design/mglru.md §6.6 W7). Root reclaim is in
+ * lru_gen_shrink_node.test.ts. Derived from 6.12 mm/vmscan.c.
  */
 import { describe, expect, it } from 'vitest';
 import { lru_gen_node, run_task } from './lru_gen_helpers.js';
 import { PG_active } from '../src/mm/folio.js';
 import { LRU_INACTIVE_ANON } from '../src/mm/lru.js';
 import { LRU_GEN_ANON, type LruGenFolio } from '../src/mm/lru_gen.js';
+import type { MemcgLru } from '../src/mm/lru_gen_memcg.js';
 import type { MemCgroup } from '../src/mm/memcontrol.js';
 import { PTE_ACCESSED } from '../src/mm/mm_struct.js';
 import { type Kernel } from '../src/reclaim/kernel.js';
@@ -53,9 +54,19 @@ describe('memcg limit reclaim under the multi-gen LRU', () => {
     expect(lrugen.max_seq).toBe(4);
   });
 
-  it('refuses root reclaim (lru_gen_shrink_node is not modelled yet)', () => {
-    const { k } = harness(100);
-    expect(() => run_task(k, (rt) => try_to_free_pages(k, rt))).toThrow(/lru_gen_shrink_node\) is not modelled yet/);
+  it('direct reclaim reaches the cgroup through the memcg LRU: the empty root is too small (TAIL, then YOUNG), the cgroup trims at 12, ages at 11 (YOUNG: seq 1), evicts 64 at 10', () => {
+    const { k, calls } = harness(5000);
+    const lrugen = k.pgdat.lruvecs[1]?.lrugen as LruGenFolio;
+    const memcg_lru = k.pgdat.memcg_lru as MemcgLru;
+    expect(run_task(k, (rt) => try_to_free_pages(k, rt))).toBe(64);
+    expect(calls).toEqual([64]);
+    expect([lrugen.max_seq, ...lrugen.min_seq]).toEqual([4, 2, 2]);
+    // At 11 both rotated young (generation 1) and the old generation emptied (seq 1). With this
+    // seed's bins, at 10 the root (TAIL) lands in a bin the pass has still to visit, is met
+    // again there and goes YOUNG (generation 2) before the walk reaches the cgroup's bin.
+    expect([memcg_lru.seq, memcg_lru.gen[1], memcg_lru.gen[0]]).toEqual([1, 1, 2]);
+    expect(k.pgdat.vm).toMatchObject({ allocstall_normal: 1, pgscan_direct: 64, pgsteal_direct: 64 });
+    expect((k.pgdat.memcgs[1] as MemCgroup).stat).toMatchObject({ pgscan_direct: 64, pgsteal_direct: 64 });
   });
 });
 

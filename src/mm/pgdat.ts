@@ -1,6 +1,8 @@
+import { Prng } from '../engine/prng.js';
 import type { MmStruct } from './mm_struct.js';
 import { FolioTable } from './folio.js';
 import { CpuFbatches, Lruvec } from './lru.js';
+import { MemcgLru } from './lru_gen_memcg.js';
 import { MemCgroup, ROOT_MEM_CGROUP } from './memcontrol.js';
 import { SwapInfo } from './swap.js';
 import type { AddressSpace } from './address_space.js';
@@ -13,6 +15,9 @@ import { DEFAULT_WATERMARK_SCALE_FACTOR, Zone } from './zone.js';
 export const PGDAT_DIRTY = 1 << 0;
 export const PGDAT_WRITEBACK = 1 << 1;
 
+/** The PRNG stream (of the run's seed) the memcg LRU's random bins come from; far from the workload's. */
+export const MEMCG_LRU_PRNG_STREAM = 1000;
+
 /** What the node is built with beyond its size: watermark tuning and memory cgroups. */
 export interface PgDataOptions {
   /** vm.min_free_kbytes; default computed from the memory size (calculate_min_free_kbytes). */
@@ -21,8 +26,10 @@ export interface PgDataOptions {
   watermark_scale_factor?: number | undefined;
   /** Memory cgroups below the root (one level), ids 1, 2, … in this order. */
   memcgs?: readonly { name: string; max_pages: number }[];
-  /** lru_gen_enabled(): every lruvec keeps the multi-gen LRU (issue 13: not selectable by scenarios yet). */
+  /** lru_gen_enabled(): every lruvec keeps the multi-gen LRU. */
   lru_gen?: boolean;
+  /** The stream the multi-gen LRU's memcg LRU draws its random bins from (default: seed 0's). */
+  lru_gen_prng?: Prng;
 }
 
 /**
@@ -48,6 +55,8 @@ export class PgData {
   readonly mms: MmStruct[] = [];
   /** lru_gen_enabled(): the lruvecs keep the multi-gen LRU. */
   readonly lru_gen_enabled: boolean;
+  /** pgdat->memcg_lru under the multi-gen LRU (global reclaim's order of cgroups), else null. */
+  readonly memcg_lru: MemcgLru | null;
   /** pgdat->flags (PGDAT_*). */
   flags = 0;
   /** pgdat->kswapd_failures: balance_pgdat runs in a row that reclaimed nothing. */
@@ -73,6 +82,9 @@ export class PgData {
       this.memcg_iter_position.push(-1);
       this.memcg_iter_generation.push(0);
     }
+    // lru_gen_init_pgdat, then lru_gen_online_memcg of the root and each cgroup as it is created.
+    this.memcg_lru = lru_gen ? new MemcgLru(options.lru_gen_prng ?? Prng.stream(0, MEMCG_LRU_PRNG_STREAM)) : null;
+    for (const lruvec of this.lruvecs) this.memcg_lru?.lru_gen_online_memcg(lruvec.memcg_id);
     this.fbatches = new CpuFbatches(this.folios, nr_cpus, this.vm, this.lruvecs, this.memcgs);
     this.swap = new SwapInfo(nr_swap_slots, swap_synchronous_io, swap_rotational);
     this.mappings.push(new SwapperSpace(this.folios, this.swap));

@@ -14,8 +14,9 @@ function pick<T>(prng: Prng, values: readonly T[]): T {
  * does): CPU count, thread placement, lazy CPUs, same or separate process, swap device, region
  * size (whole and partial PMDs), chunking, dirty or clean pageout, and application reads or
  * writes of the region under reclaim at a random rate; or, one time in four, the stress workload
- * with memcg limit reclaim; one time in four, large folios; and, one time in four, files
- * (with_file). The same seed gives the same scenario.
+ * with memcg limit reclaim; one time in four, large folios; one time in four, files
+ * (with_file); the multi-gen LRU (with_lru); and, for stress, node pressure instead of the
+ * cgroup (with_node_pressure). The same seed gives the same scenario.
  */
 export function swarm_scenario(seed: number): Scenario {
   const prng = Prng.stream(seed, 0);
@@ -40,14 +41,41 @@ export function swarm_scenario(seed: number): Scenario {
     pageout: { size: `${pages * 4}KiB`, chunk: pick(prng, CHUNKS), mode: prng.chance(1, 2) ? 'dirty' : 'clean' },
   };
   // Drawn last, so that every MADV_PAGEOUT scenario stays what it was for its seed.
-  if (prng.chance(1, 4)) return scenario_schema.parse(with_file(prng, with_large_folios(prng, stress_variant(prng, input))));
+  if (prng.chance(1, 4)) return scenario_schema.parse(with_node_pressure(prng, with_lru(prng, with_file(prng, with_large_folios(prng, stress_variant(prng, input))), 2)));
   // Zero-filled pages (the zeromap) in one MADV_PAGEOUT scenario of three; drawn after the rest.
   const zero_pages = prng.chance(1, 3) ? prng.range_inclusive(1, 100) : 0;
   // zswap in one of four, with or without writeback; drawn after the rest too.
   const zswap = prng.chance(1, 4) ? { enabled: true, writeback: prng.chance(1, 2), incompressible: prng.range_inclusive(0, 100) } : { enabled: false };
   const workload = { ...input.workload, ...race_variant(prng, input.workload, pages) };
   const drawn = with_large_folios(prng, { ...input, workload, swap: { ...input.swap, zswap }, pageout: { ...input.pageout, zero_pages } });
-  return scenario_schema.parse(with_file(prng, with_mremap_and_fork(prng, drawn, cpus)));
+  return scenario_schema.parse(with_lru(prng, with_file(prng, with_mremap_and_fork(prng, drawn, cpus)), 4));
+}
+
+/**
+ * Node pressure (issue 13), drawn after everything else, in one stress scenario of two: no
+ * cgroup, and memory for 2/3 to all of the pages the workers write, so that kswapd (when there
+ * is one) and direct reclaim run — root reclaim, which takes lru_gen_shrink_node under the
+ * multi-gen LRU — rather than memcg limit reclaim.
+ */
+function with_node_pressure<T extends { [key: string]: unknown }>(prng: Prng, input: T): T {
+  if (!prng.chance(1, 2)) return input;
+  const stress = input.stress as { workers: number; bytes: string };
+  const written = stress.workers * (Number.parseInt(stress.bytes, 10) / 4);
+  const pages = prng.range_inclusive(Math.ceil((2 * written) / 3), written);
+  const { memcg: _memcg, ...rest } = input;
+  return { ...rest, machine: { ...(input.machine as object), memory: `${pages * 4}KiB` } } as unknown as T;
+}
+
+/**
+ * The LRU policy (issue 13), drawn after everything else: the multi-gen LRU in one stress
+ * scenario of two (kswapd, direct and memcg reclaim take its path) and in one MADV_PAGEOUT
+ * scenario of four (its faults, isolation and put-back place folios in generations; the
+ * pageout's counts do not change).
+ */
+function with_lru<T extends object>(prng: Prng, input: T, one_in: number): T {
+  if (!prng.chance(1, one_in)) return input;
+  const reclaim = 'reclaim' in input ? (input.reclaim as object) : {};
+  return { ...input, reclaim: { ...reclaim, lru: 'mglru' } };
 }
 
 /**
@@ -176,12 +204,13 @@ function stress_variant(prng: Prng, input: { name: string; seed: number; machine
 export function describe_swarm_scenario(s: Scenario): string {
   const zswap = s.swap.zswap.enabled ? `, zswap (writeback ${s.swap.zswap.writeback ? 'on' : 'off'}, ${s.swap.zswap.incompressible}% incompressible)` : '';
   const head = `${s.machine.cpus} CPUs, ${s.swap.device}${zswap}`;
+  const lru = s.reclaim?.lru === 'mglru' ? ', MGLRU' : '';
   if (s.workload.kind === 'stress') {
     const st = s.stress;
     const how = st?.io === 'syscall' ? 'read()/write()' : `${st?.mapping ?? 'private'}`;
     const limits = s.writeback?.dirty_bytes === undefined ? '' : `, dirty limits ${(s.writeback.dirty_background_bytes ?? 0) / 1024}/${s.writeback.dirty_bytes / 1024} KiB`;
     const files = st?.backing === 'file' ? `, ${st.access ?? 'write'} ${how} file(s) (${st.files ?? 'per-worker'}) on ${s.file?.device ?? 'the swap preset'}${limits}` : '';
-    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes${files}, memcg ${(s.memcg?.max ?? 0) / 1024} KiB, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}`;
+    return `stress: ${head}, ${st?.workers} workers x ${(st?.bytes ?? 0) / 1024} KiB, ${st?.passes} passes${files}, ${s.memcg === undefined ? `no memcg, memory ${s.machine.memory / 1024} KiB` : `memcg ${s.memcg.max / 1024} KiB`}, kswapd ${s.reclaim?.kswapd_cpu === 'none' ? 'none' : 'default'}${lru}`;
   }
   const w = s.workload;
   const chunk = s.pageout.chunk === 'whole' ? 'whole' : `${s.pageout.chunk / 1024} KiB`;
@@ -192,5 +221,5 @@ export function describe_swarm_scenario(s: Scenario): string {
   const file = s.pageout.backing === 'file' ? `, ${s.pageout.mapping ?? 'private'} file on ${s.file?.device ?? 'the swap preset'}` : '';
   const f = fork_params(s);
   const fork = f === null ? '' : `, fork at ${f.at_ns / 1000} us (${f.threads} child thread(s))`;
-  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages${file} in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}${fork}, ${s.pageout.zero_pages}% zero`;
+  return `madvise: ${head}, ${w.threads} thread(s) (${w.process} process)${lazy}, ${s.pageout.size / 4096} pages${file} in chunks of ${chunk}, ${s.pageout.mode}, ${access}${race}${fork}, ${s.pageout.zero_pages}% zero${lru}`;
 }

@@ -10,6 +10,7 @@ import type { ModelMutants } from '../mm/mutants.js';
 import type { PgData } from '../mm/pgdat.js';
 import type { Probe } from './probe.js';
 import type { Flusher } from './fs_writeback.js';
+import type { LruGenMmWalk } from './lru_gen_mm_walk.js';
 import type { ReclaimStrategy } from './strategy.js';
 
 /** Everything a kernel code path can reach: the clock, the CPUs, the memory node, swap I/O. */
@@ -63,6 +64,8 @@ export class ReclaimTask {
   readonly free_folios = new Int32Array(PAGEVEC_SIZE);
   /** current_is_kswapd() */
   is_kswapd = false;
+  /** current->reclaim_state->mm_walk: the multi-gen LRU walk set for this reclaim pass, if any. */
+  mm_walk: LruGenMmWalk | null = null;
   /** Set when the task was chosen as an OOM victim: it stops at its next return to user space. */
   oom_killed = false;
   /**

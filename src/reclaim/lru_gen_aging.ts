@@ -2,9 +2,8 @@
  * The multi-gen LRU's generation numbers (mm/vmscan.c, 6.12): eviction trims the empty oldest
  * generations (try_to_inc_min_seq), aging opens a new youngest one (inc_max_seq), forcing the
  * oldest forward (inc_min_seq) when all four are in use. The page-table walk that decides what
- * is young before a new generation opens (try_to_inc_max_seq, walk_mm) is not modelled yet
- * (issue 13); neither are the generations' birth times (timestamps, read only by min_ttl_ms,
- * 0 by default, and debugfs).
+ * is young before a new generation opens is lru_gen_walk.ts's. The generations' birth times
+ * (timestamps, read only by min_ttl_ms, 0 by default, and debugfs) are not modelled.
  */
 import { assert } from '../engine/assert.js';
 import { NIL } from '../mm/folio.js';

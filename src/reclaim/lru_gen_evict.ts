@@ -4,7 +4,7 @@
  * not be evicted yet (promoted by the walk, or protected by its tier), isolate_folio takes the
  * rest, until MIN_LRU_BATCH pages are isolated or MAX_LRU_BATCH folios looked at; evict_folios
  * hands the batch to shrink_folio_list, sorts what came back and retries the clean leftovers
- * once. Not wired to reclaim yet (issue 13): try_to_shrink_lruvec and aging are to come.
+ * once. try_to_shrink_lruvec (lru_gen_shrink.ts) calls it.
  *
  * One zone is modelled, and reclaim_idx always covers it: no folio is ineligible, none is
  * skipped for its zone (PGSCAN_SKIP).
@@ -43,6 +43,7 @@ import {
   type LruGenFolio,
 } from '../mm/lru_gen.js';
 import { Yield } from '../engine/simulator.js';
+import { reset_batch_size } from './lru_gen_mm_walk.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { try_to_inc_min_seq } from './lru_gen_aging.js';
 import { get_tier_idx, get_type_to_scan } from './lru_gen_pid.js';
@@ -186,7 +187,8 @@ const EVICT_PASSES_MAX = 2;
  * to max_seq − 1); a rejected one (active, referenced, mapped, locked, dirty, under writeback,
  * or any on the retry) loses its refs and gets PG_active (to max_seq); a clean, unmapped,
  * unreferenced one may have missed folio_rotate_reclaimable and gets one more
- * shrink_folio_list call. Returns the pages scanned.
+ * shrink_folio_list call. Generation sizes the pass's walk batched (look-around) are applied
+ * after each call (reset_batch_size). Returns the pages scanned.
  */
 export function* evict_folios(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl, swappiness: number): Generator<Yield, number, void> {
   const lrugen = lruvec.lrugen as LruGenFolio;
@@ -223,6 +225,11 @@ export function* evict_folios(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: Sc
     }
     if (must_sync(k, rt)) yield Yield.resume;
     move_folios_to_lru(k, rt, list);
+    const walk = rt.mm_walk;
+    if (walk !== null && walk.batched > 0) {
+      walk.lruvec = lruvec;
+      reset_batch_size(walk);
+    }
     count_pgsteal(k, rt, sc, lruvec, reclaimed, type === LRU_GEN_FILE);
     // list_splice_init(&clean, &list)
     for (let pfn = clean.tail; pfn !== NIL; pfn = clean.tail) {

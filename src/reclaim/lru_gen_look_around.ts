@@ -4,26 +4,32 @@
  * accessed bit and, in a window of up to MIN_LRU_BATCH PTEs around it (inside the VMA and the
  * PMD), the bits of the young neighbours of the same cgroup, all without a TLB flush
  * (ptep_clear_young_notify: x86's ptep_test_and_clear_young does not flush, nor does the
- * classic path's ptep_clear_flush_young on x86). A neighbour that is isolated gets
- * PG_referenced (shrink_folio_list's A6 keep); one listed in an older generation has its refs
- * cleared and is queued for activation (folio_activate: to max_seq, PGACTIVATE).
- *
- * This is the path without a walk in progress (current->reclaim_state->mm_walk unset), the
- * only one memcg limit reclaim takes: try_to_inc_max_seq's walk ends before eviction. Under
- * lru_gen_shrink_node (kswapd, direct reclaim: not modelled yet) a walk is set for the whole
- * node pass, and 6.12 then batches folio_update_gen instead of activating, with Bloom filter
- * feedback (update_bloom_filter): that branch is to be added with root reclaim.
+ * classic path's ptep_clear_flush_young on x86). A dirty neighbour PTE marks its folio dirty
+ * (folio_mark_dirty, with the page cache's accounting) unless it is anon outside the swap
+ * cache. Then, with a walk set for the reclaim pass (kswapd's node pass; direct reclaim after
+ * an aging in the pass: lru_gen_mm_walk.ts), each neighbour goes to the youngest generation
+ * by its gen bits, the sizes batched (folio_update_gen, update_batch_size; evict_folios
+ * applies them); without one, an isolated neighbour gets PG_referenced (shrink_folio_list's
+ * A6 keep) and one listed in an older generation has its refs cleared and is queued for
+ * activation (folio_activate: to max_seq, PGACTIVATE). Last, the feedback from rmap walkers to
+ * page-table walkers: when at least one PTE per cache line of the window was young
+ * (suitable_to_scan), the PMD goes into the Bloom filter of max_seq, so the next non-forced
+ * walk scans that PTE table (update_bloom_filter).
  */
-import { PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_swapcache, PG_workingset, LRU_REFS_MASK } from '../mm/folio.js';
-import { folio_is_file_lru, folio_lru_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';
+import { PG_referenced, PG_workingset, LRU_REFS_MASK } from '../mm/folio.js';
+import { folio_is_file_lru, folio_lru_gen, folio_update_gen, lru_gen_from_seq, LRU_GEN_FILE, MIN_LRU_BATCH, type LruGenFolio } from '../mm/lru_gen.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import type { Kernel } from './kernel.js';
+import { pmd_item, update_bloom_filter } from './lru_gen_bloom.js';
+import { update_batch_size, type LruGenMmWalk } from './lru_gen_mm_walk.js';
+import { carry_dirty, suitable_to_scan } from './lru_gen_walk.js';
 
 /**
- * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`: false if the
- * PTE was not young; otherwise clears it and its young neighbours as above, and returns true.
+ * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`, by the
+ * reclaimer on `cpu` with its pass's `walk` (or null): false if the PTE was not young;
+ * otherwise clears it and its young neighbours as above, and returns true.
  */
-export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: number, pfn: number): boolean {
+export function lru_gen_look_around(k: Kernel, cpu: number, walk: LruGenMmWalk | null, mm: MmStruct, vpn: number, pfn: number): boolean {
   const pte = mm.pte[vpn] as number;
   if ((pte & PTE_ACCESSED) === 0) return false;
   mm.pte[vpn] = pte & ~PTE_ACCESSED;
@@ -33,7 +39,8 @@ export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: n
   const memcg = f.memcg[pfn] as number;
   const can_swap = folio_is_file_lru(f, pfn) !== LRU_GEN_FILE;
   const lrugen = k.pgdat.lruvecs[memcg]?.lrugen as LruGenFolio;
-  const new_gen = lru_gen_from_seq(lrugen.max_seq);
+  const max_seq = lrugen.max_seq;
+  const new_gen = lru_gen_from_seq(max_seq);
   const pmd_start = vpn - (vpn % PTRS_PER_PTE);
   let start = Math.max(pmd_start, vma.start_vpn);
   let end = Math.min(pmd_start + PTRS_PER_PTE, vma.end_vpn);
@@ -46,6 +53,7 @@ export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: n
       end = vpn + MIN_LRU_BATCH / 2;
     }
   }
+  let young = 1;
   for (let addr = start; addr < end; addr++) {
     const ptent = mm.pte[addr] as number;
     // get_pte_pfn: present and young (no MMU notifiers), a page of this node.
@@ -57,8 +65,13 @@ export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: n
     if ((f.memcg[folio] as number) !== memcg) continue;
     if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !can_swap) continue;
     mm.pte[addr] = ptent & ~PTE_ACCESSED;
-    if ((ptent & PTE_DIRTY) !== 0 && !f.test(folio, PG_dirty)
-      && !(f.test(folio, PG_anon) && f.test(folio, PG_swapbacked) && !f.test(folio, PG_swapcache))) f.set(folio, PG_dirty);
+    young++;
+    if ((ptent & PTE_DIRTY) !== 0) carry_dirty(k, folio);
+    if (walk !== null) {
+      const old_gen = folio_update_gen(f, folio, new_gen);
+      if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, f, folio, old_gen, new_gen);
+      continue;
+    }
     const old_gen = folio_lru_gen(f, folio);
     if (old_gen < 0) {
       f.set(folio, PG_referenced);
@@ -67,5 +80,6 @@ export function lru_gen_look_around(k: Kernel, cpu: number, mm: MmStruct, vpn: n
       k.pgdat.fbatches.folio_activate(cpu, folio);
     }
   }
+  if (suitable_to_scan(end - start, young)) update_bloom_filter(lrugen.mm_state, max_seq, pmd_item(mm, vpn));
   return true;
 }

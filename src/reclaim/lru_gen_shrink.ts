@@ -5,20 +5,21 @@
  * lruvec's pass — until should_abort_scan. lru_gen_shrink_lruvec is memcg limit reclaim's entry.
  *
  * shrink_lruvec sends memcg limit reclaim here and kswapd_age_node calls lru_gen_age_node;
- * root reclaim's lru_gen_shrink_node (kswapd, direct reclaim) is not modelled yet (issue 13),
- * so reclaim.lru: mglru stays refused. Aging is try_to_inc_max_seq (lru_gen_walk.ts).
- * memory.min/low and the memcg LRU (lru_gen_rotate_memcg) are not modelled; every cgroup is
- * online.
+ * root reclaim (kswapd, direct reclaim) enters try_to_shrink_lruvec from shrink_one
+ * (lru_gen_shrink_node.ts). Aging is try_to_inc_max_seq (lru_gen_walk.ts). memory.min/low is
+ * not modelled; every cgroup is online.
  */
 import { Yield } from '../engine/simulator.js';
 import { blk_flush_plug, BlkPlug } from '../block/blk_mq.js';
 import type { Lruvec } from '../mm/lru.js';
 import { ANON_AND_FILE, lru_gen_from_seq, MIN_LRU_BATCH, MIN_NR_GENS, type LruGenFolio } from '../mm/lru_gen.js';
 import { LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from '../mm/lru.js';
+import { MEMCG_LRU_YOUNG } from '../mm/lru_gen_memcg.js';
 import type { PgData } from '../mm/pgdat.js';
 import { zone_watermark_ok } from '../mm/zone.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { evict_folios } from './lru_gen_evict.js';
+import { clear_mm_walk, set_mm_walk } from './lru_gen_mm_walk.js';
 import { try_to_inc_max_seq } from './lru_gen_walk.js';
 import { DEF_PRIORITY, DEFAULT_SWAPPINESS, type ScanControl } from './scan_control.js';
 import { can_reclaim_anon_pages } from './vmscan_lru.js';
@@ -71,6 +72,9 @@ export function get_nr_to_scan(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: S
   const max_seq = lrugen.max_seq;
   const { age, nr_to_scan } = should_run_aging(lrugen, max_seq, can_swap);
   if (!age || sc.priority === DEF_PRIORITY) return Math.floor(nr_to_scan / 2 ** sc.priority);
+  // try_to_inc_max_seq's set_mm_walk(NULL, true): an aging not already done allocates the
+  // task's walk, which stays until its pass ends (clear_mm_walk).
+  if (max_seq > lrugen.mm_state.seq) set_mm_walk(rt, false, true);
   return try_to_inc_max_seq(k, rt, lruvec, max_seq, can_swap, false) ? -1 : 0;
 }
 
@@ -109,13 +113,18 @@ export function* try_to_shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec
 
 /**
  * lru_gen_shrink_lruvec: memcg limit reclaim of one cgroup's lruvec under the multi-gen LRU:
- * drain this CPU's LRU batches, one block plug around try_to_shrink_lruvec.
+ * drain this CPU's LRU batches, one block plug around try_to_shrink_lruvec, with no walk set
+ * (set_mm_walk(NULL, proactive): memory.reclaim is not modelled) unless its aging makes one,
+ * cleared at the end; a pass that ended in an aging rotates the cgroup young in the node's
+ * memcg LRU.
  */
 export function* lru_gen_shrink_lruvec(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: ScanControl): Generator<Yield, void, void> {
   k.pgdat.fbatches.lru_add_drain(rt.cpu);
   const own_plug = rt.plug === null;
   if (own_plug) rt.plug = new BlkPlug();
-  yield* try_to_shrink_lruvec(k, rt, lruvec, sc);
+  set_mm_walk(rt, false, false);
+  if (yield* try_to_shrink_lruvec(k, rt, lruvec, sc)) k.pgdat.memcg_lru?.lru_gen_rotate_memcg(lruvec.memcg_id, MEMCG_LRU_YOUNG);
+  clear_mm_walk(rt);
   if (own_plug) {
     if (must_sync(k, rt)) yield Yield.resume;
     blk_flush_plug(rt.plug as BlkPlug, rt.cpu, rt.task.now_ns);

@@ -12,7 +12,6 @@
  * PTE tables no page walk went through since the last aging (the non-leaf PMD accessed bit)
  * and those the Bloom filter does not hold (lru_gen_bloom.ts).
  */
-import type { FileMapping } from '../mm/file_mapping.js';
 import { PG_anon, PG_dirty, PG_swapbacked, PG_swapcache } from '../mm/folio.js';
 import type { Lruvec } from '../mm/lru.js';
 import {
@@ -32,8 +31,9 @@ import {
 import { PMD_SHIFT_PAGES, PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
 import { inc_max_seq } from './lru_gen_aging.js';
+import { reset_batch_size, update_batch_size, type LruGenMmWalk } from './lru_gen_mm_walk.js';
+import { folio_mark_dirty } from './page_writeback.js';
 import { pmd_item, reset_bloom_filter, test_bloom_filter, update_bloom_filter } from './lru_gen_bloom.js';
-import { LRU_ACTIVE, LRU_INACTIVE_FILE } from '../mm/lru.js';
 
 /** suitable_to_scan's n: cache_line_size() / sizeof(pte_t) = 64 / 8, clamped to [2, 8]. */
 const PTES_PER_CACHE_LINE = 8;
@@ -41,15 +41,12 @@ const PTES_PER_CACHE_LINE = 8;
 /** mm_state->head at the list head (&mm_list->fifo). */
 const FIFO = -1;
 
-/** struct lru_gen_mm_walk: one aging's walk. */
-interface MmWalk {
+/** struct lru_gen_mm_walk: one aging's walk (its batch as eviction's, lru_gen_mm_walk.ts). */
+interface MmWalk extends LruGenMmWalk {
   lruvec: Lruvec;
   seq: number;
   can_swap: boolean;
   force_scan: boolean;
-  /** nr_pages[gen * 2 + type]: generation size changes batched until reset_batch_size. */
-  readonly nr_pages: Float64Array;
-  batched: number;
   /** mm_stats[NR_MM_STATS]: PTEs (and leaf PMDs) looked at, young ones, PTE tables found and added. */
   readonly mm_stats: Float64Array;
 }
@@ -95,50 +92,15 @@ function iterate_mm_list(lrugen: LruGenFolio, list: readonly MmStruct[], walk: M
   }
 }
 
-/** reset_batch_size: apply the walk's batched generation sizes, and the active/inactive view. */
-function reset_batch_size(lrugen: LruGenFolio, walk: MmWalk): void {
-  walk.batched = 0;
-  for (let gen = 0; gen < MAX_NR_GENS; gen++) {
-    for (let type = 0; type < ANON_AND_FILE; type++) {
-      const i = gen * ANON_AND_FILE + type;
-      const delta = walk.nr_pages[i] as number;
-      if (delta === 0) continue;
-      walk.nr_pages[i] = 0;
-      lrugen.nr_pages[i] = (lrugen.nr_pages[i] as number) + delta;
-      const lru = type * LRU_INACTIVE_FILE + (lrugen.lru_gen_is_active(gen) ? LRU_ACTIVE : 0);
-      lrugen.lru_size[lru] = (lrugen.lru_size[lru] as number) + delta;
-    }
-  }
-}
-
 /**
- * folio_mark_dirty from the walk (and look-around) for a young PTE found dirty: a file folio
- * is dirtied through its mapping (filemap_dirty_folio: NR_FILE_DIRTY, NR_DIRTIED and the
- * inode on the flusher's list); an anon folio in the swap cache just gets PG_dirty
- * (swap_dirty_folio → noop_dirty_folio). Not called for an anon folio outside the swap cache,
- * nor for a folio already dirty.
+ * The dirty carry of the walk and look-around: a young PTE found dirty marks its folio dirty
+ * (folio_mark_dirty: a file folio through its mapping, with NR_FILE_DIRTY and NR_DIRTIED; a
+ * swap-cache folio just PG_dirty) unless it is dirty already or anon outside the swap cache.
  */
-export function lru_gen_mark_dirty(k: Kernel, folio: number): void {
-  const f = k.pgdat.folios;
-  if (folio_is_file_lru(f, folio) === LRU_GEN_FILE) (k.pgdat.mappings[f.mapping[folio] as number] as FileMapping).mark_dirty(folio);
-  else f.set(folio, PG_dirty);
-}
-
-/** The dirty carry of the walk and look-around: a dirty PTE's folio is marked dirty unless it is, or is anon outside the swap cache. */
-function carry_dirty(k: Kernel, folio: number): void {
+export function carry_dirty(k: Kernel, folio: number): void {
   const f = k.pgdat.folios;
   if (f.test(folio, PG_dirty) || (f.test(folio, PG_anon) && f.test(folio, PG_swapbacked) && !f.test(folio, PG_swapcache))) return;
-  lru_gen_mark_dirty(k, folio);
-}
-
-/** update_batch_size: a folio's pages move from `old_gen` to `new_gen` in the walk's batch. */
-function update_batch_size(k: Kernel, walk: MmWalk, folio: number, old_gen: number, new_gen: number): void {
-  const f = k.pgdat.folios;
-  const type = folio_is_file_lru(f, folio);
-  const delta = f.nr(folio);
-  walk.batched++;
-  walk.nr_pages[old_gen * ANON_AND_FILE + type] = (walk.nr_pages[old_gen * ANON_AND_FILE + type] as number) - delta;
-  walk.nr_pages[new_gen * ANON_AND_FILE + type] = (walk.nr_pages[new_gen * ANON_AND_FILE + type] as number) + delta;
+  folio_mark_dirty(k, folio);
 }
 
 /**
@@ -172,7 +134,7 @@ function walk_pte_range(k: Kernel, mm: MmStruct, start: number, end: number, wal
     young++;
     if ((pte & PTE_DIRTY) !== 0) carry_dirty(k, folio);
     const old_gen = folio_update_gen(f, folio, new_gen);
-    if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(k, walk, folio, old_gen, new_gen);
+    if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, k.pgdat.folios, folio, old_gen, new_gen);
   }
   walk.mm_stats[MM_LEAF_TOTAL] = (walk.mm_stats[MM_LEAF_TOTAL] as number) + (end - start);
   walk.mm_stats[MM_LEAF_YOUNG] = (walk.mm_stats[MM_LEAF_YOUNG] as number) + young;
@@ -200,7 +162,7 @@ function walk_pmd_leaf(k: Kernel, mm: MmStruct, haddr: number, walk: MmWalk, new
   walk.mm_stats[MM_LEAF_YOUNG] = (walk.mm_stats[MM_LEAF_YOUNG] as number) + 1;
   if ((bits & PTE_DIRTY) !== 0) carry_dirty(k, folio);
   const old_gen = folio_update_gen(k.pgdat.folios, folio, new_gen);
-  if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(k, walk, folio, old_gen, new_gen);
+  if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, k.pgdat.folios, folio, old_gen, new_gen);
 }
 
 /**
@@ -241,7 +203,7 @@ function walk_mm(k: Kernel, mm: MmStruct, walk: MmWalk): void {
       update_bloom_filter(mm_state, walk.seq + 1, walk.force_scan ? pmd_item(mm, pmd_start) : item);
     }
   }
-  if (walk.batched > 0) reset_batch_size(lrugen, walk);
+  if (walk.batched > 0) reset_batch_size(walk);
 }
 
 /**

@@ -7,7 +7,8 @@
  */
 import { Yield } from '../engine/simulator.js';
 import { PG_dirty, PG_writeback, NIL } from '../mm/folio.js';
-import type { FileMapping } from '../mm/file_mapping.js';
+import { FileMapping } from '../mm/file_mapping.js';
+import { folio_mapping } from '../mm/address_space.js';
 import { LRU_ACTIVE_FILE, LRU_INACTIVE_FILE } from '../mm/lru.js';
 import { WRITEPAGE_NO_TAG } from '../mm/address_space.js';
 import { folio_lock, must_sync, type Kernel, type ReclaimTask } from './kernel.js';
@@ -63,6 +64,18 @@ export function domain_dirty_limits(k: Kernel, wb: WritebackParams): DirtyLimits
 export function note_dirty_limits(k: Kernel, limits: DirtyLimits): void {
   k.pgdat.vm.nr_dirty_threshold = limits.thresh;
   k.pgdat.vm.nr_dirty_background_threshold = limits.bg_thresh;
+}
+
+/**
+ * folio_mark_dirty (mm/page-writeback.c), for reclaim's page-table scans that find a dirty
+ * PTE: a page-cache folio goes through its mapping (filemap_dirty_folio: NR_FILE_DIRTY,
+ * NR_DIRTIED, the inode queued for the flusher); a swap-cache folio (swap's noop_dirty_folio)
+ * or one with no mapping only gets PG_dirty.
+ */
+export function folio_mark_dirty(k: Kernel, pfn: number): void {
+  const mapping = k.pgdat.mappings[folio_mapping(k.pgdat.folios, pfn)];
+  if (mapping instanceof FileMapping) mapping.mark_dirty(pfn);
+  else k.pgdat.folios.set(pfn, PG_dirty);
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from './kernel.js';
 import { lru_gen_look_around } from './lru_gen_look_around.js';
+import type { LruGenMmWalk } from './lru_gen_mm_walk.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
 import { folio_referenced_file, try_to_unmap_file } from './rmap_file.js';
 
@@ -152,27 +153,28 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
  * folio_referenced (B9) by an rmap walk: the number of mappings that were young — each PTE
  * of the folio whose accessed bit was set, or the PMD once — clearing the bits (on x86
  * without a flush). Under the multi-gen LRU each PTE goes through lru_gen_look_around, which
- * also clears its young neighbours' bits; `cpu` is the walker's, for the activations it queues.
+ * also clears its young neighbours' bits; `cpu` is the walker's, for the activations it queues,
+ * and `walk` the reclaim pass's multi-gen LRU walk, if one is set (lru_gen_mm_walk.ts).
  */
-export function folio_referenced(k: Kernel, pfn: number, cpu: number): number {
-  if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn);
+export function folio_referenced(k: Kernel, pfn: number, cpu: number, walk: LruGenMmWalk | null = null): number {
+  if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn, cpu, walk);
   const mm = anon_mapping(k, pfn);
   if (mm === null) return 0;
   const f = k.pgdat.folios;
   if (folio_pmd_mapped(k, pfn)) return pmd_test_and_clear_young(mm, f.rmap_vpn[pfn] as number) ? 1 : 0;
-  return folio_referenced_anon(k, pfn, cpu);
+  return folio_referenced_anon(k, pfn, cpu, walk);
 }
 
 /** folio_referenced's rmap_walk_anon over the PTEs of every mm of the folio's anon_vma. */
-function folio_referenced_anon(k: Kernel, pfn: number, cpu: number): number {
+function folio_referenced_anon(k: Kernel, pfn: number, cpu: number, walk: LruGenMmWalk | null): number {
   const owner = k.pgdat.mms[k.pgdat.folios.rmap_mm[pfn] as number] as MmStruct;
-  let referenced = referenced_in_mm(k, owner, pfn, cpu);
-  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn, cpu);
+  let referenced = referenced_in_mm(k, owner, pfn, cpu, walk);
+  for (const child of owner.anon_vma_children) referenced += referenced_in_mm(k, k.pgdat.mms[child] as MmStruct, pfn, cpu, walk);
   return referenced;
 }
 
 /** The young PTEs of `mm` mapping a page of the folio `pfn`, their accessed bits cleared. */
-function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number, cpu: number): number {
+function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number, cpu: number, walk: LruGenMmWalk | null): number {
   const f = k.pgdat.folios;
   const nr = f.nr(pfn);
   const lru_gen = k.pgdat.lru_gen_enabled;
@@ -181,7 +183,7 @@ function referenced_in_mm(k: Kernel, mm: MmStruct, pfn: number, cpu: number): nu
     const vpn = anon_pte_vpn(mm, f.rmap_vpn[page] as number, page);
     if (vpn === NIL) continue;
     if (lru_gen) {
-      if (lru_gen_look_around(k, cpu, mm, vpn, pfn)) referenced++;
+      if (lru_gen_look_around(k, cpu, walk, mm, vpn, pfn)) referenced++;
       continue;
     }
     const pteval = mm.pte[vpn] as number;

@@ -9,6 +9,8 @@ import { flush_tlb_page } from '../hw/arch_tlb.js';
 import type { FileMapping, FileVma } from '../mm/file_mapping.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_PMD, PTE_RW, type MmStruct } from '../mm/mm_struct.js';
 import { flush_wait, type Kernel, type ReclaimTask } from './kernel.js';
+import { lru_gen_look_around } from './lru_gen_look_around.js';
+import type { LruGenMmWalk } from './lru_gen_mm_walk.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush } from './tlb_batch.js';
 
 /** The file mapping a page-cache folio is in. */
@@ -56,16 +58,25 @@ export function try_to_unmap_file(k: Kernel, rt: ReclaimTask, pfn: number, flags
   }
 }
 
-/** folio_referenced over rmap_walk_file (B9): the young PTEs mapping the folio, their accessed bits cleared. */
-export function folio_referenced_file(k: Kernel, pfn: number): number {
+/**
+ * folio_referenced over rmap_walk_file (B9): the young PTEs mapping the folio, their accessed
+ * bits cleared; under the multi-gen LRU each through lru_gen_look_around (by the reclaimer on
+ * `cpu`, with its pass's `walk`), which also clears the young neighbours' bits.
+ */
+export function folio_referenced_file(k: Kernel, pfn: number, cpu: number, walk: LruGenMmWalk | null): number {
   const f = k.pgdat.folios;
   const file = folio_file(k, pfn);
   const index = f.index[pfn] as number;
+  const lru_gen = k.pgdat.lru_gen_enabled;
   let referenced = 0;
   for (const fv of file.i_mmap) {
     const vpn = vma_address(fv, index);
     const mm = k.pgdat.mms[fv.mm_id] as MmStruct;
     if (!maps(mm, vpn, pfn)) continue;
+    if (lru_gen) {
+      if (lru_gen_look_around(k, cpu, walk, mm, vpn, pfn)) referenced++;
+      continue;
+    }
     const pteval = mm.pte[vpn] as number;
     if ((pteval & PTE_ACCESSED) === 0) continue;
     mm.pte[vpn] = pteval & ~PTE_ACCESSED;

@@ -7,8 +7,7 @@
  * The LRU policy is chosen where 6.12 chooses it (lru_gen_enabled()): shrink_node sends root
  * reclaim to lru_gen_shrink_node, shrink_lruvec sends cgroup reclaim to lru_gen_shrink_lruvec
  * (lru_gen_shrink.ts), kswapd_age_node to lru_gen_age_node; otherwise the classic LRU of
- * lru_classic.ts runs. lru_gen_shrink_node is not modelled yet (issue 13): reclaim.lru: mglru
- * is refused by run_scenario, and root reclaim under it stops with an error.
+ * lru_classic.ts runs.
  */
 import { assert } from '../engine/assert.js';
 import { Yield } from '../engine/simulator.js';
@@ -19,6 +18,7 @@ import { PGDAT_DIRTY, PGDAT_WRITEBACK, type PgData } from '../mm/pgdat.js';
 import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { kswapd_age_node_classic, prepare_scan_control, shrink_lruvec_classic } from './lru_classic.js';
 import { lru_gen_age_node, lru_gen_shrink_lruvec } from './lru_gen_shrink.js';
+import { lru_gen_shrink_node } from './lru_gen_shrink_node.js';
 import { DEF_PRIORITY, make_scan_control, SWAP_CLUSTER_MAX, type ScanControl } from './scan_control.js';
 import { can_reclaim_anon_pages, cgroup_reclaim } from './vmscan_lru.js';
 import { trace_reclaim_begin, trace_reclaim_end } from './vmscan_trace.js';
@@ -94,8 +94,8 @@ function* shrink_node_memcgs(k: Kernel, rt: ReclaimTask, sc: ScanControl): Gener
 }
 
 /**
- * shrink_node (mm/vmscan.c; kernel-spec E3, E4): (6.12 sends root reclaim under lru_gen to
- * lru_gen_shrink_node here) one pass over the cgroups of
+ * shrink_node (mm/vmscan.c; kernel-spec E3, E4): root reclaim under lru_gen goes to
+ * lru_gen_shrink_node (lru_gen_shrink_node.ts); otherwise one pass over the cgroups of
  * the node; kswapd flags the node PGDAT_WRITEBACK when everything it took was under
  * writeback, and PGDAT_DIRTY when all file folios it took were unqueued dirty; progress
  * revives a failing kswapd. Reclaim throttling (reclaim_throttle) is not modelled.
@@ -104,8 +104,10 @@ export function* shrink_node(k: Kernel, rt: ReclaimTask, sc: ScanControl): Gener
   const pgdat = k.pgdat;
   const nr = sc.nr;
   nr.dirty = nr.unqueued_dirty = nr.congested = nr.writeback = nr.immediate = nr.taken = nr.file_taken = 0;
-  // lru_gen_shrink_node: not modelled yet (issue 13).
-  assert(!pgdat.lru_gen_enabled || !root_reclaim(sc), 'root reclaim under the multi-gen LRU (lru_gen_shrink_node) is not modelled yet: issue 13');
+  if (pgdat.lru_gen_enabled && root_reclaim(sc)) {
+    yield* lru_gen_shrink_node(k, rt, sc);
+    return;
+  }
   const nr_reclaimed = sc.nr_reclaimed;
   if (must_sync(k, rt)) yield Yield.resume;
   // prepare_scan_control returns at once under lru_gen.

@@ -39,9 +39,9 @@ const FOLIOREF_ACTIVATE = 3;
  * PG_referenced (read(), mark_page_accessed) is reclaimed if clean, its dirty case deferred
  * to writeback (FOLIOREF_RECLAIM_CLEAN). No VMA is VM_EXEC here.
  */
-function folio_check_references(k: Kernel, pfn: number, cpu: number): number {
+function folio_check_references(k: Kernel, pfn: number, rt: ReclaimTask): number {
   const f = k.pgdat.folios;
-  const referenced_ptes = folio_referenced(k, pfn, cpu);
+  const referenced_ptes = folio_referenced(k, pfn, rt.cpu, rt.mm_walk);
   const referenced_folio = f.test_clear(pfn, PG_referenced);
   if (referenced_ptes > 0) {
     f.set(pfn, PG_referenced);
@@ -220,7 +220,7 @@ function shrink_one_folio(ctx: ShrinkContext, pfn: number, ignore_references: bo
   // A9, A10
   let references = FOLIOREF_RECLAIM;
   if (!ignore_references) {
-    references = folio_check_references(k, pfn, rt.cpu);
+    references = folio_check_references(k, pfn, rt);
     if (references === FOLIOREF_ACTIVATE) return decided(ctx.activate_locked(pfn));
     if (references === FOLIOREF_KEEP) {
       stat.nr_ref_keep += nr_pages;

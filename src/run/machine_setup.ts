@@ -1,3 +1,4 @@
+import { Prng } from '../engine/prng.js';
 import { Simulator } from '../engine/simulator.js';
 import { SwapIo } from '../block/page_io.js';
 import { FileIo } from '../block/file_io.js';
@@ -6,7 +7,7 @@ import { make_cost_model } from '../hw/cost_model.js';
 import { Machine } from '../hw/machine.js';
 import { MmStruct } from '../mm/mm_struct.js';
 import { NO_MUTANTS, type ModelMutants } from '../mm/mutants.js';
-import { PgData } from '../mm/pgdat.js';
+import { MEMCG_LRU_PRNG_STREAM, PgData } from '../mm/pgdat.js';
 import type { Kernel } from '../reclaim/kernel.js';
 import type { ReclaimStrategy } from '../reclaim/strategy.js';
 import { file_params, has_files, kswapd_cpu, writeback_params, stress_params, workload_kind, type Scenario } from '../scenario/schema.js';
@@ -54,6 +55,7 @@ export function build_kernel(scenario: Scenario, strategy: ReclaimStrategy, muta
       watermark_scale_factor: scenario.reclaim?.watermark_scale_factor,
       memcgs: scenario.memcg === undefined ? [] : [{ name: scenario.memcg.name, max_pages: scenario.memcg.max / PAGE_SIZE }],
       lru_gen: scenario.reclaim?.lru === 'mglru',
+      ...(scenario.reclaim?.lru === 'mglru' ? { lru_gen_prng: Prng.stream(seed, MEMCG_LRU_PRNG_STREAM) } : {}),
     },
     device.rotational,
   );

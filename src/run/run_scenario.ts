@@ -42,24 +42,6 @@ export class SimulationLimitError extends SimulationError {
 }
 
 /**
- * Thrown for a valid scenario asking for something the model does not simulate yet (the CLI
- * exits 1 with its message). Nothing is refused at present: reclaim.lru: mglru runs (memcg
- * limit reclaim; root reclaim under it stops at shrink_node's assertion until
- * lru_gen_shrink_node is modelled, issue 13).
- */
-export class NotModelledError extends RangeError {
-  readonly code = 'SIM_NOT_MODELLED';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotModelledError';
-  }
-}
-
-/** Refuses what the model cannot run (NotModelledError), before any simulation: nothing at present. */
-export function check_modelled(_scenario: Scenario): void {}
-
-/**
  * Runs a validated scenario with one strategy and seed: builds the machine and the workload
  * of the scenario's kind (madvise_run.ts: the MADV_PAGEOUT experiment; stress_run.ts: the
  * stress-ng --vm workers under memory pressure), runs it to its end and returns the result
@@ -67,7 +49,6 @@ export function check_modelled(_scenario: Scenario): void {}
  * (engine/tables.ts).
  */
 export function run_scenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  check_modelled(scenario);
   const strategy = resolve_strategy(options.strategy ?? 'upstream');
   const seed = options.seed ?? scenario.seed;
   const wall_start = wall_now();

@@ -230,7 +230,7 @@ const scenario_object = z
         lru: z
           .enum(['classic', 'mglru'])
           .optional()
-          .describe('the LRU policy: classic (default: active/inactive lists) or mglru (the multi-generational LRU, /sys/kernel/mm/lru_gen/enabled; issue 13: memcg limit reclaim is modelled, kswapd and direct reclaim not yet)'),
+          .describe('the LRU policy: classic (default: active/inactive lists) or mglru (the multi-generational LRU, /sys/kernel/mm/lru_gen/enabled 0x0007, as Debian boots)'),
       })
       .strict()
       .optional()

@@ -1,7 +1,6 @@
 import { parseDocument } from 'yaml';
 import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
-import { check_modelled, NotModelledError } from '../run/run_scenario.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
 
@@ -90,19 +89,6 @@ export function expand_grid(spec: SweepSpec): RunSpec[] {
         entry.points.push(label);
         issues.set(key, entry);
       }
-      continue;
-    }
-    // A valid scenario the model cannot run yet (reclaim.lru: mglru) is refused here, not retried by every worker.
-    try {
-      check_modelled(scenario);
-    } catch (error) {
-      if (!(error instanceof NotModelledError)) throw error;
-      const setting = settings.find((s) => s.path === 'reclaim.lru');
-      const issue: ScenarioIssue = { where: setting?.where ?? `${spec.base_file}:1:1`, path: 'reclaim.lru', message: error.message.replace(/^reclaim\.lru: /, '') };
-      const key = JSON.stringify(issue);
-      const entry = issues.get(key) ?? { issue, points: [], setting: setting?.where ?? null };
-      entry.points.push(label);
-      issues.set(key, entry);
       continue;
     }
     const words = ['reclaimsim', 'run', spec.base, ...sets.flatMap((set) => ['--set', set])].map(shell_word);
