@@ -211,3 +211,24 @@ describe('reclaimsim compare on stress-memcg (built dist/)', () => {
     expect(r.stdout).toMatch(/vm\/1/);
   });
 });
+
+describe('reclaim stall time (sim_direct_reclaim_ns, sim_memcg_reclaim_ns)', () => {
+  it('sums the duration of every try_to_free_pages and try_to_free_mem_cgroup_pages call', () => {
+    const direct = run_builtin('direct-reclaim');
+    expect(direct.vmstat.allocstall_normal).toBe(512);
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBe(216_895_050);
+    expect(direct.vmstat.sim_memcg_reclaim_ns).toBe(0);
+    // Two allocating workers: their summed stalls fit in twice the run.
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBeLessThan(2 * direct.sim_pageout_ns);
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBeGreaterThan(direct.sim_pageout_ns / 2);
+    const memcg = run_builtin('stress-memcg');
+    expect(memcg.vmstat.sim_memcg_reclaim_ns).toBe(323_124_392);
+    expect(memcg.vmstat.sim_direct_reclaim_ns).toBe(0);
+  });
+
+  it('stays out of a MADV_PAGEOUT run that has no memory pressure', () => {
+    const r = run_builtin('dirty-16m');
+    expect(r.vmstat.sim_direct_reclaim_ns).toBeUndefined();
+    expect(r.vmstat.sim_memcg_reclaim_ns).toBeUndefined();
+  });
+});
