@@ -88,6 +88,15 @@ describe('review statistics', () => {
     expect(compare_cell(metric('co-runner ops/s'), [1000, 1001, 999, 1000], [1001, 1000, 1002, 1001], 1).class).toBe('same');
   });
 
+  it('knows a difference exactly when both sides ran the same seeds and differ alike on each', () => {
+    const same = compare_cell(metric('co-runner ops/s'), [100, 104, 96], [100, 104, 96], 1);
+    expect(same).toMatchObject({ exact: true, class: 'same', change: 0, ci: [0, 0], p_value: 1 });
+    const shifted = compare_cell(metric('reclaim duration'), [100, 104, 96], [110, 114, 106], 1);
+    expect(shifted).toMatchObject({ exact: true, class: 'worse' });
+    // Not paired (a seed's value missing on one side): estimated.
+    expect(compare_cell(metric('co-runner ops/s'), [100, 104, 96], [100, 104, 96], 1, false).exact).toBe(false);
+  });
+
   it('rejects by Holm-Bonferroni step-down', () => {
     expect(holm_rejected([0.01, 0.04, 0.03, 0.005])).toEqual([true, false, false, true]);
     expect(holm_rejected([0.001, 0.01, 0.02])).toEqual([true, true, true]);

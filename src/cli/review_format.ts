@@ -158,7 +158,7 @@ export function format_review(r: ReviewResult): string {
   }
   if (own.length > 0) out.push(...finding_lines(r, own), '');
   else {
-    out.push(`Gains (${r.strategy} vs ${r.against}; mean, 95% CI; "exact" = every seed alike)`);
+    out.push(`Gains (${r.strategy} vs ${r.against}; mean, 95% CI; exact: same on every seed)`);
     if (r.verdict.headline.length === 0) out.push('  none');
     for (const p of r.verdict.headline) out.push(cell_row(p));
     if (r.verdict.costs.length > 0) {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import type { RunResult } from '../run/result.js';
 import { run_swarm, type SwarmCoverage } from '../run/swarm_run.js';
 import type { Scenario } from '../scenario/schema.js';
 import { scenario_yaml } from '../scenario/scenario_yaml.js';
@@ -107,24 +108,21 @@ function compare_entries(entries: readonly ResolvedEntry[], lines: readonly Resu
   for (const { entry, scenario } of entries) {
     if (scenario === null) continue;
     const seeds = entry_seeds(entry.seeded, k);
-    const side = (strategy: string) => seeds.flatMap((seed) => {
-      const line = lines.find((l) => l.point.entry === entry.id && l.strategy === strategy && l.seed === seed);
-      return line?.result === undefined ? [] : [line.result];
-    });
-    const base = side(against);
-    const cand = side(candidate);
+    const run_of = (strategy: string, seed: number) => lines.find((l) => l.point.entry === entry.id && l.strategy === strategy && l.seed === seed)?.result ?? null;
+    const pairs = seeds.map((seed) => [run_of(against, seed), run_of(candidate, seed)] as const);
     const cells: Cell[] = [];
-    if (base.length > 0 && cand.length > 0) {
-      for (const metric of METRICS) {
-        const values = (runs: typeof base) => runs.flatMap((r) => {
-          const v = metric.value(r);
-          return v === null || !Number.isFinite(v) ? [] : [v];
-        });
-        const b = values(base);
-        const c = values(cand);
-        if (b.length === 0 || c.length === 0) continue;
-        cells.push(compare_cell(metric, b, c, min_effect));
-      }
+    for (const metric of METRICS) {
+      const value = (run: RunResult | null) => {
+        const v = run === null ? null : metric.value(run);
+        return v === null || !Number.isFinite(v) ? null : v;
+      };
+      const b = pairs.map(([run]) => value(run));
+      const c = pairs.map(([, run]) => value(run));
+      const present = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+      if (present(b).length === 0 || present(c).length === 0) continue;
+      // Seeds pair up only when both sides have every value (an OOM kill or a model failure leaves a gap).
+      const paired = b.every((x) => x !== null) && c.every((x) => x !== null);
+      cells.push(compare_cell(metric, present(b), present(c), min_effect, paired));
     }
     out.push({ id: entry.id, seeded: entry.seeded, seeds, cells, class: 'inconclusive' });
   }

@@ -23,7 +23,11 @@ export interface Cell {
   /** The 95 % Welch interval of the change, same scale; [d, d] when exact; null when not computable. */
   ci: [number, number] | null;
   p_value: number | null;
-  /** Every value on both sides is the same over the seeds (one seed, or no spread): the difference is known, not estimated. */
+  /**
+   * The difference is known, not estimated: neither side varies over the seeds (one seed, or
+   * no spread), or both ran the same seeds and differ by the same amount on every one (a
+   * strategy that leaves a figure alone gives exactly 0, however much the seeds move it).
+   */
   exact: boolean;
   class: CellClass;
 }
@@ -47,14 +51,16 @@ function spread(values: readonly number[]): boolean {
  * interval lies within ±min_effect (an equivalence statement), never from a failed test.
  * Significant changes of at least min_effect are better or worse; the rest is inconclusive.
  */
-export function compare_cell(metric: Metric, base: readonly number[], cand: readonly number[], min_effect: number): Cell {
+export function compare_cell(metric: Metric, base: readonly number[], cand: readonly number[], min_effect: number, paired = true): Cell {
+  // paired: base[i] and cand[i] ran the same seed.
   const b = sample(base);
   const c = sample(cand);
-  const exact = !spread(base) && !spread(cand);
+  const paired_constant = paired && base.length === cand.length && cand.every((v, i) => v - (base[i] as number) === (cand[0] as number) - (base[0] as number));
+  const exact = (!spread(base) && !spread(cand)) || paired_constant;
   const scale = (x: number): number | null => (metric.unit === 'pp' ? x : b.mean === 0 ? null : (x / Math.abs(b.mean)) * 100);
   const diff = c.mean - b.mean;
-  const change = scale(diff);
-  const raw_ci = welch_interval(base, cand);
+  const change = diff === 0 ? 0 : scale(diff);
+  const raw_ci: [number, number] | null = exact ? [diff, diff] : welch_interval(base, cand);
   const lo = raw_ci === null ? null : scale(raw_ci[0]);
   const hi = raw_ci === null ? null : scale(raw_ci[1]);
   const ci: [number, number] | null = lo === null || hi === null ? null : [lo, hi];
