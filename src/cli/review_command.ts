@@ -54,9 +54,18 @@ function format_list(suite: SuiteName): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Flags that say where and how fast, not what: left out of the verdict's reproducer, so equal reviews print equal text. */
+const NOT_REPRODUCED = ['--out', '--workers'];
+
 /** The command line as typed, for the verdict's reproducer. */
 function typed_command(argv: readonly string[]): string {
-  return ['npx', 'reclaimsim', ...argv].map((w) => (/^[\w.,:=/@%+-]+$/.test(w) ? w : `'${w}'`)).join(' ');
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (NOT_REPRODUCED.includes(word)) i++;
+    else if (!NOT_REPRODUCED.some((flag) => word.startsWith(`${flag}=`))) words.push(word);
+  }
+  return ['npx', 'reclaimsim', ...words].map((w) => (/^[\w.,:=/@%+-]+$/.test(w) ? w : `'${w}'`)).join(' ');
 }
 
 /**
