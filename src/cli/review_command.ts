@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { resolveSuiteEntry, review, SUITE_NAMES, SUITE_VERSIONS, suiteEntries, stable_json, type ReviewResult, type SuiteName } from '../index.js';
+import { resolveSuiteEntry, review, SweepError, SUITE_NAMES, SUITE_VERSIONS, suiteEntries, stable_json, type ReviewResult, type SuiteName } from '../index.js';
+import { ReviewIncompleteError } from '../review/review.js';
 import { write_review_html } from '../review/review_html.js';
+import { printable_lines } from './printable.js';
 import { parse_positive } from './parse_positive.js';
 import { format_review } from './review_format.js';
 
@@ -15,6 +17,8 @@ interface ReviewCliOptions {
   minEffect: number;
   out?: string;
   workers?: number;
+  queue?: string;
+  queueName?: string;
   only?: string;
   shrink: boolean;
   list?: boolean;
@@ -72,7 +76,8 @@ function typed_command(argv: readonly string[]): string {
  * `reclaimsim review STRATEGY`: the verdict on stdout (and verdict.txt), review.json,
  * review.html and runs.jsonl in --out. Exit 0 correct with no significant regression beyond
  * --max-regression, 2 oracle findings the baseline does not share, 5 such a regression,
- * 4 the model failed on the baseline, 1 usage errors.
+ * 4 the model failed on the baseline, 3 some runs failed outside the model (run again to
+ * resume), 1 usage errors.
  */
 export function register_review_command(program: Command, argv: readonly string[]): void {
   program
@@ -87,6 +92,8 @@ export function register_review_command(program: Command, argv: readonly string[
     .option('--min-effect <pct>', 'smaller changes are "same"', parse_percent, 1)
     .option('--out <dir>', 'directory for verdict.txt, review.json, review.html, runs.jsonl, findings/ (default ./review-STRATEGY-SUITE)')
     .option('--workers <n>', 'local worker threads (default one per core)', parse_positive)
+    .option('--queue <redis-url>', 'run the suite on `reclaimsim worker`s through this Redis (built-in strategies only)')
+    .option('--queue-name <name>', 'the queue\'s name (default as sweep\'s)')
     .option('--only <ids>', 'run only these suite entries (comma-separated; the verdict says so)')
     .option('--no-shrink', 'report findings unshrunk')
     .option('--list', 'list the suite\'s scenarios with the reason each is in it, and exit')
@@ -96,7 +103,9 @@ export function register_review_command(program: Command, argv: readonly string[
         return;
       }
       if (strategy === undefined) throw new RangeError('review: give a strategy (a built-in name or a module path), or --list');
-      const result: ReviewResult = await review(strategy, {
+      let result: ReviewResult;
+      try {
+        result = await review(strategy, {
         against: options.against,
         suite: options.suite,
         seeds: options.seeds,
@@ -107,8 +116,22 @@ export function register_review_command(program: Command, argv: readonly string[
         ...(options.swarm === undefined ? {} : { swarm: options.swarm }),
         ...(options.out === undefined ? {} : { out: options.out }),
         ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(options.queue === undefined ? {} : { queue: options.queue }),
+        ...(options.queueName === undefined ? {} : { queue_name: options.queueName }),
         ...(options.only === undefined ? {} : { only: options.only.split(',').filter((s) => s !== '') }),
-      });
+        });
+      } catch (error) {
+        if (error instanceof SweepError) {
+          // The result file is another sweep's, or cannot be written.
+          process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (!(error instanceof ReviewIncompleteError)) throw error;
+        process.stderr.write(`reclaimsim: ${printable_lines(error.message)}\n`);
+        process.exitCode = error.exit_code;
+        return;
+      }
       const text = format_review(result);
       process.stdout.write(text);
       writeFileSync(join(result.out, 'verdict.txt'), text);

@@ -137,6 +137,15 @@ function finding_lines(r: ReviewResult, own: readonly ReviewFinding[]): string[]
   return out;
 }
 
+/** What the swarm reached, so a clean verdict from a swarm that looked at nothing shows. */
+function coverage_lines(r: ReviewResult): string[] {
+  const c = r.swarm.coverage;
+  if (c === null || c.runs === 0) return [];
+  const pct = (key: keyof typeof c.runs_with) => `${Math.round((100 * c.runs_with[key]) / c.runs)}%`;
+  const items = [`deferred unmaps ${pct('deferred_unmaps')},`, `same-pass frees ${pct('freed_same_pass')},`, `stale accesses ${pct('stale_accesses')},`, `racing ops ${pct('racing_ops')},`, `swap-ins ${pct('swapins')}`];
+  return wrap('  swarm runs reaching', items, '    ');
+}
+
 /**
  * The mail-ready verdict: plain ASCII, every line at most 80 columns, no colour. The verdict
  * line; for a correct candidate the headline gains with their intervals, the costs and the
@@ -150,6 +159,7 @@ export function format_review(r: ReviewResult): string {
   const out: string[] = [
     `reclaimsim review: ${r.strategy} against ${r.against} (suite ${r.suite.name}@${r.suite.version}, ${r.seeds} seeds)`,
     verdict_line(r, own),
+    ...coverage_lines(r),
     '',
   ];
   if (r.baseline_failures.length > 0) {

@@ -19,6 +19,11 @@ import { verdict, type ScenarioComparison, type VerdictSummary } from './verdict
 
 export const REVIEW_SCHEMA = 'reclaimsim/review@1';
 
+/** Some runs failed outside the model (a worker died, the queue went away): nothing to judge yet; run again to resume. Exit 3, as sweep's. */
+export class ReviewIncompleteError extends Error {
+  readonly exit_code = 3;
+}
+
 export interface ReviewOptions {
   /** Baseline: a built-in name or a module path (default upstream). */
   against?: string;
@@ -35,6 +40,9 @@ export interface ReviewOptions {
   out?: string;
   /** Local worker threads (default one per core). */
   workers?: number;
+  /** `redis://host:port`: run the suite on `reclaimsim worker`s (built-in strategies only). */
+  queue?: string;
+  queue_name?: string;
   /** Run only these entries of the suite (debugging and tests; the verdict says so). */
   only?: readonly string[];
   /** Shrink findings (default true). */
@@ -165,16 +173,19 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
   const refs: StrategyRef[] = [against, candidate];
   const grid = plan_runs(resolved, refs, k);
   const modules = refs.some((r) => r.sha256 !== null);
+  if (modules && options.queue !== undefined) throw new RangeError('--queue: queue workers run built-in strategies only; a strategy module runs in this process (leave out --queue)');
   const { summary, lines } = await run_grid('review', grid, {
     out: join(out, 'runs.jsonl'),
     report: false,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.queue_name === undefined ? {} : { queue_name: options.queue_name }),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(modules ? { executor: in_process_executor(refs) } : {}),
   });
   if (summary.failed.length > 0) {
     const first = summary.failed[0] as { id: string; reason: string };
-    throw new Error(`${summary.failed.length} runs failed outside the model (first: ${first.reason}); run the review again to resume from ${summary.out}`);
+    throw new ReviewIncompleteError(`${summary.failed.length} runs failed outside the model (first: ${first.reason}); run the review again to resume from ${summary.out}`);
   }
   const baseline_failures = lines.filter((l) => l.strategy === against.arg && l.error !== undefined).map((l) => ({ scenario: String(l.point.entry), seed: l.seed, message: l.error?.message ?? '', command: l.error?.command ?? '' }));
 

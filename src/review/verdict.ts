@@ -7,7 +7,11 @@ export interface ScenarioComparison {
   seeded: boolean;
   seeds: number[];
   cells: Cell[];
-  /** helps: a gated metric better and none worse; hurts: a gated metric worse; same: every metric the same. Ungated costs show in the verdict's costs. */
+  /**
+   * helps: a gated metric better and none worse; hurts: a gated metric worse; same: every
+   * gated metric the same; else inconclusive. Ungated metrics (lock hold, I/O shape) show in
+   * the verdict's costs, not here.
+   */
   class: 'helps' | 'hurts' | 'same' | 'inconclusive';
 }
 
@@ -52,7 +56,7 @@ export function verdict(scenarios: ScenarioComparison[], findings: readonly Find
   for (const s of scenarios) {
     if (s.cells.some((cell) => cell.gated && counted_cells.has(cell))) s.class = 'hurts';
     else if (s.cells.some((c) => c.gated && c.class === 'better')) s.class = 'helps';
-    else if (s.cells.every((c) => c.class === 'same')) s.class = 'same';
+    else if (s.cells.every((c) => !c.gated || c.class === 'same')) s.class = 'same';
     else s.class = 'inconclusive';
   }
   const better = scenarios.flatMap((s) => s.cells.filter((c) => c.gated && c.class === 'better').map((cell) => ({ scenario: s.id, cell })));
