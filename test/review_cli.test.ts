@@ -137,6 +137,12 @@ describe('review of user strategy modules', () => {
     expect(cells.length).toBeGreaterThan(15);
     for (const c of cells) expect(c).toMatchObject({ class: 'same', change: 0 });
     expect(readFileSync(join(cwd, 'out', 'review.html'), 'utf8')).toContain('VERDICT: correct');
+    // Again in the same directory: every run comes from runs.jsonl, and the review is the same to the byte.
+    const files = ['runs.jsonl', 'review.json', 'verdict.txt'].map((f) => readFileSync(join(cwd, 'out', f), 'utf8'));
+    const again = cli(['review', './noop.mjs', '--suite', 'quick', '--only', 'dirty-nvme,race,arm64-phone', '--seeds', '3', '--swarm', '10', '--out', 'out'], cwd);
+    expect(again.stdout).toBe(r.stdout);
+    expect(again.stderr).toBe('reclaimsim: 10 of 10 runs reused from out/runs.jsonl\n');
+    expect(['runs.jsonl', 'review.json', 'verdict.txt'].map((f) => readFileSync(join(cwd, 'out', f), 'utf8'))).toEqual(files);
   });
 });
 

@@ -113,6 +113,7 @@ export function register_review_command(program: Command, argv: readonly string[
         min_effect: options.minEffect,
         shrink: options.shrink,
         command: typed_command(argv),
+        on_reused: (reused, total, file) => process.stderr.write(`reclaimsim: ${reused} of ${total} runs reused from ${file}\n`),
         ...(options.swarm === undefined ? {} : { swarm: options.swarm }),
         ...(options.out === undefined ? {} : { out: options.out }),
         ...(options.workers === undefined ? {} : { workers: options.workers }),

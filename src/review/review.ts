@@ -45,6 +45,8 @@ export interface ReviewOptions {
   queue_name?: string;
   /** Run only these entries of the suite (debugging and tests; the verdict says so). */
   only?: readonly string[];
+  /** Told how many of the suite's runs came from an earlier review's runs.jsonl (resumed, not run again). */
+  on_reused?: (reused: number, total: number, file: string) => void;
   /** Shrink findings (default true). */
   shrink?: boolean;
   progress?: ProgressSink | false;
@@ -187,6 +189,7 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
     const first = summary.failed[0] as { id: string; reason: string };
     throw new ReviewIncompleteError(`${summary.failed.length} runs failed outside the model (first: ${first.reason}); run the review again to resume from ${summary.out}`);
   }
+  if (summary.skipped > 0) options.on_reused?.(summary.skipped, summary.total, summary.out);
   const baseline_failures = lines.filter((l) => l.strategy === against.arg && l.error !== undefined).map((l) => ({ scenario: String(l.point.entry), seed: l.seed, message: l.error?.message ?? '', command: l.error?.command ?? '' }));
 
   // Correctness: the suite's runs, then the swarm.
