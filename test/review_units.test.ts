@@ -23,6 +23,8 @@ describe('the review suites', () => {
     for (const name of SUITE_NAMES) {
       const entries = suite_entries(name);
       expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+      // Ids fit the verdict's 13-column scenario field.
+      for (const entry of entries) expect(entry.id.length, entry.id).toBeLessThanOrEqual(13);
       for (const entry of entries) {
         expect(entry.reason.length, entry.id).toBeGreaterThan(10);
         const resolved = resolve_entry(entry);

@@ -92,7 +92,7 @@ export function register_review_command(program: Command, argv: readonly string[
     .option('--min-effect <pct>', 'smaller changes are "same"', parse_percent, 1)
     .option('--out <dir>', 'directory for verdict.txt, review.json, review.html, runs.jsonl, findings/ (default ./review-STRATEGY-SUITE)')
     .option('--workers <n>', 'local worker threads (default one per core)', parse_positive)
-    .option('--queue <redis-url>', 'run the suite on `reclaimsim worker`s through this Redis (built-in strategies only)')
+    .option('--queue <redis-url>', 'run the suite on `reclaimsim worker`s through this Redis (a strategy module must be at the same path on their machines)')
     .option('--queue-name <name>', 'the queue\'s name (default as sweep\'s)')
     .option('--only <ids>', 'run only these suite entries (comma-separated; the verdict says so)')
     .option('--no-shrink', 'report findings unshrunk')

@@ -71,6 +71,7 @@ export function plan_runs(entries: readonly ResolvedEntry[], refs: readonly Stra
           seed,
           scenario,
           command: run_command(entry, ref.arg, seed),
+          ...(ref.sha256 === null ? {} : { strategy_module: { path: resolve(ref.arg), sha256: ref.sha256 } }),
         });
       }
     }

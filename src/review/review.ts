@@ -9,7 +9,6 @@ import type { ProgressSink } from '../sweep/progress.js';
 import type { ResultLine } from '../sweep/result_line.js';
 import { run_grid } from '../sweep/sweep.js';
 import { fires, suite_findings, swarm_findings, to_shrink, type Finding } from './findings.js';
-import { in_process_executor } from './in_process.js';
 import { METRICS } from './metrics.js';
 import { entry_seeds, load_strategy_ref, plan_runs, type StrategyRef } from './plan.js';
 import { DEFAULT_SHRINK_BUDGET, shrink } from './shrink.js';
@@ -40,7 +39,7 @@ export interface ReviewOptions {
   out?: string;
   /** Local worker threads (default one per core). */
   workers?: number;
-  /** `redis://host:port`: run the suite on `reclaimsim worker`s (built-in strategies only). */
+  /** `redis://host:port`: run the suite on `reclaimsim worker`s (a strategy module must be at the same path there: its sha256 is checked). */
   queue?: string;
   queue_name?: string;
   /** Run only these entries of the suite (debugging and tests; the verdict says so). */
@@ -141,10 +140,11 @@ function compare_entries(entries: readonly ResolvedEntry[], lines: readonly Resu
 
 /**
  * Reviews a reclaim strategy against a baseline (issue 17): runs the suite's scenarios for
- * both on the sweep engine (the local pool; in this thread for a user module), the oracle on
+ * both on the sweep engine (the local pool or a queue), the oracle on
  * every run; a swarm of random scenarios on the candidate; shrinks each rule the candidate
  * alone breaks to a small scenario with the command that reproduces it; compares every
- * metric with Welch's test; and gives the verdict with its exit code. Writes runs.jsonl and
+ * metric with Welch's test; and gives the verdict with its exit code. A strategy module is
+ * loaded by each worker thread from its path, checked against the sha256 planned with. Writes runs.jsonl and
  * findings/ into `out`; the caller writes the verdict text, review.json and the HTML report.
  */
 export async function review(candidate_arg: string, options: ReviewOptions = {}): Promise<ReviewResult> {
@@ -174,8 +174,6 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
   const resolved = chosen.map(resolve_entry);
   const refs: StrategyRef[] = [against, candidate];
   const grid = plan_runs(resolved, refs, k);
-  const modules = refs.some((r) => r.sha256 !== null);
-  if (modules && options.queue !== undefined) throw new RangeError('--queue: queue workers run built-in strategies only; a strategy module runs in this process (leave out --queue)');
   const { summary, lines } = await run_grid('review', grid, {
     out: join(out, 'runs.jsonl'),
     report: false,
@@ -183,7 +181,6 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.queue_name === undefined ? {} : { queue_name: options.queue_name }),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(modules ? { executor: in_process_executor(refs) } : {}),
   });
   if (summary.failed.length > 0) {
     const first = summary.failed[0] as { id: string; reason: string };

@@ -79,8 +79,8 @@ const STANDARD_MORE: readonly SuiteEntry[] = [
   { id: 'mthp-mix', base: 'clean-16m', set: ['memory.mthp.16KiB=always', 'memory.mthp.64KiB=always', 'swap.device=zram'], seeded: false, reason: 'two mTHP sizes, swap-in at order 0' },
   { id: 'file-private', base: d16, set: ['pageout.backing=file', 'pageout.mapping=private'], seeded: false, reason: 'MAP_PRIVATE file folios' },
   { id: 'file-clean', base: d16, set: ['pageout.backing=file', 'pageout.mode=clean'], seeded: false, reason: 'clean file folios freed in the same pass' },
-  { id: 'stress-nvme-zswap', base: 'stress-memcg', set: ['swap.device=nvme', 'swap.zswap.enabled=true'], seeded: true, reason: 'memcg reclaim into zswap' },
-  { id: 'stress-zswap-nowb', base: 'stress-memcg', set: ['swap.zswap.enabled=true', 'swap.zswap.writeback=false', 'swap.zswap.incompressible=20'], seeded: true, reason: 'memcg reclaim with zswap writeback off' },
+  { id: 'memcg-zswap', base: 'stress-memcg', set: ['swap.device=nvme', 'swap.zswap.enabled=true'], seeded: true, reason: 'memcg reclaim into zswap' },
+  { id: 'memcg-zs-nowb', base: 'stress-memcg', set: ['swap.zswap.enabled=true', 'swap.zswap.writeback=false', 'swap.zswap.incompressible=20'], seeded: true, reason: 'memcg reclaim with zswap writeback off' },
   { id: 'stress-mthp', base: 'kswapd-48m', set: ['memory.mthp.64KiB=always'], seeded: true, reason: 'kswapd with 64 KiB mTHP' },
   { id: 'kswapd-zram', base: 'kswapd-48m', set: ['swap.device=zram'], seeded: true, reason: 'kswapd, synchronous device' },
   { id: 'direct-nvme', base: 'direct-reclaim', set: ['swap.device=nvme'], seeded: true, reason: 'direct reclaim, asynchronous device' },
@@ -94,13 +94,13 @@ function full_grid(): SuiteEntry[] {
   const out: SuiteEntry[] = [];
   for (const device of ['zram', 'nvme', 'ssd', 'hdd']) {
     for (const cpus of [2, 16, 64]) {
-      for (const [folio, sets] of [['order0', []], ['mthp64k', ['memory.mthp.64KiB=always']], ['thp', ['memory.thp=always']]] as const) {
+      for (const [folio, sets] of [['4k', []], ['64k', ['memory.mthp.64KiB=always']], ['2m', ['memory.thp=always']]] as const) {
         out.push({
-          id: `grid-${device}-${cpus}-${folio}`,
+          id: `g-${device}${cpus}-${folio}`,
           base: d16,
           set: [`swap.device=${device}`, `machine.cpus=${cpus}`, `workload.threads=${cpus - 1}`, 'pageout.size=64MiB', 'machine.memory=1GiB', ...sets],
           seeded: false,
-          reason: `grid: ${device}, ${cpus} CPUs, ${folio} folios`,
+          reason: `grid: ${device}, ${cpus} CPUs, ${folio === '4k' ? 'order-0' : folio === '64k' ? '64 KiB mTHP' : 'PMD THP'} folios`,
         });
       }
     }

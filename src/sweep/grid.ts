@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { check_modelled, NotModelledError } from '../run/run_scenario.js';
+import type { StrategyModuleRef } from './execute.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
 
@@ -18,6 +19,8 @@ export interface RunSpec {
   scenario: Scenario;
   /** The `reclaimsim run` command that reproduces this run alone. */
   command: string;
+  /** Set when `strategy` is a user module's path (review): the file and its content's hash. */
+  strategy_module?: StrategyModuleRef;
 }
 
 /** A grid larger than this is a typo, not a plan (and would not fit in memory expanded). */

@@ -64,14 +64,6 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
   return (await run_grid(spec.name, grid, options)).summary;
 }
 
-/** Runs the pending runs of a grid and reports each outcome to the listener (the pool, a queue, or the caller's own). */
-export type GridExecutor = (pending: readonly RunSpec[], listener: RunListener) => Promise<void>;
-
-export interface GridOptions extends SweepOptions {
-  /** Runs the pending runs instead of the pool or queue (review runs user strategy modules in-process). */
-  executor?: GridExecutor;
-}
-
 /** What run_grid did, with the canonical result lines of its runs (the shard's, with --shard). */
 export interface GridOutcome {
   summary: SweepSummary;
@@ -83,7 +75,7 @@ export interface GridOutcome {
  * from the result file, the pool or the queue, the canonical rewrite, the report. Every run
  * of `grid` must carry `name` as its sweep.
  */
-export async function run_grid(name: string, grid: readonly RunSpec[], options: GridOptions = {}): Promise<GridOutcome> {
+export async function run_grid(name: string, grid: readonly RunSpec[], options: SweepOptions = {}): Promise<GridOutcome> {
   const shard = options.shard === undefined ? null : parse_shard(options.shard);
   if (shard !== null && options.queue !== undefined) throw new RangeError('--shard and --queue exclude each other: a queue balances the whole grid');
   const queue_name = options.queue_name ?? DEFAULT_QUEUE_NAME;
@@ -121,8 +113,7 @@ export async function run_grid(name: string, grid: readonly RunSpec[], options: 
       },
     };
     sink(counts);
-    if (options.executor !== undefined) await options.executor(pending, listener);
-    else if (options.queue !== undefined) await run_on_queue(pending, { url: options.queue, name: queue_name }, listener);
+    if (options.queue !== undefined) await run_on_queue(pending, { url: options.queue, name: queue_name }, listener);
     else await run_local(pending, options.workers ?? default_workers(), listener);
     const canonical = canonical_lines([...results.lines, ...appended], new Map(grid.map((run) => [run.id, run.index])));
     results.rewrite(canonical.lines);
