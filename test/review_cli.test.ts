@@ -146,6 +146,19 @@ describe('review of user strategy modules', () => {
   });
 });
 
+describe('review with a failing baseline', () => {
+  it('gives no judgement and exits 4 when the model fails running the baseline', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'crash.mjs'), STRATEGY('crash', 'yield* ctx.pageout_one(pfn);'));
+    const r = cli(['review', 'batched', '--against', './crash.mjs', '--suite', 'quick', '--only', 'dirty-nvme', '--swarm', '0', '--out', 'out'], cwd);
+    expect(r.status).toBe(4);
+    expect(r.stdout.split('\n')[1]).toBe('VERDICT: NO JUDGEMENT: the model failed running the baseline');
+    expect(r.stdout).toContain('unlock of unlocked folio');
+    expect(r.stdout).not.toContain('Gains');
+    expect_mail_ready(r.stdout);
+  });
+});
+
 describe('review --list and bad usage', () => {
   it('lists every entry of a suite with its reason, pending MGLRU entries marked', () => {
     const r = cli(['review', '--list', '--suite', 'quick'], dir());

@@ -4,10 +4,15 @@
  * statistics (exact differences, the minimum effect, Welch's interval, Holm), the shrinker
  * (every move lowers the rank, so it cannot cycle) and the minimal scenario YAML.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { swarm_scenario } from '../src/oracle/swarm.js';
 import { METRICS, type Metric } from '../src/review/metrics.js';
+import { load_strategy_ref } from '../src/review/plan.js';
+import { execute_run } from '../src/sweep/execute.js';
 import { shrink } from '../src/review/shrink.js';
 import { lowers_rank, rank, smaller } from '../src/review/shrink_moves.js';
 import { compare_cell, holm_rejected } from '../src/review/statistics.js';
@@ -129,6 +134,20 @@ describe('shrinking', () => {
     expect(result.runs).toBe(4);
     expect(result.exhausted).toBe(true);
     expect(result.scenario).toEqual(swarm_scenario(3));
+  });
+});
+
+describe('strategy modules in sweep workers', () => {
+  it('runs a module by path and refuses one whose content is not the planned one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reclaimsim-module-'));
+    const path = join(dir, 'copy.mjs');
+    writeFileSync(path, "export default { name: 'copy', description: 'upstream', *dirty_folio(ctx, pfn) { yield* ctx.try_to_unmap_flush_dirty(); yield* ctx.pageout_one(pfn); }, *after_main_loop() {} };\n");
+    const ref = await load_strategy_ref(path);
+    const scenario = load_scenario('dirty-16m', ['pageout.size=64KiB']);
+    const task = { id: 'x', scenario, strategy: path, seed: 1, command: 'c', strategy_module: { path, sha256: ref.sha256 as string } };
+    const outcome = await execute_run(task);
+    expect('result' in outcome && outcome.result.strategy).toBe('copy');
+    await expect(execute_run({ ...task, strategy_module: { path, sha256: '0'.repeat(64) } })).rejects.toThrow(/changed since the runs were planned/);
   });
 });
 

@@ -167,7 +167,7 @@ export function format_review(r: ReviewResult): string {
     out.push(`The model failed on ${r.against} in ${r.baseline_failures.length} run(s), first ${f.scenario}:`, ...wrap(' ', f.message.split(' '), '  '), ...command_lines('  reproduce:', f.command, '    '), '');
   }
   if (own.length > 0) out.push(...finding_lines(r, own), '');
-  else {
+  else if (r.baseline_failures.length === 0) {
     out.push(`Gains (${r.strategy} vs ${r.against}; mean, 95% CI; exact: same on every seed)`);
     if (r.verdict.headline.length === 0) out.push('  none');
     for (const p of r.verdict.headline) out.push(cell_row(p));
@@ -190,7 +190,7 @@ export function format_review(r: ReviewResult): string {
   if (r.verdict.inconclusive.length > 0) out.push(...wrap('Inconclusive:', r.verdict.inconclusive, '              '));
   out.push('');
   const only = r.suite.only === null ? '' : `, only ${r.suite.only.length} entr${r.suite.only.length === 1 ? 'y' : 'ies'}`;
-  out.push(`suite ${r.suite.name}@${r.suite.version} (${active} scenarios${pending > 0 ? `, ${pending} pending` : ''}${only}), reclaimsim ${r.model_version}, ${r.runs} runs`);
+  out.push(`suite ${r.suite.name}@${r.suite.version} (${active} scenario${active === 1 ? '' : 's'}${pending > 0 ? `, ${pending} pending` : ''}${only}), reclaimsim ${r.model_version}, ${r.runs} runs`);
   out.push(`Welch t-test a=0.05 (Holm for seeded regressions), min effect ${r.min_effect_pct}%,`, `max regression ${r.max_regression_pct}%`);
   out.push(...command_lines('reproduce:', r.command, '  '));
   return `${out.join('\n')}\n`;

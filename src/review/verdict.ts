@@ -54,7 +54,8 @@ export function verdict(scenarios: ScenarioComparison[], findings: readonly Find
   const counted = new Set<PlacedCell>([...worse.filter((w) => w.cell.exact), ...estimated.filter((_, i) => rejected[i] === true)]);
   const counted_cells = new Set([...counted].map((w) => w.cell));
   for (const s of scenarios) {
-    if (s.cells.some((cell) => cell.gated && counted_cells.has(cell))) s.class = 'hurts';
+    if (s.cells.length === 0) s.class = 'inconclusive';
+    else if (s.cells.some((cell) => cell.gated && counted_cells.has(cell))) s.class = 'hurts';
     else if (s.cells.some((c) => c.gated && c.class === 'better')) s.class = 'helps';
     else if (s.cells.every((c) => !c.gated || c.class === 'same')) s.class = 'same';
     else s.class = 'inconclusive';
