@@ -85,20 +85,20 @@ function rule_id(rule: string): string {
   return m === null ? '' : ` (${m[1]})`;
 }
 
-/** The verdict's first line: correct, or the rules broken and where. */
-function verdict_line(r: ReviewResult, own: readonly ReviewFinding[]): string {
-  if (r.verdict.exit_code === 4) return 'VERDICT: NO JUDGEMENT: the model failed running the baseline';
+/** The verdict's first line (correct, or the first rule broken and where), and the other rules broken. */
+function verdict_lines(r: ReviewResult, own: readonly ReviewFinding[]): string[] {
+  if (r.verdict.exit_code === 4) return ['VERDICT: NO JUDGEMENT: the model failed running the baseline'];
   if (r.verdict.correct) {
     const swarm = r.swarm.runs > 0 ? `, swarm ${r.swarm.runs} seeds: no violation` : '';
-    return `VERDICT: correct - oracle on every run${swarm}`;
+    return [`VERDICT: correct - oracle on every run${swarm}`];
   }
   const codes = [...new Set(own.map((f) => f.code))].sort(by_code_order);
   const first = codes[0] as string;
   const scenarios = new Set(own.filter((f) => f.code === first && f.scenario !== null).map((f) => f.scenario)).size;
   const seeds = new Set(own.filter((f) => f.code === first && f.swarm_seed !== null).map((f) => f.swarm_seed)).size;
   const where = [scenarios > 0 ? `${scenarios} scenario${scenarios === 1 ? '' : 's'}` : '', seeds > 0 ? `${seeds} of ${r.swarm.runs} swarm seeds` : ''].filter((s) => s !== '').join(', ');
-  const more = codes.length > 1 ? ` (+${codes.length - 1} more)` : '';
-  return `VERDICT: INCORRECT: ${first} in ${where}${more}`;
+  const others = codes.slice(1);
+  return [`VERDICT: INCORRECT: ${first} in ${where}`, ...(others.length === 0 ? [] : wrap('  and', others.map((c, i) => (i < others.length - 1 ? `${c},` : c)), '    '))];
 }
 
 function finding_lines(r: ReviewResult, own: readonly ReviewFinding[]): string[] {
@@ -158,7 +158,7 @@ export function format_review(r: ReviewResult): string {
   const active = r.suite.entries.length - pending;
   const out: string[] = [
     `reclaimsim review: ${r.strategy} against ${r.against} (suite ${r.suite.name}@${r.suite.version}, ${r.seeds} seeds)`,
-    verdict_line(r, own),
+    ...verdict_lines(r, own),
     ...coverage_lines(r),
     '',
   ];
