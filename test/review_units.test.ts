@@ -17,7 +17,7 @@ import { shrink } from '../src/review/shrink.js';
 import { lowers_rank, rank, smaller } from '../src/review/shrink_moves.js';
 import { compare_cell, holm_rejected } from '../src/review/statistics.js';
 import { resolve_entry, suite_entries, SUITE_NAMES } from '../src/review/suite.js';
-import { NotModelledError, run_scenario } from '../src/run/run_scenario.js';
+import { run_scenario } from '../src/run/run_scenario.js';
 import { load_scenario, parse_scenario } from '../src/scenario/load.js';
 import { scenario_yaml } from '../src/scenario/scenario_yaml.js';
 
@@ -47,7 +47,7 @@ describe('the review suites', () => {
       try {
         run_scenario(load_scenario(entry.base, entry.set));
       } catch (error) {
-        refused = error instanceof NotModelledError;
+        refused = (error as Error).name === 'NotModelledError';
       }
       expect(resolve_entry(entry).pending !== null, entry.id).toBe(refused);
     }

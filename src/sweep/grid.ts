@@ -2,9 +2,9 @@ import { parseDocument } from 'yaml';
 import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { check_modelled, NotModelledError } from '../run/run_scenario.js';
-import type { StrategyModuleRef } from './execute.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
+import type { StrategyModuleRef } from './execute.js';
 
 /** One run of a sweep, fully resolved: what a worker needs and what its result line is keyed by. */
 export interface RunSpec {
