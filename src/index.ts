@@ -95,3 +95,12 @@ export function listStrategies(): string[] {
 export * from './sweep/index.js';
 export * from './kernel_check/index.js';
 export * from './report/index.js';
+
+/**
+ * Reviews a reclaim strategy against a baseline (`reclaimsim review`): the suite's scenarios
+ * with the oracle on every run, a swarm, shrunk reproducers, Welch statistics and a verdict
+ * with its exit code.
+ */
+export { review, REVIEW_SCHEMA, type ReviewOptions, type ReviewResult, type ReviewFinding } from './review/review.js';
+export { suite_entries as suiteEntries, resolve_entry as resolveSuiteEntry, SUITE_NAMES, SUITE_VERSIONS, type SuiteEntry, type SuiteName } from './review/suite.js';
+export { scenario_yaml as scenarioYaml } from './scenario/scenario_yaml.js';

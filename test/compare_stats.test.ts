@@ -10,8 +10,8 @@ import { resultJson } from '../src/index.js';
 import { comparison_csv } from '../src/report/csv.js';
 import { record_run } from '../src/report/record_run.js';
 import { render_report } from '../src/report/report_html.js';
-import { compare_strategies, type Comparison } from '../src/run/compare.js';
-import { better_direction, welch_p_value } from '../src/run/significance.js';
+import { compare_strategies, tabulate, type Comparison } from '../src/run/compare.js';
+import { better_direction, welch_interval, welch_p_value } from '../src/run/significance.js';
 import { load_scenario } from '../src/scenario/load.js';
 
 describe("Welch's t-test", () => {
@@ -19,6 +19,17 @@ describe("Welch's t-test", () => {
     const x = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
     const y = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
     expect(welch_p_value(x, y)).toBeCloseTo(0.07939, 4);
+  });
+
+  it("gives R's t.test 95 % interval of the difference for the sleep data ([-3.3655, 0.2055] for mean(x) - mean(y))", () => {
+    const x = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
+    const y = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
+    const [lo, hi] = welch_interval(y, x) as [number, number];
+    expect(lo).toBeCloseTo(-3.3655, 4);
+    expect(hi).toBeCloseTo(0.2055, 4);
+    expect(welch_interval([5], [7])).toEqual([2, 2]);
+    expect(welch_interval([5, 5], [7, 7])).toEqual([2, 2]);
+    expect(welch_interval([5], [6, 7])).toBeNull();
   });
 
   it('decides samples without spread exactly and refuses single values', () => {
@@ -32,6 +43,8 @@ describe("Welch's t-test", () => {
     expect(better_direction('vm/1 bogo-ops/s after its first pass')).toBe('higher');
     expect(better_direction('app/1 throughput change %')).toBe('higher');
     expect(better_direction('pswpout')).toBeNull();
+    expect(better_direction('sim_flush_broadcast')).toBe('lower');
+    expect(better_direction('sim_flush_broadcast_sync')).toBe('lower');
   });
 });
 
@@ -52,6 +65,11 @@ describe('a comparison over three seeds', () => {
     const row = format_comparison(comparison).split('\n').find((l) => l.startsWith('vm/1 throughput change %')) as string;
     expect(row).toMatch(/\([+-]\d+\.\d\d pp\)/);
     expect(row).not.toMatch(/%\)/);
+  });
+
+  it('tabulates runs made elsewhere exactly as compare does', () => {
+    const per_strategy = comparison.strategies.map((name) => comparison.runs.filter((r) => r.strategy === name));
+    expect(tabulate(comparison.strategies, comparison.seeds, per_strategy).figures).toEqual(comparison.figures);
   });
 
   it('marks a significant difference and says which way is better', () => {

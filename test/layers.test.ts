@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   report: 8,
   sweep: 8,
   kernel_check: 8,
+  review: 8.5,
   'index.ts': 9,
   cli: 10,
 };

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Tracer } from '../src/hw/tracer.js';
+import { VMSCAN_DIRECT_RECLAIM_BEGIN, VMSCAN_DIRECT_RECLAIM_END, VMSCAN_MEMCG_RECLAIM_BEGIN, VMSCAN_MEMCG_RECLAIM_END, type Tracer } from '../src/hw/tracer.js';
 import { stable_json } from '../src/run/result.js';
 import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import { run_builtin, without_wall } from './helpers.js';
@@ -209,5 +209,42 @@ describe('reclaimsim compare on stress-memcg (built dist/)', () => {
     expect(r.stdout).toMatch(/seed-v1/);
     expect(r.stdout).toMatch(/oom_kill/);
     expect(r.stdout).toMatch(/vm\/1/);
+  });
+});
+
+describe('reclaim stall time (sim_direct_reclaim_ns, sim_memcg_reclaim_ns)', () => {
+  /** Sums, per kind, the time from each reclaim-begin trace event to the end event on the same CPU. */
+  function traced_stalls(): { tracer: Tracer; sums: { direct: number; memcg: number } } {
+    const sums = { direct: 0, memcg: 0 };
+    const begun = new Map<number, number>();
+    const vmscan = (cpu: number, t_ns: number, event: number) => {
+      if (event === VMSCAN_DIRECT_RECLAIM_BEGIN || event === VMSCAN_MEMCG_RECLAIM_BEGIN) begun.set(cpu, t_ns);
+      if (event === VMSCAN_DIRECT_RECLAIM_END) sums.direct += t_ns - (begun.get(cpu) as number);
+      if (event === VMSCAN_MEMCG_RECLAIM_END) sums.memcg += t_ns - (begun.get(cpu) as number);
+    };
+    return { tracer: new Proxy({}, { get: (_t, name) => (name === 'vmscan' ? vmscan : () => {}) }) as Tracer, sums };
+  }
+
+  it('sums the duration of every try_to_free_pages and try_to_free_mem_cgroup_pages call, as their trace events span', () => {
+    const d = traced_stalls();
+    const direct = run_builtin('direct-reclaim', [], { tracer: d.tracer });
+    expect(direct.vmstat.allocstall_normal).toBe(512);
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBe(216_895_050);
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBe(d.sums.direct);
+    expect(direct.vmstat.sim_memcg_reclaim_ns).toBe(0);
+    // Two allocating workers: their summed stalls fit in twice the run.
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBeLessThan(2 * direct.sim_pageout_ns);
+    expect(direct.vmstat.sim_direct_reclaim_ns).toBeGreaterThan(direct.sim_pageout_ns / 2);
+    const m = traced_stalls();
+    const memcg = run_builtin('stress-memcg', [], { tracer: m.tracer });
+    expect(memcg.vmstat.sim_memcg_reclaim_ns).toBeGreaterThan(0);
+    expect(memcg.vmstat.sim_memcg_reclaim_ns).toBe(m.sums.memcg);
+    expect(memcg.vmstat.sim_direct_reclaim_ns).toBe(0);
+  });
+
+  it('stays out of a MADV_PAGEOUT run that has no memory pressure', () => {
+    const r = run_builtin('dirty-16m');
+    expect(r.vmstat.sim_direct_reclaim_ns).toBeUndefined();
+    expect(r.vmstat.sim_memcg_reclaim_ns).toBeUndefined();
   });
 });

@@ -19,9 +19,9 @@ import { temp_dir } from './sweep_helpers.js';
 /** Eight quick runs (2 MiB pageouts), run in this process. */
 let lines: ResultLine[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   const spec = parse_sweep('name: tiny\nbase: dirty-16m\nset:\n  pageout.size: 2MiB\naxes:\n  machine.cpus: [2, 4]\n  swap.device: [nvme, zram]\nstrategies: [upstream, batched]\n', 'tiny.yaml');
-  lines = expand_grid(spec).map((run) => result_line(run, execute_run(task_of(run))));
+  lines = await Promise.all(expand_grid(spec).map(async (run) => result_line(run, await execute_run(task_of(run)))));
 });
 
 describe('result files', () => {

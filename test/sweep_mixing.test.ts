@@ -21,15 +21,15 @@ const TINY = 'base: dirty-16m\nset:\n  pageout.size: 2MiB\naxes:\n  swap.device:
 let mine: ResultLine[] = [];
 let theirs: ResultLine[] = [];
 
-function runs_of(name: string): ResultLine[] {
-  return expand_grid(parse_sweep(`name: ${name}\n${TINY}`, `${name}.yaml`)).map((run) => result_line(run, execute_run(task_of(run))));
+async function runs_of(name: string): Promise<ResultLine[]> {
+  return Promise.all(expand_grid(parse_sweep(`name: ${name}\n${TINY}`, `${name}.yaml`)).map(async (run) => result_line(run, await execute_run(task_of(run)))));
 }
 
 const file_of = (dir: string, name: string, lines: readonly ResultLine[]) => write_file(dir, name, lines.map(line_text).join(''));
 
-beforeAll(() => {
-  mine = runs_of('mine');
-  theirs = runs_of('theirs');
+beforeAll(async () => {
+  mine = await runs_of('mine');
+  theirs = await runs_of('theirs');
 });
 
 describe('mixing sweeps', () => {

@@ -23,6 +23,7 @@ import { printable_lines } from './printable.js';
 import { is_system_error } from './system_error.js';
 import { register_sweep_commands } from './sweep_commands.js';
 import { register_kernel_check_command } from './kernel_check_command.js';
+import { register_review_command } from './review_command.js';
 
 /** Exit codes: 0 done (findings included), 1 bad usage or scenario, 2 a violation under --fail-on-violation, 4 the model crashed. */
 const EXIT_USAGE = 1;
@@ -216,6 +217,7 @@ function build_program(argv: readonly string[]): Command {
     });
   register_sweep_commands(program);
   register_kernel_check_command(program);
+  register_review_command(program, argv);
   return program;
 }
 

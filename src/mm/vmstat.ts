@@ -31,6 +31,10 @@ export interface VmEvents {
   kswapd_low_wmark_hit_quickly: number;
   kswapd_high_wmark_hit_quickly: number;
   oom_kill: number;
+  /** Time tasks spent in direct reclaim (try_to_free_pages, the psi memstall of __perform_reclaim), ns. */
+  sim_direct_reclaim_ns: number;
+  /** Time charging tasks spent in memcg limit reclaim (try_to_free_mem_cgroup_pages), ns. */
+  sim_memcg_reclaim_ns: number;
   /** Zero-filled pages swapped out or in through the zeromap, without I/O (6.12). */
   swpout_zero: number;
   swpin_zero: number;
@@ -92,6 +96,8 @@ export function make_vm_events(): VmEvents {
     kswapd_low_wmark_hit_quickly: 0,
     kswapd_high_wmark_hit_quickly: 0,
     oom_kill: 0,
+    sim_direct_reclaim_ns: 0,
+    sim_memcg_reclaim_ns: 0,
     swpout_zero: 0,
     swpin_zero: 0,
     zswpout: 0,
@@ -131,6 +137,8 @@ export const RECLAIM_PATH_EVENTS: readonly (keyof VmEvents)[] = [
   'kswapd_low_wmark_hit_quickly',
   'kswapd_high_wmark_hit_quickly',
   'oom_kill',
+  'sim_direct_reclaim_ns',
+  'sim_memcg_reclaim_ns',
 ];
 
 /**

@@ -156,9 +156,11 @@ function* do_try_to_free_pages(k: Kernel, rt: ReclaimTask, sc: ScanControl): Gen
 /**
  * try_to_free_pages (mm/vmscan.c; kernel-spec E7): direct reclaim in the allocating task,
  * nr_to_reclaim = SWAP_CLUSTER_MAX, priority from DEF_PRIORITY down. The pfmemalloc
- * throttle does not apply: nothing in the model allocates below the min watermark.
+ * throttle does not apply: nothing in the model allocates below the min watermark. The
+ * call's duration is the allocation's stall (sim_direct_reclaim_ns).
  */
 export function* try_to_free_pages(k: Kernel, rt: ReclaimTask): Generator<Yield, number, void> {
+  const start_ns = rt.task.now_ns;
   const sc = make_scan_control({
     nr_to_reclaim: SWAP_CLUSTER_MAX,
     priority: DEF_PRIORITY,
@@ -169,15 +171,17 @@ export function* try_to_free_pages(k: Kernel, rt: ReclaimTask): Generator<Yield,
   trace_reclaim_begin(k, rt, false);
   const nr_reclaimed = yield* do_try_to_free_pages(k, rt, sc);
   trace_reclaim_end(k, rt, false, nr_reclaimed);
+  k.pgdat.vm.sim_direct_reclaim_ns += rt.task.now_ns - start_ns;
   return nr_reclaimed;
 }
 
 /**
  * try_to_free_mem_cgroup_pages (mm/vmscan.c; kernel-spec E7): memcg limit reclaim in the
  * charging task over the cgroup's own lruvec, nr_to_reclaim = max(nr_pages,
- * SWAP_CLUSTER_MAX).
+ * SWAP_CLUSTER_MAX). The call's duration is the charge's stall (sim_memcg_reclaim_ns).
  */
 export function* try_to_free_mem_cgroup_pages(k: Kernel, rt: ReclaimTask, memcg_id: number, nr_pages: number): Generator<Yield, number, void> {
+  const start_ns = rt.task.now_ns;
   const sc = make_scan_control({
     nr_to_reclaim: Math.max(nr_pages, SWAP_CLUSTER_MAX),
     target_memcg: memcg_id,
@@ -189,6 +193,7 @@ export function* try_to_free_mem_cgroup_pages(k: Kernel, rt: ReclaimTask, memcg_
   trace_reclaim_begin(k, rt, true);
   const nr_reclaimed = yield* do_try_to_free_pages(k, rt, sc);
   trace_reclaim_end(k, rt, true, nr_reclaimed);
+  k.pgdat.vm.sim_memcg_reclaim_ns += rt.task.now_ns - start_ns;
   return nr_reclaimed;
 }
 

@@ -125,11 +125,7 @@ function stddev(values: number[]): number {
 }
 
 /**
- * Runs every strategy on the same scenario and seeds and tabulates each figure: mean and
- * spread over the seeds, the change against the first strategy (percent, or percentage
- * points for a percentage) and, with two seeds or more, Welch's t-test against it marked
- * significant, better or worse (mmtests compare-kernels style). Figures that are zero in
- * every run are left out.
+ * Runs every strategy on the same scenario and seeds and tabulates each figure (tabulate).
  */
 export function compare_strategies(
   scenario: Scenario,
@@ -138,9 +134,19 @@ export function compare_strategies(
   options: { oracle?: boolean } = {},
 ): Comparison {
   const resolved = strategy_specs.map(resolve_strategy);
-  const strategies = resolved.map((s) => s.name);
-  const runs: RunResult[] = [];
   const per_strategy = resolved.map((strategy) => seeds.map((seed) => run_scenario(scenario, { strategy, seed, oracle: options.oracle ?? true })));
+  return tabulate(resolved.map((s) => s.name), seeds, per_strategy);
+}
+
+/**
+ * Tabulates each figure of runs already made (per strategy, one run per seed, in the same seed
+ * order): mean and spread over the seeds, the change against the first strategy (percent, or
+ * percentage points for a percentage) and, with two seeds or more, Welch's t-test against it
+ * marked significant, better or worse (mmtests compare-kernels style). Figures that are zero
+ * in every run are left out. Pure: review feeds it runs from the sweep pool.
+ */
+export function tabulate(strategies: readonly string[], seeds: readonly number[], per_strategy: readonly (readonly RunResult[])[]): Comparison {
+  const runs: RunResult[] = [];
   for (const list of per_strategy) runs.push(...list);
   const names: string[] = [];
   for (const run of runs) for (const name of figures_of(run).keys()) if (!names.includes(name)) names.push(name);
@@ -176,5 +182,5 @@ export function compare_strategies(
       }),
     });
   }
-  return { strategies, seeds: [...seeds], runs, figures };
+  return { strategies: [...strategies], seeds: [...seeds], runs, figures };
 }

@@ -1,6 +1,7 @@
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { SimAssertionError } from '../engine/assert.js';
 import type { Yield } from '../engine/simulator.js';
 import type { ShrinkContext } from '../reclaim/shrink_context.js';
@@ -41,7 +42,8 @@ async function import_typescript(path: string): Promise<unknown> {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
     fileName: path,
   }).outputText;
-  const temp = join(dirname(path), `.${basename(path)}.reclaimsim.mjs`);
+  // Named per process and thread: the sweep pool's threads may load the same module at once.
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}.reclaimsim.mjs`);
   writeFileSync(temp, output);
   try {
     return await import(pathToFileURL(temp).href);

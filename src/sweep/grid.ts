@@ -3,6 +3,7 @@ import { parse_scenario, read_scenario_text, ScenarioError, type ScenarioIssue }
 import type { Scenario } from '../scenario/schema.js';
 import { run_id } from './run_id.js';
 import type { Setting, SweepSpec } from './sweep_file.js';
+import type { StrategyModuleRef } from './execute.js';
 
 /** One run of a sweep, fully resolved: what a worker needs and what its result line is keyed by. */
 export interface RunSpec {
@@ -17,6 +18,8 @@ export interface RunSpec {
   scenario: Scenario;
   /** The `reclaimsim run` command that reproduces this run alone. */
   command: string;
+  /** Set when `strategy` is a user module's path (review): the file and its content's hash. */
+  strategy_module?: StrategyModuleRef;
 }
 
 /** A grid larger than this is a typo, not a plan (and would not fit in memory expanded). */

@@ -35,9 +35,10 @@ function mean_of(lines: readonly ResultLine[], figure: Figure): number | null {
  * each figure per strategy; the runs the model failed on, with the command that reproduces
  * each. Axes and their order come from the lines' grid points, so a merged file reports
  * like the sweep. Deterministic: no timestamps, no wall times. The charts are the run report's
- * (Observable Plot, static SVG), loaded on first use.
+ * (Observable Plot, static SVG), loaded on first use. `preamble` (HTML) goes after the title:
+ * review puts its verdict and tables there.
  */
-export async function render_report(title: string, lines: readonly ResultLine[]): Promise<string> {
+export async function render_report(title: string, lines: readonly ResultLine[], preamble = ''): Promise<string> {
   await load_chart_libraries();
   const strategies = distinct(lines.map((l) => l.strategy), (s) => s);
   const axes = distinct(lines.flatMap((l) => Object.keys(l.point)), (a) => a);
@@ -52,6 +53,7 @@ export async function render_report(title: string, lines: readonly ResultLine[])
       '.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}code{font-size:90%}</style>',
     '</head><body>',
     `<h1>${esc(title)}</h1>`,
+    ...(preamble === '' ? [] : [preamble]),
     `<p>${lines.length} runs: ${strategies.length} strategies × ${seeds.length} seeds${axes.length > 0 ? ` × the grid of ${axes.map((a) => esc(a)).join(', ')}` : ''}; ${failures.length} model failures. ` +
       'Each point is the mean over the other axes and the seeds.</p>',
     `<p>${strategies.map((s) => `<span class="key" style="background:${strategy_color(s)}"></span>${esc(s)}`).join('')}</p>`,
@@ -106,8 +108,8 @@ export function report_title(lines: readonly ResultLine[], file: string): string
   return `reclaimsim sweep ${sweeps.length > 0 ? sweeps.join(', ') : basename(file)}`;
 }
 
-export async function write_report(path: string, title: string, lines: readonly ResultLine[]): Promise<void> {
-  const html = await render_report(title, lines);
+export async function write_report(path: string, title: string, lines: readonly ResultLine[], preamble = ''): Promise<void> {
+  const html = await render_report(title, lines, preamble);
   try {
     writeFileSync(path, html);
   } catch (error) {

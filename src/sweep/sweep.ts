@@ -61,22 +61,37 @@ function default_out(name: string, shard: Shard | null): string {
 export async function run_sweep(file: string, options: SweepOptions = {}): Promise<SweepSummary> {
   const spec = read_sweep_file(file);
   const grid = expand_grid(spec);
+  return (await run_grid(spec.name, grid, options)).summary;
+}
+
+/** What run_grid did, with the canonical result lines of its runs (the shard's, with --shard). */
+export interface GridOutcome {
+  summary: SweepSummary;
+  lines: ResultLine[];
+}
+
+/**
+ * Everything of a sweep after its grid is expanded (run_sweep, and review's plan): resume
+ * from the result file, the pool or the queue, the canonical rewrite, the report. Every run
+ * of `grid` must carry `name` as its sweep.
+ */
+export async function run_grid(name: string, grid: readonly RunSpec[], options: SweepOptions = {}): Promise<GridOutcome> {
   const shard = options.shard === undefined ? null : parse_shard(options.shard);
   if (shard !== null && options.queue !== undefined) throw new RangeError('--shard and --queue exclude each other: a queue balances the whole grid');
   const queue_name = options.queue_name ?? DEFAULT_QUEUE_NAME;
   check_queue_name(queue_name);
   if (options.queue !== undefined) queue_connection(options.queue);
   const runs = shard === null ? grid : shard_runs(grid, shard);
-  const out = options.out ?? default_out(spec.name, shard);
+  const out = options.out ?? default_out(name, shard);
   const report = options.report === false ? null : (options.report ?? out.replace(/(\.jsonl)?$/, '.html'));
   const results = new ResultsFile(out);
   const bar = options.progress === undefined && wants_progress() ? terminal_progress(process.stderr) : null;
   const sink = bar?.sink ?? (options.progress || (() => {}));
   try {
-    const foreign = results.lines.findIndex((line) => line.sweep !== spec.name);
+    const foreign = results.lines.findIndex((line) => line.sweep !== name);
     if (foreign >= 0) {
       const line = results.lines[foreign] as ResultLine;
-      throw new SweepError(`${out}:${foreign + 1}: run ${line.id} is of sweep "${line.sweep}", not "${spec.name}": give this sweep its own --out`);
+      throw new SweepError(`${out}:${foreign + 1}: run ${line.id} is of sweep "${line.sweep}", not "${name}": give this sweep its own --out`);
     }
     const recorded = new Set(results.lines.map((line) => line.id));
     const pending: RunSpec[] = runs.filter((run) => !recorded.has(run.id));
@@ -105,8 +120,8 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
     const ids = new Set(runs.map((run) => run.id));
     const mine = canonical.lines.filter((line) => ids.has(line.id));
     if (report !== null) await write_report(report, report_title(mine, out), mine);
-    return {
-      name: spec.name,
+    const summary: SweepSummary = {
+      name,
       out,
       report,
       total: runs.length,
@@ -116,6 +131,7 @@ export async function run_sweep(file: string, options: SweepOptions = {}): Promi
       failed,
       repaired_bytes: results.repaired_bytes,
     };
+    return { summary, lines: mine };
   } finally {
     bar?.end();
     results.close();
