@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { resolveSuiteEntry, review, SweepError, SUITE_NAMES, SUITE_VERSIONS, suiteEntries, stable_json, type ReviewResult, type SuiteName } from '../index.js';
+import { review, SweepError, SUITE_NAMES, SUITE_VERSIONS, suiteEntries, stable_json, type ReviewResult, type SuiteName } from '../index.js';
 import { ReviewIncompleteError } from '../review/review.js';
 import { write_review_html } from '../review/review_html.js';
 import { printable_lines } from './printable.js';
@@ -46,13 +46,12 @@ function parse_seeds(value: string): number {
   return n;
 }
 
-/** `review --list`: every entry of the suite with its reason; pending ones say why. */
+/** `review --list`: every entry of the suite with its reason. */
 function format_list(suite: SuiteName): string {
   const entries = suiteEntries(suite);
   const out = [`suite ${suite}@${SUITE_VERSIONS[suite]}: ${entries.length} scenarios (seeded: K seeds and an interval; else seed 1, exact)`];
   for (const entry of entries) {
-    const pending = resolveSuiteEntry(entry).pending;
-    out.push(`${entry.id.padEnd(18)} ${entry.seeded ? 'seeded' : 'exact '} ${pending === null ? '' : 'PENDING (the model refuses it yet) '}${entry.reason}`);
+    out.push(`${entry.id.padEnd(18)} ${entry.seeded ? 'seeded' : 'exact '} ${entry.reason}`);
     out.push(`${''.padEnd(26)}${[entry.base, ...entry.set.flatMap((s) => ['--set', s])].join(' ')}`);
   }
   return `${out.join('\n')}\n`;

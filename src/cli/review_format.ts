@@ -154,8 +154,7 @@ function coverage_lines(r: ReviewResult): string[] {
  */
 export function format_review(r: ReviewResult): string {
   const own = r.findings.filter((f) => !f.shared_with_baseline);
-  const pending = r.suite.entries.filter((e) => e.pending !== null).length;
-  const active = r.suite.entries.length - pending;
+  const active = r.suite.entries.length;
   const out: string[] = [
     `reclaimsim review: ${r.strategy} against ${r.against} (suite ${r.suite.name}@${r.suite.version}, ${r.seeds} seeds)`,
     ...verdict_lines(r, own),
@@ -190,7 +189,7 @@ export function format_review(r: ReviewResult): string {
   if (r.verdict.inconclusive.length > 0) out.push(...wrap('Inconclusive:', r.verdict.inconclusive, '              '));
   out.push('');
   const only = r.suite.only === null ? '' : `, only ${r.suite.only.length} entr${r.suite.only.length === 1 ? 'y' : 'ies'}`;
-  out.push(`suite ${r.suite.name}@${r.suite.version} (${active} scenario${active === 1 ? '' : 's'}${pending > 0 ? `, ${pending} pending` : ''}${only}), reclaimsim ${r.model_version}, ${r.runs} runs`);
+  out.push(`suite ${r.suite.name}@${r.suite.version} (${active} scenario${active === 1 ? '' : 's'}${only}), reclaimsim ${r.model_version}, ${r.runs} runs`);
   out.push(`Welch t-test a=0.05 (Holm for seeded regressions), min effect ${r.min_effect_pct}%,`, `max regression ${r.max_regression_pct}%`);
   out.push(...command_lines('reproduce:', r.command, '  '));
   return `${out.join('\n')}\n`;

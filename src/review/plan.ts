@@ -58,7 +58,6 @@ export function entry_seeds(seeded: boolean, k: number): number[] {
 export function plan_runs(entries: readonly ResolvedEntry[], refs: readonly StrategyRef[], k: number): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const resolved of entries) {
-    if (resolved.scenario === null) continue;
     const { entry, scenario } = resolved;
     for (const ref of refs) {
       for (const seed of entry_seeds(entry.seeded, k)) {

@@ -76,7 +76,7 @@ export interface ReviewResult {
   schema: typeof REVIEW_SCHEMA;
   command: string;
   model_version: string;
-  suite: { name: SuiteName; version: number; only: string[] | null; entries: { id: string; base: string; set: string[]; seeded: boolean; reason: string; pending: string | null }[] };
+  suite: { name: SuiteName; version: number; only: string[] | null; entries: { id: string; base: string; set: string[]; seeded: boolean; reason: string }[] };
   strategy: string;
   against: string;
   seeds: number;
@@ -231,7 +231,7 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
       name: suite,
       version: SUITE_VERSIONS[suite],
       only: options.only === undefined ? null : [...options.only],
-      entries: resolved.map(({ entry, pending }) => ({ id: entry.id, base: entry.base, set: [...entry.set], seeded: entry.seeded, reason: entry.reason, pending })),
+      entries: resolved.map(({ entry }) => ({ id: entry.id, base: entry.base, set: [...entry.set], seeded: entry.seeded, reason: entry.reason })),
     },
     strategy: candidate.arg,
     against: against.arg,

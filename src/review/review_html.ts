@@ -36,8 +36,6 @@ function preamble(r: ReviewResult, verdict_text: string): string {
     }
     out.push('</table>');
   }
-  const pending = r.suite.entries.filter((e) => e.pending !== null);
-  if (pending.length > 0) out.push('<h2>Pending entries</h2><ul>', ...pending.map((e) => `<li>${esc(e.id)}: ${esc(e.pending ?? '')}</li>`), '</ul>');
   out.push('<h2>Runs</h2>');
   return out.join('\n');
 }

@@ -1,4 +1,3 @@
-import * as runner from '../run/run_scenario.js';
 import { load_scenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -108,35 +107,20 @@ function full_grid(): SuiteEntry[] {
   return out;
 }
 
-/** The entries of a suite, in order (active and pending alike). */
+/** The entries of a suite, in order. */
 export function suite_entries(name: SuiteName): SuiteEntry[] {
   if (name === 'quick') return [...QUICK];
   if (name === 'standard') return [...QUICK, ...STANDARD_MORE];
   return [...QUICK, ...STANDARD_MORE, ...full_grid()];
 }
 
-/** An entry resolved: its scenario, or why the model cannot run it yet. */
-export type ResolvedEntry = { entry: SuiteEntry; scenario: Scenario; pending: null } | { entry: SuiteEntry; scenario: null; pending: string };
+/** An entry resolved: its scenario. */
+export interface ResolvedEntry {
+  entry: SuiteEntry;
+  scenario: Scenario;
+}
 
-/**
- * The model's check of what it cannot run yet (run_scenario's check_modelled, which throws a
- * NotModelledError: reclaim.lru: mglru before issue 13's root reclaim). Looked up, not
- * imported by name: once the model runs everything the check may be gone, and every entry is
- * active.
- */
-const check_modelled = (runner as { check_modelled?: (s: Scenario) => void }).check_modelled ?? (() => {});
-
-/**
- * Resolves an entry. One the model refuses to run is pending, with the refusal as its
- * reason: it joins the review by itself once the model accepts it, without a change here.
- */
+/** Resolves an entry: its base scenario with its fields set. */
 export function resolve_entry(entry: SuiteEntry): ResolvedEntry {
-  const scenario = load_scenario(entry.base, entry.set);
-  try {
-    check_modelled(scenario);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'NotModelledError') return { entry, scenario: null, pending: error.message };
-    throw error;
-  }
-  return { entry, scenario, pending: null };
+  return { entry, scenario: load_scenario(entry.base, entry.set) };
 }
