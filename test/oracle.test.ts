@@ -184,6 +184,10 @@ describe('swarm: 1,000 random scenarios each (issue 4)', () => {
       expect(runs_with.flusher_writes).toBeGreaterThan(2);
       expect(runs_with.mkclean_ptes).toBeGreaterThan(1);
       expect(runs_with.dirty_throttles).toBeGreaterThan(2);
+      // Issue 13: the multi-gen LRU's evictions in kswapd, direct and memcg limit reclaim.
+      expect(runs_with.lru_gen_kswapd_folios).toBeGreaterThan(10);
+      expect(runs_with.lru_gen_direct_folios).toBeGreaterThan(25);
+      expect(runs_with.lru_gen_memcg_folios).toBeGreaterThan(25);
       if (strategy === 'batched') {
         // Upstream flushes each dirty folio before an application thread can use its stale entry.
         // (Fewer since forks joined the swarm: MADV_PAGEOUT leaves the folios a child shares alone.)

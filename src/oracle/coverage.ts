@@ -36,6 +36,12 @@ export interface OracleCoverage {
   mkclean_ptes: number;
   /** Sleeps of a dirtying task in balance_dirty_pages past the dirty limit. */
   dirty_throttles: number;
+  /** Folios the multi-gen LRU's evict_folios handed to shrink_folio_list in kswapd. */
+  lru_gen_kswapd_folios: number;
+  /** … in direct reclaim. */
+  lru_gen_direct_folios: number;
+  /** … in memcg limit reclaim. */
+  lru_gen_memcg_folios: number;
 }
 
 export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
@@ -55,6 +61,9 @@ export const COVERAGE_KEYS: readonly (keyof OracleCoverage)[] = [
   'flusher_writes',
   'mkclean_ptes',
   'dirty_throttles',
+  'lru_gen_kswapd_folios',
+  'lru_gen_direct_folios',
+  'lru_gen_memcg_folios',
 ];
 
 export function empty_coverage(): OracleCoverage {

@@ -424,6 +424,12 @@ export class Oracle implements Probe {
     this.covered.dirty_throttles++;
   }
 
+  lru_gen_evicting(kswapd: boolean, memcg: boolean, nr: number): void {
+    if (kswapd) this.covered.lru_gen_kswapd_folios += nr;
+    else if (memcg) this.covered.lru_gen_memcg_folios += nr;
+    else this.covered.lru_gen_direct_folios += nr;
+  }
+
   clean_entry_written(): void {
     this.covered.writes_after_read_fill++;
   }

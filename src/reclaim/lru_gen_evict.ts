@@ -48,7 +48,7 @@ import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
 import { try_to_inc_min_seq } from './lru_gen_aging.js';
 import { get_tier_idx, get_type_to_scan } from './lru_gen_pid.js';
 import { folio_mapped } from './rmap.js';
-import { make_reclaim_stat, MAX_SWAPPINESS, type ScanControl } from './scan_control.js';
+import { make_reclaim_stat, MAX_SWAPPINESS, NO_TARGET_MEMCG, type ScanControl } from './scan_control.js';
 import { shrink_folio_list } from './vmscan.js';
 import { cgroup_reclaim, count_pgscan, count_pgsteal, lruvec_memcg, move_folios_to_lru } from './vmscan_lru.js';
 import { trace_lru_isolate, trace_lru_shrink_inactive } from './vmscan_trace.js';
@@ -201,6 +201,7 @@ export function* evict_folios(k: Kernel, rt: ReclaimTask, lruvec: Lruvec, sc: Sc
   if (try_to_inc_min_seq(lrugen, swappiness > 0)) scanned++;
   if (lrugen.get_nr_gens(swappiness > 0 ? LRU_GEN_ANON : LRU_GEN_FILE) === MIN_NR_GENS) scanned = 0;
   if (list.count === 0) return scanned;
+  if (k.probe !== null) k.probe.lru_gen_evicting(rt.is_kswapd, sc.target_memcg !== NO_TARGET_MEMCG, list.count);
   const clean = new FolioList(f);
   for (let pass = 0, skip_retry = false; list.count > 0; pass++, skip_retry = true) {
     if (pass >= EVICT_PASSES_MAX) throw new Error('evict_folios retried more than once');

@@ -55,6 +55,8 @@ export interface Probe extends TlbProbe, MmProbe, BlockProbe {
   flusher_write(pfn: number): void;
   /** A dirtying task sleeps in balance_dirty_pages. */
   dirty_throttled(): void;
+  /** The multi-gen LRU's evict_folios hands `nr` folios to shrink_folio_list, in kswapd, or memcg limit reclaim (`memcg`), or direct reclaim. */
+  lru_gen_evicting(kswapd: boolean, memcg: boolean, nr: number): void;
   /** shrink_folio_list starts on the folios of ctx.folio_list. */
   shrink_begin(ctx: ShrinkContext): void;
   /** shrink_folio_list returns `nr_reclaimed`, survivors on ctx.folio_list. */
