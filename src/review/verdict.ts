@@ -40,18 +40,27 @@ export interface VerdictSummary {
 
 const magnitude = (p: PlacedCell): number => Math.abs(p.cell.change ?? Number.POSITIVE_INFINITY);
 
+/** Whether a cell's means moved the way its metric calls worse (significant or not). */
+function moved_worse(c: Cell): boolean {
+  const diff = c.cand.mean - c.base.mean;
+  return c.better === 'lower' ? diff > 0 : diff < 0;
+}
+
 /**
  * The review's verdict. Correctness first: a finding the baseline does not share makes it
  * incorrect (exit 2) whatever the figures say. Otherwise a gated metric significantly worse
  * by more than max_regression percent exits 5. A seeded (estimated) worse cell counts only if
- * it survives Holm-Bonferroni over every seeded worse cell of the review (exact cells need no
- * test: they are known), so 5 % of cells marked by chance do not fail a review.
+ * it survives Holm-Bonferroni over the family of every seeded cell tested whose means moved
+ * the worse way — not only those already marked worse, which would shrink the family to the
+ * chance hits it is meant to filter (exact cells need no test: they are known) — so 5 % of
+ * cells marked by chance do not fail a review.
  */
 export function verdict(scenarios: ScenarioComparison[], findings: readonly Finding[], baseline_failed: boolean, max_regression: number): VerdictSummary {
   const worse: PlacedCell[] = scenarios.flatMap((s) => s.cells.filter((c) => c.class === 'worse').map((cell) => ({ scenario: s.id, cell })));
-  const estimated = worse.filter((w) => !w.cell.exact);
-  const rejected = holm_rejected(estimated.map((w) => w.cell.p_value ?? 1));
-  const counted = new Set<PlacedCell>([...worse.filter((w) => w.cell.exact), ...estimated.filter((_, i) => rejected[i] === true)]);
+  const family = scenarios.flatMap((s) => s.cells.filter((c) => !c.exact && c.p_value !== null && moved_worse(c)));
+  const rejected = holm_rejected(family.map((c) => c.p_value as number));
+  const survives = new Set(family.filter((_, i) => rejected[i] === true));
+  const counted = new Set<PlacedCell>(worse.filter((w) => w.cell.exact || survives.has(w.cell)));
   const counted_cells = new Set([...counted].map((w) => w.cell));
   for (const s of scenarios) {
     if (s.cells.length === 0) s.class = 'inconclusive';
