@@ -157,6 +157,16 @@ describe('review with a failing baseline', () => {
     expect(r.stdout).not.toContain('Gains');
     expect_mail_ready(r.stdout);
   });
+
+  it('exits 4, not 3, when candidate runs also failed outside the model (memo §1.2 precedence)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'crash.mjs'), STRATEGY('crash', 'yield* ctx.pageout_one(pfn);'));
+    // Loads in the main thread (planning), fails to load in every worker thread: its runs fail outside the model.
+    writeFileSync(join(cwd, 'threadless.mjs'), `import { isMainThread } from 'node:worker_threads';\nif (!isMainThread) throw new Error('no worker threads here');\n${STRATEGY('threadless', '')}`);
+    const r = cli(['review', './threadless.mjs', '--against', './crash.mjs', '--suite', 'quick', '--only', 'dirty-nvme', '--swarm', '0', '--no-shrink', '--out', 'out'], cwd);
+    expect(r.status).toBe(4);
+    expect(r.stdout.split('\n')[1]).toBe('VERDICT: NO JUDGEMENT: the model failed running the baseline');
+  });
 });
 
 describe('review --list and bad usage', () => {

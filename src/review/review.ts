@@ -182,12 +182,14 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
     ...(options.queue_name === undefined ? {} : { queue_name: options.queue_name }),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
   });
-  if (summary.failed.length > 0) {
+  const baseline_failures = lines.filter((l) => l.strategy === against.arg && l.error !== undefined).map((l) => ({ scenario: String(l.point.entry), seed: l.seed, message: l.error?.message ?? '', command: l.error?.command ?? '' }));
+  // A baseline the model fails on already rules out a judgement (exit 4 outranks 3, memo §1.2):
+  // runs still missing would not change that.
+  if (summary.failed.length > 0 && baseline_failures.length === 0) {
     const first = summary.failed[0] as { id: string; reason: string };
     throw new ReviewIncompleteError(`${summary.failed.length} runs failed outside the model (first: ${first.reason}); run the review again to resume from ${summary.out}`);
   }
   if (summary.skipped > 0) options.on_reused?.(summary.skipped, summary.total, summary.out);
-  const baseline_failures = lines.filter((l) => l.strategy === against.arg && l.error !== undefined).map((l) => ({ scenario: String(l.point.entry), seed: l.seed, message: l.error?.message ?? '', command: l.error?.command ?? '' }));
 
   // Correctness: the suite's runs, then the swarm.
   const found = suite_findings(resolved, lines, against.arg, candidate.arg);
