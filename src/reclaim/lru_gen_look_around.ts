@@ -22,7 +22,7 @@ import { PTE_ACCESSED, PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTRS_PER_PTE, type MmStr
 import type { Kernel } from './kernel.js';
 import { pmd_item, update_bloom_filter } from './lru_gen_bloom.js';
 import { update_batch_size, type LruGenMmWalk } from './lru_gen_mm_walk.js';
-import { carry_dirty, suitable_to_scan } from './lru_gen_walk.js';
+import { carry_dirty, get_pfn_folio, suitable_to_scan } from './lru_gen_walk.js';
 
 /**
  * lru_gen_look_around for the PTE at `vpn` of `mm` mapping a page of folio `pfn`, by the
@@ -58,12 +58,9 @@ export function lru_gen_look_around(k: Kernel, cpu: number, walk: LruGenMmWalk |
     const ptent = mm.pte[addr] as number;
     // get_pte_pfn: present and young (no MMU notifiers), a page of this node.
     if ((ptent & (PTE_PRESENT | PTE_ACCESSED)) !== (PTE_PRESENT | PTE_ACCESSED) || (ptent & PTE_PMD) !== 0) continue;
-    const page = mm.pte_val[addr] as number;
-    if (page < 0 || page >= f.nr_pages) continue;
-    const folio = f.folio_head(page);
     // get_pfn_folio: same cgroup; an anon folio only when the first one could be swapped.
-    if ((f.memcg[folio] as number) !== memcg) continue;
-    if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !can_swap) continue;
+    const folio = get_pfn_folio(k, mm.pte_val[addr] as number, memcg, can_swap);
+    if (folio < 0) continue;
     mm.pte[addr] = ptent & ~PTE_ACCESSED;
     young++;
     if ((ptent & PTE_DIRTY) !== 0) carry_dirty(k, folio);

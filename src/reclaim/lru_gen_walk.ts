@@ -104,15 +104,16 @@ export function carry_dirty(k: Kernel, folio: number): void {
 }
 
 /**
- * get_pfn_folio for a present page: its folio, or −1 when it belongs to another cgroup or is
- * anon while swap cannot take it.
+ * get_pfn_folio for a present page (the page-table walk's and look-around's): its folio, or
+ * −1 when the page is not of this node, belongs to another cgroup than `memcg`, or is anon
+ * while swap cannot take it.
  */
-function get_pfn_folio(k: Kernel, walk: MmWalk, page: number): number {
+export function get_pfn_folio(k: Kernel, page: number, memcg: number, can_swap: boolean): number {
   const f = k.pgdat.folios;
   if (page < 0 || page >= f.nr_pages) return -1;
   const folio = f.folio_head(page);
-  if ((f.memcg[folio] as number) !== walk.lruvec.memcg_id) return -1;
-  if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !walk.can_swap) return -1;
+  if ((f.memcg[folio] as number) !== memcg) return -1;
+  if (folio_is_file_lru(f, folio) !== LRU_GEN_FILE && !can_swap) return -1;
   return folio;
 }
 
@@ -128,7 +129,7 @@ function walk_pte_range(k: Kernel, mm: MmStruct, start: number, end: number, wal
   for (let vpn = start; vpn < end; vpn++) {
     const pte = mm.pte[vpn] as number;
     if ((pte & (PTE_PRESENT | PTE_ACCESSED)) !== (PTE_PRESENT | PTE_ACCESSED)) continue;
-    const folio = get_pfn_folio(k, walk, mm.pte_val[vpn] as number);
+    const folio = get_pfn_folio(k, mm.pte_val[vpn] as number, walk.lruvec.memcg_id, walk.can_swap);
     if (folio < 0) continue;
     mm.pte[vpn] = pte & ~PTE_ACCESSED;
     young++;
@@ -156,7 +157,7 @@ function walk_pmd_leaf(k: Kernel, mm: MmStruct, haddr: number, walk: MmWalk, new
   let bits = 0;
   for (let vpn = haddr; vpn < haddr + PTRS_PER_PTE; vpn++) bits |= mm.pte[vpn] as number;
   if ((bits & PTE_PRESENT) === 0 || (bits & PTE_ACCESSED) === 0) return;
-  const folio = get_pfn_folio(k, walk, mm.pte_val[haddr] as number);
+  const folio = get_pfn_folio(k, mm.pte_val[haddr] as number, walk.lruvec.memcg_id, walk.can_swap);
   if (folio < 0) return;
   for (let vpn = haddr; vpn < haddr + PTRS_PER_PTE; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) & ~PTE_ACCESSED;
   walk.mm_stats[MM_LEAF_YOUNG] = (walk.mm_stats[MM_LEAF_YOUNG] as number) + 1;
