@@ -181,7 +181,7 @@ describe('review --list and bad usage', () => {
 
   it('exits 1 on an unknown strategy, entry or flag value', () => {
     const cwd = dir();
-    for (const args of [['review', 'nosuch', '--suite', 'quick'], ['review', 'batched', '--only', 'nosuch'], ['review', 'batched', '--seeds', '1'], ['review', 'batched', '--suite', 'huge'], ['review']]) {
+    for (const args of [['review', 'nosuch', '--suite', 'quick'], ['review', 'batched', '--only', 'nosuch'], ['review', 'batched', '--only', ','], ['review', 'batched', '--seeds', '1'], ['review', 'batched', '--suite', 'huge'], ['review']]) {
       const r = cli(args, cwd);
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/^(reclaimsim: |error: )/);

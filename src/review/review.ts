@@ -159,6 +159,7 @@ export async function review(candidate_arg: string, options: ReviewOptions = {})
   if (!(min_effect >= 0) || !(max_regression >= 0)) throw new RangeError('--min-effect and --max-regression: non-negative percentages');
   const all = suite_entries(suite);
   if (options.only !== undefined) {
+    if (options.only.length === 0) throw new RangeError(`--only: no entry ids given (see reclaimsim review --list --suite ${suite})`);
     const unknown = options.only.filter((id) => !all.some((e) => e.id === id));
     if (unknown.length > 0) throw new RangeError(`--only: no entry ${unknown.join(', ')} in suite ${suite} (see reclaimsim review --list --suite ${suite})`);
   }
