@@ -7,7 +7,7 @@
  * fits 80 columns; --list names every entry with its reason.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -143,6 +143,19 @@ describe('review of user strategy modules', () => {
     expect(again.stdout).toBe(r.stdout);
     expect(again.stderr).toBe('reclaimsim: 10 of 10 runs reused from out/runs.jsonl\n');
     expect(['runs.jsonl', 'review.json', 'verdict.txt'].map((f) => readFileSync(join(cwd, 'out', f), 'utf8'))).toEqual(files);
+  });
+});
+
+describe('review of a module with a long path', () => {
+  it('wraps the header and the gains line within 80 columns', () => {
+    const cwd = dir();
+    mkdirSync(join(cwd, 'strategies'));
+    writeFileSync(join(cwd, 'strategies', 'upstream-copy-for-review.mjs'), STRATEGY('copy', ''));
+    const r = cli(['review', './strategies/upstream-copy-for-review.mjs', '--suite', 'quick', '--only', 'dirty-nvme', '--swarm', '0', '--out', 'out'], cwd);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['reclaimsim review: ./strategies/upstream-copy-for-review.mjs against upstream', '  (suite quick@1, 5 seeds)']);
+    expect(r.stdout).toContain('Gains (./strategies/upstream-copy-for-review.mjs vs upstream; mean, 95% CI;\n  exact: same on every seed)\n');
+    expect_mail_ready(r.stdout);
   });
 });
 

@@ -120,7 +120,7 @@ function finding_lines(r: ReviewResult, own: readonly ReviewFinding[]): string[]
     const m = s.scenario;
     const size = m.workload.kind === 'stress' ? `${m.stress?.workers} workers x ${(m.stress?.bytes ?? 0) / 1024} KiB` : `${m.pageout.size / 4096} page${m.pageout.size === 4096 ? '' : 's'}`;
     out.push(`    shrunk in ${s.runs} runs: ${m.machine.cpus} CPU${m.machine.cpus === 1 ? '' : 's'}, ${m.workload.threads} threads, ${size}, ${m.swap.device}`);
-    if (s.baseline_fires) out.push(`    (${r.against} shows it too on the shrunk scenario: check the model)`);
+    if (s.baseline_fires) out.push(...wrap(`    (${r.against}`, 'shows it too on the shrunk scenario: check the model)'.split(' '), '     '));
     out.push(...command_lines('    reproduce:', s.reproduce, '      '));
     // The scenario inline (a mail needs no attachment), once: several rules often shrink to the same one.
     const body = s.yaml.replace(/^name: .*\n/, '');
@@ -156,18 +156,19 @@ export function format_review(r: ReviewResult): string {
   const own = r.findings.filter((f) => !f.shared_with_baseline);
   const active = r.suite.entries.length;
   const out: string[] = [
-    `reclaimsim review: ${r.strategy} against ${r.against} (suite ${r.suite.name}@${r.suite.version}, ${r.seeds} seeds)`,
+    // A module path can be long: these lines wrap like the lists.
+    ...wrap('reclaimsim review:', `${r.strategy} against ${r.against} (suite ${r.suite.name}@${r.suite.version}, ${r.seeds} seeds)`.split(' '), '  '),
     ...verdict_lines(r, own),
     ...coverage_lines(r),
     '',
   ];
   if (r.baseline_failures.length > 0) {
     const f = r.baseline_failures[0] as ReviewResult['baseline_failures'][number];
-    out.push(`The model failed on ${r.against} in ${r.baseline_failures.length} run(s), first ${f.scenario}:`, ...wrap(' ', f.message.split(' '), '  '), ...command_lines('  reproduce:', f.command, '    '), '');
+    out.push(...wrap('The model failed on', `${r.against} in ${r.baseline_failures.length} run(s), first ${f.scenario}:`.split(' '), '  '), ...wrap(' ', f.message.split(' '), '  '), ...command_lines('  reproduce:', f.command, '    '), '');
   }
   if (own.length > 0) out.push(...finding_lines(r, own), '');
   else if (r.baseline_failures.length === 0) {
-    out.push(`Gains (${r.strategy} vs ${r.against}; mean, 95% CI; exact: same on every seed)`);
+    out.push(...wrap('Gains', `(${r.strategy} vs ${r.against}; mean, 95% CI; exact: same on every seed)`.split(' '), '  '));
     if (r.verdict.headline.length === 0) out.push('  none');
     for (const p of r.verdict.headline) out.push(cell_row(p));
     if (r.verdict.costs.length > 0) {
