@@ -206,3 +206,20 @@ reclaim: { kswapd_cpu: none, lru: mglru }
     expect([lrugen.gen_pages(3, LRU_GEN_FILE), lrugen.mm_state.stats[MM_NONLEAF_FOUND], lrugen.mm_state.stats[MM_NONLEAF_ADDED]]).toEqual([16, 1, 1]);
   });
 });
+
+describe('walk_pmd_range: a PMD with no PTE table', () => {
+  it('is one entry looked at (!pmd_present), not the 512 PTEs of a table that does not exist', () => {
+    const { k } = lru_gen_node(64, 'mglru');
+    const mm = create_mm(k, 2048, 1);
+    const touched = mm.mmap_anon('touched', 64);
+    k.machine.switch_mm(1, mm.context, 0);
+    populate_written(k, 1, mm, touched);
+    // Mapped, never faulted: its PMD points to no PTE table.
+    const untouched = mm.mmap_anon('untouched', 512);
+    expect([mm.pte_table[touched.start_vpn >>> 9], mm.pte_table[untouched.start_vpn >>> 9]]).toEqual([1, 0]);
+    // The first iteration is forced: the helper's 64 pages, these 64, and the untouched PMD's entry.
+    expect(age(k)).toBe(true);
+    const st = (k.pgdat.lruvec.lrugen as LruGenFolio).mm_state;
+    expect([st.stats[MM_LEAF_TOTAL], st.stats[MM_LEAF_YOUNG]]).toEqual([64 + 64 + 1, 128]);
+  });
+});

@@ -190,6 +190,11 @@ function walk_mm(k: Kernel, mm: MmStruct, walk: MmWalk): void {
         continue;
       }
       const pmd = pmd_start >>> PMD_SHIFT_PAGES;
+      // !pmd_present: no PTE table under this PMD yet, one entry looked at.
+      if (mm.pte_table[pmd] === 0) {
+        walk.mm_stats[MM_LEAF_TOTAL] = (walk.mm_stats[MM_LEAF_TOTAL] as number) + 1;
+        continue;
+      }
       if (nonleaf_young) {
         if (mm.pmd_young[pmd] === 0) continue;
         // walk_pmd_range_locked: pmdp_test_and_clear_young of the entry (no flush).

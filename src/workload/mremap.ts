@@ -6,7 +6,7 @@
 import { Yield } from '../engine/simulator.js';
 import { NIL } from '../mm/folio.js';
 import { anon_vma_moved } from '../mm/anon_vma.js';
-import { PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
+import { PMD_SHIFT_PAGES, PTE_PRESENT, PTRS_PER_PTE, type MmStruct } from '../mm/mm_struct.js';
 import { flush_wait, must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import { flush_tlb_batched_pending } from '../reclaim/tlb_batch.js';
 import { zap_pte } from './zap.js';
@@ -47,6 +47,9 @@ export function* move_page_tables(k: Kernel, rt: ReclaimTask, mm: MmStruct, old_
       }
       mm.pte[new_addr + i] = pte;
       mm.pte_val[new_addr + i] = val;
+      // The destination PMD has a PTE table now (move_page_tables' pte_alloc; its memcg charge
+      // is not modelled): the multi-gen LRU walk must find these PTEs.
+      mm.pte_table[(new_addr + i) >>> PMD_SHIFT_PAGES] = 1;
       anon_vma_moved(mm, old_addr + i, new_addr + i);
       if (k.probe !== null) k.probe.pte_moved(mm, old_addr + i, new_addr + i, val, pte, rt.cpu);
     }
