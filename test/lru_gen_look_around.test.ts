@@ -25,6 +25,11 @@ import { pmd_item, reset_bloom_filter, test_bloom_filter } from '../src/reclaim/
 import { folio_referenced } from '../src/reclaim/rmap.js';
 import { make_scan_control } from '../src/reclaim/scan_control.js';
 
+/** A reclaimer on CPU 1 for calling folio_referenced directly. */
+function reclaimer(k: Kernel): ReclaimTask {
+  return new ReclaimTask(k.sim.spawn('reclaimer', 0, function* () {}), 1);
+}
+
 /** A 64 MiB node on zram with the multi-gen LRU and `pages` written pages, all young (accessed bits set). */
 function harness(pages: number, faulted = false): { k: Kernel; mm: MmStruct; start: number; calls: number[] } {
   const { k, mm, vma, calls } = lru_gen_node(pages, 'mglru');
@@ -44,7 +49,7 @@ describe('lru_gen_look_around from folio_referenced', () => {
     const { k, mm, start } = harness(100);
     const f = k.pgdat.folios;
     const first = mm.pte_val[start] as number;
-    expect(folio_referenced(k, first, 1)).toBe(1);
+    expect(folio_referenced(k, first, reclaimer(k))).toBe(1);
     expect([young(mm, start), young(mm, start + 63), young(mm, start + 64), young(mm, start + 99)]).toEqual([false, false, true, true]);
     // Queued on CPU 1's lru_activate batch, which moves when full (PAGEVEC_SIZE 31): 62, then 1 at the drain.
     expect(k.pgdat.vm.pgactivate).toBe(62);
@@ -65,7 +70,7 @@ describe('lru_gen_look_around from folio_referenced', () => {
     rt.is_kswapd = true;
     const walk = set_mm_walk(rt, true, false);
     if (walk === null) throw new Error('kswapd has no walk');
-    expect(folio_referenced(k, mm.pte_val[start] as number, 1, walk)).toBe(1);
+    expect(folio_referenced(k, mm.pte_val[start] as number, rt, walk)).toBe(1);
     k.pgdat.fbatches.lru_add_drain(1);
     expect(k.pgdat.vm.pgactivate).toBe(0);
     const gens = [start, start + 1, start + 63, start + 64].map((vpn) => folio_lru_gen(f, mm.pte_val[vpn] as number));
@@ -92,7 +97,7 @@ reclaim: { kswapd_cpu: none, lru: mglru }`, 'file.yaml'), builtin_strategy('upst
     const start = vma.start_vpn;
     for (let vpn = start + 1; vpn <= start + 10; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) | PTE_DIRTY;
     const before = [k.pgdat.vm.nr_dirty, k.pgdat.vm.nr_dirtied];
-    expect(folio_referenced(k, mm.pte_val[start] as number, 1)).toBe(1);
+    expect(folio_referenced(k, mm.pte_val[start] as number, reclaimer(k))).toBe(1);
     expect([k.pgdat.vm.nr_dirty - (before[0] as number), k.pgdat.vm.nr_dirtied - (before[1] as number), file.nr_dirty]).toEqual([10, 10, 10]);
     expect([young(mm, start + 63), young(mm, start + 64)]).toEqual([false, true]);
     expect([1, 10, 11].map((i) => k.pgdat.folios.test(mm.pte_val[start + i] as number, PG_dirty))).toEqual([true, true, false]);
@@ -106,18 +111,18 @@ reclaim: { kswapd_cpu: none, lru: mglru }`, 'file.yaml'), builtin_strategy('upst
     // The aging walk recorded both PTE tables in max_seq's filter; start from an empty one.
     reset_bloom_filter(st, max_seq);
     expect([test_bloom_filter(st, max_seq, pmd_item(mm, start)), test_bloom_filter(st, max_seq, pmd_item(mm, second))]).toEqual([false, false]);
-    expect(folio_referenced(k, mm.pte_val[start] as number, 1)).toBe(1);
+    expect(folio_referenced(k, mm.pte_val[start] as number, reclaimer(k))).toBe(1);
     // Second PMD: only its first PTE young, the other 63 of its window old: 1 × 8 < 64.
     for (let vpn = second + 1; vpn < start + 600; vpn++) mm.pte[vpn] = (mm.pte[vpn] as number) & ~PTE_ACCESSED;
     mm.pte[second] = (mm.pte[second] as number) | PTE_ACCESSED;
-    expect(folio_referenced(k, mm.pte_val[second] as number, 1)).toBe(1);
+    expect(folio_referenced(k, mm.pte_val[second] as number, reclaimer(k))).toBe(1);
     expect([test_bloom_filter(st, max_seq, pmd_item(mm, start)), test_bloom_filter(st, max_seq, pmd_item(mm, second))]).toEqual([true, false]);
   });
 
   it('returns 0 for a folio whose PTE is old, touching no neighbour', () => {
     const { k, mm, start } = harness(100);
     mm.pte[start + 10] = (mm.pte[start + 10] as number) & ~PTE_ACCESSED;
-    expect(folio_referenced(k, mm.pte_val[start + 10] as number, 1)).toBe(0);
+    expect(folio_referenced(k, mm.pte_val[start + 10] as number, reclaimer(k))).toBe(0);
     expect(young(mm, start + 11)).toBe(true);
   });
 });

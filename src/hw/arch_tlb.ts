@@ -51,6 +51,12 @@ export interface ArchTlb {
    */
   flush_tlb_mm_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number, end_vpn: number, stride_shift: number, freed_tables: boolean): number;
   /**
+   * flush_pmd_tlb_range: the 2 MiB a PMD at `start_vpn` maps, as pmdp_clear_flush_young
+   * flushes it after clearing a young PMD (6.12; x86 calls flush_tlb_range, arm64 its own
+   * PMD-stride flush_pmd_tlb_range). Returns the time the caller continues.
+   */
+  flush_pmd_tlb_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number): number;
+  /**
    * arch_flush_tlb_batched_pending (B12): reclaim deferred flushes of `mm` that another path
    * must not race with; make them complete (x86: flush_tlb_mm).
    */
@@ -84,6 +90,11 @@ export function running_cpus_mask(m: Machine, mm: MmContext, bits: Uint32Array):
 
 /** Marks a flush of the whole address space (TLB_FLUSH_ALL). */
 export const TLB_FLUSH_ALL = -1;
+
+/** Pages one PMD maps (HPAGE_PMD_NR, 2 MiB of 4 KiB pages). */
+export const PMD_NR_PAGES = 512;
+/** PMD_SHIFT - PAGE_SHIFT: a PMD-stride flush's step, in log2 pages. */
+export const PMD_STRIDE_SHIFT = 9;
 
 /** flush_tlb_page (C5): one page, freed_tables clear; what a non-deferred reclaim unmap uses. */
 export function flush_tlb_page(m: Machine, cpu: number, t_ns: number, mm: MmContext, vpn: number): number {

@@ -73,6 +73,11 @@ export class ReclaimTask {
    * call reports its own rounds, not those of reclaimers running beside it.
    */
   nr_flush_rounds = 0;
+  /**
+   * Set when folio_referenced flushed a young PMD (pmdp_clear_flush_young): the caller, a
+   * generator, clears it and lets the flush's queued calls run first (pmd_young_flush_wait).
+   */
+  flushed_young_pmd = false;
   /** current->nr_dirtied: page-cache pages this task dirtied since balance_dirty_pages last looked. */
   nr_dirtied = 0;
   /** current->nr_dirtied_pause: pages it may dirty before balance_dirty_pages looks again. */
@@ -104,6 +109,13 @@ export function must_sync(k: Kernel, rt: ReclaimTask): boolean {
  */
 export function flush_wait(k: Kernel, rt: ReclaimTask): boolean {
   return k.machine.tlb_flushes_in_flight > 0 && k.sim.next_model_event_ns() <= rt.task.now_ns;
+}
+
+/** After a reference check: whether it flushed a young PMD whose calls must run first (flush_wait). */
+export function pmd_young_flush_wait(k: Kernel, rt: ReclaimTask): boolean {
+  if (!rt.flushed_young_pmd) return false;
+  rt.flushed_young_pmd = false;
+  return flush_wait(k, rt);
 }
 
 /** How often a task waiting for a folio lock checks again, ns (folio_lock sleeps until unlock). */

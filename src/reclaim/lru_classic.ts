@@ -22,7 +22,7 @@ import {
 import { ROOT_MEM_CGROUP } from '../mm/memcontrol.js';
 import type { PgData } from '../mm/pgdat.js';
 import { int_sqrt } from '../mm/zone.js';
-import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { must_sync, pmd_young_flush_wait, type Kernel, type ReclaimTask } from './kernel.js';
 import { folio_mapped, folio_referenced } from './rmap.js';
 import {
   DEACTIVATE_ANON,
@@ -201,7 +201,8 @@ function* shrink_active_list(k: Kernel, rt: ReclaimTask, nr_to_scan: number, lru
       continue;
     }
     // Referenced or not, an anon folio is deactivated (only VM_EXEC file folios rotate).
-    folio_referenced(k, pfn, rt.cpu);
+    folio_referenced(k, pfn, rt);
+    if (pmd_young_flush_wait(k, rt)) yield Yield.resume;
     f.clear(pfn, PG_active);
     f.set(pfn, PG_workingset);
     l_inactive.add(pfn);

@@ -83,6 +83,22 @@ function pmd_test_and_clear_young(mm: MmStruct, first_vpn: number): boolean {
 }
 
 /**
+ * pmdp_clear_flush_young (6.12: x86 arch/x86/mm/pgtable.c, arm64 mm/pgtable-generic.c;
+ * kernel-spec B9), folio_referenced_one's check of a PMD-mapped THP under either LRU: a young
+ * PMD is cleared and its 2 MiB flushed at once (flush_pmd_tlb_range; on x86 IPIs to the mm's
+ * other CPUs), charged to the reclaimer's clock and its IPI wait. The caller lets the flush's
+ * queued calls run (pmd_young_flush_wait) before going on.
+ */
+function pmdp_clear_flush_young(k: Kernel, rt: ReclaimTask, mm: MmStruct, haddr: number): boolean {
+  if (!pmd_test_and_clear_young(mm, haddr)) return false;
+  const done_ns = k.machine.arch.flush_pmd_tlb_range(rt.cpu, rt.task.now_ns, mm.context, haddr);
+  k.pgdat.vm.sim_ipi_wait_ns += done_ns - rt.task.now_ns;
+  rt.task.now_ns = done_ns;
+  rt.flushed_young_pmd = true;
+  return true;
+}
+
+/**
  * try_to_unmap (mm/rmap.c try_to_unmap_one; kernel-spec B1, B2) for a private anonymous folio
  * in the swap cache, by an rmap walk over each PTE mapping one of its pages: clear it,
  * deferring the flush to the task's batch with its address when should_defer_flush allows
@@ -151,18 +167,19 @@ function try_to_unmap_one(k: Kernel, rt: ReclaimTask, mm: MmStruct, vpn: number,
 
 /**
  * folio_referenced (B9) by an rmap walk: the number of mappings that were young — each PTE
- * of the folio whose accessed bit was set, or the PMD once — clearing the bits (on x86
- * without a flush). Under the multi-gen LRU each PTE goes through lru_gen_look_around, which
- * also clears its young neighbours' bits; `cpu` is the walker's, for the activations it queues,
- * and `walk` the reclaim pass's multi-gen LRU walk, if one is set (lru_gen_mm_walk.ts).
+ * of the folio whose accessed bit was set, or the PMD once — clearing the bits (a PTE's on x86
+ * without a flush; a young PMD's with one, pmdp_clear_flush_young, charged to `rt`). Under the
+ * multi-gen LRU each PTE goes through lru_gen_look_around, which also clears its young
+ * neighbours' bits; rt.cpu is the walker's, for the activations it queues, and `walk` the
+ * reclaim pass's multi-gen LRU walk, if one is set (lru_gen_mm_walk.ts). The caller must
+ * `yield Yield.resume` when pmd_young_flush_wait says so afterwards.
  */
-export function folio_referenced(k: Kernel, pfn: number, cpu: number, walk: LruGenMmWalk | null = null): number {
-  if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn, cpu, walk);
+export function folio_referenced(k: Kernel, pfn: number, rt: ReclaimTask, walk: LruGenMmWalk | null = null): number {
+  if (!folio_test_anon(k, pfn)) return folio_referenced_file(k, pfn, rt.cpu, walk);
   const mm = anon_mapping(k, pfn);
   if (mm === null) return 0;
-  const f = k.pgdat.folios;
-  if (folio_pmd_mapped(k, pfn)) return pmd_test_and_clear_young(mm, f.rmap_vpn[pfn] as number) ? 1 : 0;
-  return folio_referenced_anon(k, pfn, cpu, walk);
+  if (folio_pmd_mapped(k, pfn)) return pmdp_clear_flush_young(k, rt, mm, k.pgdat.folios.rmap_vpn[pfn] as number) ? 1 : 0;
+  return folio_referenced_anon(k, pfn, rt.cpu, walk);
 }
 
 /** folio_referenced's rmap_walk_anon over the PTEs of every mm of the folio's anon_vma. */

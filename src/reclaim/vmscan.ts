@@ -17,7 +17,7 @@ import {
 } from '../mm/folio.js';
 import { PGDAT_DIRTY, PGDAT_WRITEBACK } from '../mm/pgdat.js';
 import { DIRTY_WRITEBACK_DIRTY, DIRTY_WRITEBACK_WRITEBACK, folio_mapping } from '../mm/address_space.js';
-import { must_sync, type Kernel, type ReclaimTask } from './kernel.js';
+import { must_sync, pmd_young_flush_wait, type Kernel, type ReclaimTask } from './kernel.js';
 import { anon_mapping, folio_pmd_mapped, folio_referenced, try_to_unmap } from './rmap.js';
 import { split_folio_to_list, split_huge_pmd } from './huge_memory.js';
 import type { MmStruct } from '../mm/mm_struct.js';
@@ -41,7 +41,7 @@ const FOLIOREF_ACTIVATE = 3;
  */
 function folio_check_references(k: Kernel, pfn: number, rt: ReclaimTask): number {
   const f = k.pgdat.folios;
-  const referenced_ptes = folio_referenced(k, pfn, rt.cpu, rt.mm_walk);
+  const referenced_ptes = folio_referenced(k, pfn, rt, rt.mm_walk);
   const referenced_folio = f.test_clear(pfn, PG_referenced);
   if (referenced_ptes > 0) {
     f.set(pfn, PG_referenced);
@@ -116,6 +116,8 @@ export function* shrink_folio_list(
     assert(f.test(pfn, PG_anon) === f.test(pfn, PG_swapbacked), () => `folio ${pfn}: lazy-free anon folios are not modelled`);
     sc.nr_scanned += f.nr(pfn);
     let next = shrink_one_folio(ctx, pfn, ignore_references);
+    // A young PMD's reference check flushed (pmdp_clear_flush_young): its queued calls go first.
+    if (pmd_young_flush_wait(k, rt)) yield Yield.resume;
     if (next >= SPLIT_FOR_SWAP) next = yield* large_folio_split(ctx, pfn, next);
     if (next === WRITE_DIRTY) yield* k.strategy.dirty_folio(ctx, pfn);
     else if (next === FREE) yield* ctx.folio_free(pfn);

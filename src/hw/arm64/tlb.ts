@@ -1,4 +1,4 @@
-import { running_cpus_mask, TLB_FLUSH_ALL, type ArchName, type ArchTlb, type ArchTlbBatch, type BroadcastFlushEvents } from '../arch_tlb.js';
+import { PMD_NR_PAGES, PMD_STRIDE_SHIFT, running_cpus_mask, TLB_FLUSH_ALL, type ArchName, type ArchTlb, type ArchTlbBatch, type BroadcastFlushEvents } from '../arch_tlb.js';
 import type { Machine, MmContext } from '../machine.js';
 import { TlbiQueue } from './tlbi_queue.js';
 
@@ -30,7 +30,8 @@ class Arm64TlbBatch implements ArchTlbBatch {
  * CPU does nothing else until then, so the oracle's verdict does not depend on where. The CPUs that can
  * hold an mm's translations are those with it loaded (mm.cpumask is the model's record of
  * that, kept by switch_mm; arm64 itself does not consult it). KPTI's second TLBI per page and
- * the TLBI of ptep_clear_flush_young (reference checks) are not modelled.
+ * the TLBI of ptep_clear_flush_young (a PTE's reference check; a PMD's is, flush_pmd_tlb_range)
+ * are not modelled.
  */
 export class Arm64Tlb implements ArchTlb {
   readonly name: ArchName = 'arm64';
@@ -110,6 +111,14 @@ export class Arm64Tlb implements ArchTlb {
     // The range's translations are queued page by page so that the DSB drops each.
     for (let vpn = start_vpn; vpn < end_vpn; vpn++) (this.in_flight[cpu] as TlbiQueue).push(mm, vpn);
     return this.dsb_ish(cpu, now_ns);
+  }
+
+  /**
+   * flush_pmd_tlb_range on arm64 (asm/pgtable.h, 6.12): __flush_tlb_range with PMD_SIZE stride —
+   * one TLBI for the block, then the DSB.
+   */
+  flush_pmd_tlb_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number): number {
+    return this.flush_tlb_mm_range(cpu, t_ns, mm, start_vpn, start_vpn + PMD_NR_PAGES, PMD_STRIDE_SHIFT, false);
   }
 
   /**

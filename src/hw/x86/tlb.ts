@@ -1,5 +1,5 @@
 import type { ArchName, ArchTlb, ArchTlbBatch } from '../arch_tlb.js';
-import { TLB_FLUSH_ALL } from '../arch_tlb.js';
+import { PMD_NR_PAGES, TLB_FLUSH_ALL } from '../arch_tlb.js';
 import { Priority, type Simulator } from '../../engine/simulator.js';
 import { Cpumask, NR_CPUS_MAX } from '../cpumask.js';
 import type { MmContext } from '../machine.js';
@@ -368,6 +368,15 @@ export class X86Tlb extends X86TlbCore implements ArchTlb {
     if (mm.cpumask.any_but(cpu)) return this.flush_tlb_multi(cpu, t_ns, mm.cpumask);
     if (this.m.loaded_mm[cpu] === mm) return t_ns + this.local_flush_tlb_func(cpu, t_ns);
     return t_ns;
+  }
+
+  /**
+   * flush_pmd_tlb_range on x86 (6.12): none of its own, so the generic flush_tlb_range — for a
+   * non-hugetlb VMA a PAGE_SHIFT stride with freed_tables set (asm/tlbflush.h). 512 pages
+   * exceed tlb_single_page_flush_ceiling, so it is a full flush of the mm, lazy CPUs included.
+   */
+  flush_pmd_tlb_range(cpu: number, t_ns: number, mm: MmContext, start_vpn: number): number {
+    return this.flush_tlb_mm_range(cpu, t_ns, mm, start_vpn, start_vpn + PMD_NR_PAGES, 0, true);
   }
 
   /** arch_flush_tlb_batched_pending (B12): flush_tlb_mm, freed_tables set so lazy CPUs are called too. */
