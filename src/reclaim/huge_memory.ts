@@ -28,17 +28,16 @@ import { flush_wait, must_sync, type Kernel, type ReclaimTask } from './kernel.j
 import { anon_mapping, folio_pmd_mapped, pte_maps } from './rmap.js';
 import { set_tlb_ubc_flush_pending, should_defer_flush, try_to_unmap_flush, TTU_BATCH_FLUSH } from './tlb_batch.js';
 
-/** PMD_SHIFT - PAGE_SHIFT: a PMD mapping's TLB stride, in log2 pages. */
-const PMD_STRIDE_SHIFT = 9;
-
 /** Flags a new folio of a split inherits from the head (__split_huge_page_tail's copy mask, anon subset). */
 const SPLIT_INHERITED_FLAGS = PG_referenced | PG_uptodate | PG_dirty | PG_active | PG_workingset | PG_swapcache | PG_swapbacked | PG_unevictable | PG_mlocked | PG_anon
   | LRU_GEN_MASK | LRU_REFS_MASK;
 
 /**
  * split_huge_pmd (__split_huge_pmd_locked, 6.12) of the PMD mapping a THP: pmdp_invalidate
- * clears the PMD and flushes its 2 MiB range (flush_tlb_range with PMD stride: one INVLPG on
- * every CPU of mm_cpumask, IPIs to the others, at once — not deferred), then 512 PTEs take its
+ * clears the PMD and flushes its 2 MiB range at once, not deferred (flush_pmd_tlb_range: on
+ * x86 the generic flush_tlb_range, 4 KiB stride with freed_tables, so past the single-page
+ * ceiling a full flush of the mm, IPIs to its other CPUs, lazy ones included; on arm64 one
+ * TLBI with PMD stride and a DSB), then 512 PTEs take its
  * place, each accessed and dirty if the PMD was (a dirty PMD also dirties the folio). The
  * PMD's one folio reference and mapping become one per PTE. THP_SPLIT_PMD.
  */
@@ -48,7 +47,7 @@ export function* split_huge_pmd(k: Kernel, rt: ReclaimTask, mm: MmStruct, pfn: n
   assert(folio_pmd_mapped(k, pfn), () => `split_huge_pmd of folio ${pfn} not PMD-mapped`);
   if (must_sync(k, rt)) yield Yield.resume;
   const task = rt.task;
-  const done_ns = k.machine.arch.flush_tlb_mm_range(rt.cpu, task.now_ns, mm.context, haddr, haddr + PTRS_PER_PTE, PMD_STRIDE_SHIFT, false);
+  const done_ns = k.machine.arch.flush_pmd_tlb_range(rt.cpu, task.now_ns, mm.context, haddr);
   k.pgdat.vm.sim_ipi_wait_ns += done_ns - task.now_ns;
   task.now_ns = done_ns;
   if (flush_wait(k, rt)) yield Yield.resume;
