@@ -82,6 +82,8 @@ export class ReclaimTask {
   nr_dirtied = 0;
   /** current->nr_dirtied_pause: pages it may dirty before balance_dirty_pages looks again. */
   nr_dirtied_pause = 32;
+  /** Interrupt time of its CPU this task absorbed into its own clock (must_sync), ns. */
+  irq_absorbed_ns = 0;
 
   constructor(
     readonly task: Task,
@@ -97,7 +99,10 @@ export class ReclaimTask {
  */
 export function must_sync(k: Kernel, rt: ReclaimTask): boolean {
   const debt = k.machine.take_irq_debt(rt.cpu);
-  if (debt > 0) rt.task.now_ns += debt;
+  if (debt > 0) {
+    rt.task.now_ns += debt;
+    rt.irq_absorbed_ns += debt;
+  }
   return k.sim.must_yield(rt.task);
 }
 

@@ -4,7 +4,7 @@ import { Yield, type TaskBody } from '../engine/simulator.js';
 import { PTRS_PER_PTE, type MmStruct, type Vma } from '../mm/mm_struct.js';
 import { must_sync, type Kernel, type ReclaimTask } from '../reclaim/kernel.js';
 import type { RaceOp } from '../scenario/schema.js';
-import type { AppThread } from './app_thread.js';
+import { kernel_span, type AppThread } from './app_thread.js';
 import { move_page_tables } from './mremap.js';
 import { change_protection, zap_page_range } from './zap.js';
 
@@ -46,17 +46,13 @@ export function* racer(k: Kernel, rt: ReclaimTask, mm: MmStruct, thread: AppThre
     const offset = prng.range_inclusive(0, region - plan.pages);
     const start = plan.vma.start_vpn + offset;
     const end = start + plan.pages;
-    const start_ns = rt.task.now_ns;
     if (op === 'mprotect') {
-      yield* range_op(k, rt, mm, start, end, 'mprotect(PROT_READ)', change_protection(k, rt, mm, start, end, false));
+      yield* kernel_span(thread, rt, range_op(k, rt, mm, start, end, 'mprotect(PROT_READ)', change_protection(k, rt, mm, start, end, false)));
       plan.read_only.fill(1, offset, offset + plan.pages);
-      thread.on_kernel_time(rt.task.now_ns - start_ns);
       rt.task.now_ns += plan.interval_ns;
       yield Yield.resume;
-      const restore_ns = rt.task.now_ns;
-      yield* range_op(k, rt, mm, start, end, 'mprotect(PROT_READ|PROT_WRITE)', change_protection(k, rt, mm, start, end, true));
+      yield* kernel_span(thread, rt, range_op(k, rt, mm, start, end, 'mprotect(PROT_READ|PROT_WRITE)', change_protection(k, rt, mm, start, end, true)));
       plan.read_only.fill(0, offset, offset + plan.pages);
-      thread.on_kernel_time(rt.task.now_ns - restore_ns);
       continue;
     }
     if (op === 'mremap') {
@@ -66,8 +62,7 @@ export function* racer(k: Kernel, rt: ReclaimTask, mm: MmStruct, thread: AppThre
     // Page tables go only when the range covers a whole PMD (free_pgtables).
     const freed_tables = op === 'munmap' && start % PTRS_PER_PTE === 0 && plan.pages === PTRS_PER_PTE;
     const name = op === 'munmap' ? 'munmap' : 'madvise(MADV_DONTNEED)';
-    yield* range_op(k, rt, mm, start, end, name, zap_page_range(k, rt, mm, start, end, freed_tables));
-    thread.on_kernel_time(rt.task.now_ns - start_ns);
+    yield* kernel_span(thread, rt, range_op(k, rt, mm, start, end, name, zap_page_range(k, rt, mm, start, end, freed_tables)));
   }
 }
 
@@ -90,16 +85,12 @@ function* range_op(k: Kernel, rt: ReclaimTask, mm: MmStruct, start: number, end:
 function* mremap_away_and_back(k: Kernel, rt: ReclaimTask, mm: MmStruct, thread: AppThread, plan: RacePlan, offset: number): Generator<Yield, void, void> {
   const start = plan.vma.start_vpn + offset;
   const scratch = plan.scratch_vpn as number;
-  const away_ns = rt.task.now_ns;
   plan.read_only.fill(RACE_MOVED, offset, offset + plan.pages);
-  yield* range_op(k, rt, mm, start, start + plan.pages, 'mremap', move_page_tables(k, rt, mm, start, scratch, plan.pages));
-  thread.on_kernel_time(rt.task.now_ns - away_ns);
+  yield* kernel_span(thread, rt, range_op(k, rt, mm, start, start + plan.pages, 'mremap', move_page_tables(k, rt, mm, start, scratch, plan.pages)));
   rt.task.now_ns += plan.interval_ns;
   yield Yield.resume;
-  const back_ns = rt.task.now_ns;
-  yield* range_op(k, rt, mm, scratch, scratch + plan.pages, 'mremap back', move_back(k, rt, mm, scratch, start, plan.pages));
+  yield* kernel_span(thread, rt, range_op(k, rt, mm, scratch, scratch + plan.pages, 'mremap back', move_back(k, rt, mm, scratch, start, plan.pages)));
   plan.read_only.fill(0, offset, offset + plan.pages);
-  thread.on_kernel_time(rt.task.now_ns - back_ns);
 }
 
 function* move_back(k: Kernel, rt: ReclaimTask, mm: MmStruct, from: number, to: number, nr: number): Generator<Yield, void, void> {

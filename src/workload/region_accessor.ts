@@ -3,7 +3,7 @@ import type { Prng } from '../engine/prng.js';
 import { Yield, type TaskBody } from '../engine/simulator.js';
 import type { MmStruct, Vma } from '../mm/mm_struct.js';
 import type { Kernel, ReclaimTask } from '../reclaim/kernel.js';
-import type { AppThread } from './app_thread.js';
+import { kernel_span, type AppThread } from './app_thread.js';
 import { access } from './fault.js';
 import { RACE_MOVED } from './racer.js';
 
@@ -47,8 +47,6 @@ export function* region_accessor(
     const write = (plan.mode === 'write' || (plan.mode === 'mixed' && prng.chance(1, 2))) && plan.read_only[page] === 0;
     // A page a racing mremap moved away: the access waits for the mmap lock, then finds a hole.
     if (plan.read_only[page] === RACE_MOVED) continue;
-    const start_ns = rt.task.now_ns;
-    yield* access(k, rt, mm, vpn, write);
-    thread.on_kernel_time(rt.task.now_ns - start_ns);
+    yield* kernel_span(thread, rt, access(k, rt, mm, vpn, write));
   }
 }
