@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { line_text, parse_line, type ResultLine } from './result_line.js';
 import { SweepError } from './sweep_error.js';
@@ -113,14 +113,23 @@ function take_lock(lock: string, path: string): void {
   }
 }
 
-/** Creates the file holding this process's pid, only if it does not exist; false if it does. */
+/**
+ * Creates the file holding this process's pid, only if it does not exist; false if it does.
+ * The pid is written to a file of this process's own and hard-linked into place, so the lock
+ * appears with its pid in it: created empty and written after (open with O_EXCL, then write),
+ * another process reading it between the two saw no pid, thought its holder dead and took it.
+ */
 function create_exclusive(file: string): boolean {
+  const own = `${file}.${process.pid}`;
+  writeFileSync(own, `${process.pid}\n`);
   try {
-    writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+    linkSync(own, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    unlinkSync(own);
   }
 }
 
