@@ -12,6 +12,8 @@ export interface Metric {
   unit: 'count' | 'ns' | 'ops/s' | 'pp';
   better: 'lower' | 'higher';
   gated: boolean;
+  /** The value may fall below zero (time lost: a co-runner may run faster than its baseline). */
+  signed?: boolean;
   /** The run's value, or null where the run has no such figure (arm64 has no TLB interrupts). */
   value(run: RunResult): number | null;
 }
@@ -58,7 +60,7 @@ export const METRICS: readonly Metric[] = [
   { name: 'TLB shootdowns', unit: 'count', better: 'lower', gated: true, value: (r) => (r.interrupts.TLB === undefined ? null : sum(irq_row(r.interrupts, 'TLB'))) },
   { name: 'flush operations', unit: 'count', better: 'lower', gated: true, value: flush_operations },
   { name: 'co-runner ops/s', unit: 'ops/s', better: 'higher', gated: true, value: co_runner_rate },
-  { name: 'co-runner time lost', unit: 'ns', better: 'lower', gated: true, value: co_runner_time_lost },
+  { name: 'co-runner time lost', unit: 'ns', better: 'lower', gated: true, signed: true, value: co_runner_time_lost },
   {
     name: 'co-runner change',
     unit: 'pp',

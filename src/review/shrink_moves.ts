@@ -45,6 +45,7 @@ export function rank(s: Scenario): number[] {
     DEVICE_RANK[s.swap.device] ?? 0,
     o.memcg === undefined ? 0 : 1,
     reclaim.kswapd_cpu === undefined ? 0 : 1,
+    reclaim.lru === undefined || reclaim.lru === 'classic' ? 0 : 1,
     w.threads,
     s.machine.cpus,
     s.pageout.size / PAGE,
@@ -165,6 +166,8 @@ export const MOVES: readonly Move[] = [
   },
   { name: 'no memcg', apply: (o) => (o.memcg === undefined ? null : (({ memcg: _m, ...rest }) => rest)(o)) },
   drop('reclaim', ['kswapd_cpu']),
+  // The multi-gen LRU is a feature too: a finding that shows under classic too is shown there.
+  drop('reclaim', ['lru']),
   ...shrink_int('workload', 'threads', 0),
   ...shrink_int('machine', 'cpus', 1, 1, fit_threads),
   ...shrink_int('pageout', 'size', 1, PAGE),

@@ -61,9 +61,9 @@ export function compare_cell(metric: Metric, base: readonly number[], cand: read
   const diff = c.mean - b.mean;
   const change = diff === 0 ? 0 : scale(diff);
   const raw_ci: [number, number] | null = exact ? [diff, diff] : welch_interval(base, cand);
-  // Every percent-scaled metric is a count, a time or a rate: none falls below -100 %.
+  // A count, a duration or a rate cannot fall below zero, nor its change below -100 %.
   const lo_scaled = raw_ci === null ? null : scale(raw_ci[0]);
-  const lo = lo_scaled === null || metric.unit === 'pp' ? lo_scaled : Math.max(lo_scaled, -100);
+  const lo = lo_scaled === null || metric.unit === 'pp' || metric.signed === true ? lo_scaled : Math.max(lo_scaled, -100);
   const hi = raw_ci === null ? null : scale(raw_ci[1]);
   const ci: [number, number] | null = lo === null || hi === null ? null : [lo, hi];
   const p_value = exact ? (diff === 0 ? 1 : 0) : welch_p_value(base, cand);
