@@ -1,5 +1,5 @@
 import { run_scenario, type RunOptions } from '../src/run/run_scenario.js';
-import { load_scenario, parse_scenario } from '../src/scenario/load.js';
+import { load_scenario, parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import type { RunResult } from '../src/run/result.js';
 import type { Kernel } from '../src/reclaim/kernel.js';
 import { PAGE_SUCCESS } from '../src/reclaim/shrink_context.js';
@@ -7,6 +7,17 @@ import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
 
 export const PAGE_SIZE = 4096;
 export const PTRS_PER_PTE = 512;
+
+/** The message of the ScenarioError parsing `text` (as file `file`) throws; it must throw one. */
+export function scenario_refusal(text: string, file = 'bad.yaml'): string {
+  try {
+    parse_scenario(text, file);
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('accepted');
+}
 
 /** Runs a built-in scenario with `path=value` overrides. */
 export function run_builtin(name: string, sets: string[] = [], options: RunOptions = {}): RunResult {

@@ -3,9 +3,8 @@
  * source (mm/madvise.c, mm/vmscan.c), the oracle on file folios, and bad file input.
  */
 import { describe, expect, it } from 'vitest';
-import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
 import type { ReclaimStrategy } from '../src/reclaim/strategy.js';
-import { PAGE_SIZE, PTRS_PER_PTE, run_builtin, run_yaml } from './helpers.js';
+import { PAGE_SIZE, PTRS_PER_PTE, run_builtin, run_yaml, scenario_refusal } from './helpers.js';
 
 const P = (4 * 1024 * 1024) / PAGE_SIZE; // 1024 pages
 const N = P / PTRS_PER_PTE; // 2 PMDs
@@ -195,15 +194,7 @@ describe('the oracle on file folios', () => {
 });
 
 describe('bad file input', () => {
-  const refusal = (text: string): string => {
-    try {
-      parse_scenario(text, 's.yaml');
-    } catch (error) {
-      if (error instanceof ScenarioError) return error.message;
-      throw error;
-    }
-    throw new Error('accepted');
-  };
+  const refusal = (text: string): string => scenario_refusal(text, 's.yaml');
 
   it('refuses a file larger than its disk', () => {
     expect(refusal('pageout: { size: 4MiB, backing: file }\nfile: { size: 8MiB, disk_size: 4MiB }\n')).toMatch(/^s\.yaml:2:\d+ .*file\.size.*larger than its disk, file\.disk_size/);

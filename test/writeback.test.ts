@@ -5,8 +5,7 @@
  * reclaim's A17.1 and its deferred flush, and bad writeback input.
  */
 import { describe, expect, it } from 'vitest';
-import { parse_scenario, ScenarioError } from '../src/scenario/load.js';
-import { run_builtin, run_yaml } from './helpers.js';
+import { run_builtin, run_yaml, scenario_refusal } from './helpers.js';
 import { PTE_RW, type MmStruct } from '../src/mm/mm_struct.js';
 
 const PAGES = 256; // 1 MiB
@@ -153,15 +152,7 @@ describe("6.12's window between A17.1 and reclaim's deferred flush", () => {
 
 describe('bad writeback input', () => {
   const base = 'name: f\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB, backing: file, mapping: shared }\n';
-  function error(text: string): string {
-    try {
-      parse_scenario(text, 'bad.yaml');
-    } catch (e) {
-      if (e instanceof ScenarioError) return e.message;
-      throw e;
-    }
-    throw new Error('accepted');
-  }
+  const error = (text: string): string => scenario_refusal(text);
 
   it('refuses a ratio out of 0..100, naming file:line:col and the field', () => {
     expect(error(base + 'writeback:\n  dirty_ratio: 101\n')).toMatch(/^bad\.yaml:6:16 writeback\.dirty_ratio: .*<=100 \(got 101\)/);
@@ -222,15 +213,7 @@ describe('read() and write() through the page cache (stress.io: syscall)', () =>
   });
 
   it('refuses a mapping with io: syscall, and reads and writes past the file end', () => {
-    const bad = (text: string) => {
-      try {
-        parse_scenario(text, 'bad.yaml');
-      } catch (e) {
-        if (e instanceof ScenarioError) return e.message;
-        throw e;
-      }
-      throw new Error('accepted');
-    };
+    const bad = (text: string): string => scenario_refusal(text);
     expect(bad(yaml(', mapping: shared'))).toMatch(/stress\.mapping: maps nothing with stress\.io: syscall \(allowed: none\)/);
     const past = 'name: rw\nmachine: { cpus: 2, memory: 64MiB }\nworkload: { kind: stress }\nstress: { workers: 1, bytes: 1MiB, backing: file, io: syscall }\nfile: { size: 512KiB }\n';
     expect(bad(past)).toMatch(/^bad\.yaml:\d+:\d+ stress\.bytes: the reads and writes run past the file's end: at most file\.size \(512KiB\)/);
